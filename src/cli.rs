@@ -1,0 +1,93 @@
+//! The command line, as clap derive types. Doc comments are the help text; no logic here.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::ui::color::ColorChoice;
+
+/// Walk risky changes step by step: preconditions, actions, verification and rollback,
+/// with a journal that lets you resume exactly where you stopped.
+///
+/// Runbooks are TOML files in `runbooks/`; the project is found by walking up from the
+/// current directory.
+#[derive(Debug, Parser)]
+#[command(name = "runbook", version, propagate_version = true, max_term_width = 100)]
+#[command(after_help = "Examples:\n  runbook list\n  runbook run tour\n  runbook run edge-stabilization --var cluster=edge\n  runbook resume\n  runbook docs --check")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The runbooks directory (default: `runbooks/` found by walking up from here).
+    #[arg(long, global = true, env = "RUNBOOK_DIR", value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Where runs, journals, logs and locks live (default: `.runbook/` beside `runbooks/`).
+    #[arg(long, global = true, env = "RUNBOOK_STATE_DIR", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// When to use colour: `auto` honours `NO_COLOR` and whether the output is a terminal.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the runbooks of the project: name, title, phase, risk and step count.
+    ///
+    /// Example: `runbook list --json | jq '.[].name'`
+    List {
+        /// Print JSON (an array of objects) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the plan of a runbook: steps in walk order with rendered commands, checks and
+    /// rollback.
+    ///
+    /// Variables without a value are shown as `<name>`. Example:
+    /// `runbook show immutable-selector-remediation --var release=sonarr --var namespace=default`
+    Show(ShowArgs),
+    /// Validate runbooks and report every problem with `file:line:col` (exit 3 if any).
+    ///
+    /// Without names, checks every runbook of the project. Example: `runbook check tour`
+    Check {
+        /// Runbooks to check (default: all).
+        names: Vec<String>,
+    },
+    /// Print the step graph of a runbook as Mermaid or Graphviz dot.
+    ///
+    /// Example: `runbook graph tour --format dot | dot -Tsvg > tour.svg`
+    Graph {
+        name: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+    },
+    /// Print the JSON Schema of the runbook file format, for editors (taplo, VS Code).
+    Schema,
+    /// Print shell completions.
+    ///
+    /// Example: `runbook completions bash > ~/.local/share/bash-completion/completions/runbook`
+    Completions {
+        /// The shell to generate completions for.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The runbook's name (its file stem).
+    pub name: String,
+    /// Set a variable: `--var cluster=edge` (repeatable).
+    #[arg(long = "var", value_name = "K=V")]
+    pub vars: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
+}

@@ -1,0 +1,17 @@
+//! `runbook graph NAME --format mermaid|dot`: the step graph on stdout.
+
+use super::load_catalog;
+use crate::cli::GraphFormat;
+use crate::config::Config;
+use crate::error::Result;
+use crate::runbook::graph;
+use crate::ui::printer::Printer;
+
+pub fn execute(config: &Config, printer: &Printer, name: &str, format: GraphFormat) -> Result<()> {
+    let runbook = load_catalog(config)?.get(name)?;
+    printer.data(&match format {
+        GraphFormat::Mermaid => graph::mermaid(&runbook),
+        GraphFormat::Dot => graph::dot(&runbook),
+    });
+    Ok(())
+}

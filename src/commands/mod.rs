@@ -1,0 +1,47 @@
+//! One file per subcommand, each with a small `execute`; this file only dispatches and
+//! holds the loading step they share.
+
+mod assignments;
+mod check;
+mod completions;
+mod graph;
+mod list;
+mod schema;
+mod show;
+
+use crate::cli::Command;
+use crate::config::Config;
+use crate::error::Result;
+use crate::runbook::discover::find_project;
+use crate::runbook::load::Catalog;
+use crate::ui::printer::Printer;
+
+pub fn execute(command: Command, config: &Config, printer: &Printer) -> Result<()> {
+    match command {
+        Command::List { json } => list::execute(config, printer, json),
+        Command::Show(args) => show::execute(config, printer, &args),
+        Command::Check { names } => check::execute(config, printer, &names),
+        Command::Graph { name, format } => graph::execute(config, printer, &name, format),
+        Command::Schema => {
+            schema::execute(printer);
+            Ok(())
+        }
+        Command::Completions { shell } => {
+            completions::execute(printer, shell);
+            Ok(())
+        }
+    }
+}
+
+/// Finds the project and loads every runbook in it.
+pub fn load_catalog(config: &Config) -> Result<Catalog> {
+    let project = find_project(&config.cwd, config.dir.as_deref())?;
+    Catalog::load(project, &config.cwd)
+}
+
+/// Prints the warnings among `diagnostics` (errors are reported by the caller).
+pub fn print_warnings(printer: &Printer, diagnostics: &[crate::runbook::diagnostic::Diagnostic]) {
+    for d in diagnostics.iter().filter(|d| !d.is_error()) {
+        printer.line(crate::ui::diagnostic::render(d, &printer.styles).trim_end());
+    }
+}

@@ -1,0 +1,61 @@
+//! Resolved settings: the parsed command line plus the environment. The only place that
+//! reads environment variables or asks whether a stream is a terminal.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use crate::cli::GlobalArgs;
+use crate::ui::color::{self, ColorEnv};
+use crate::ui::printer::Printer;
+
+/// Environment variables the tool itself reads (besides `RUNBOOK_DIR`/`RUNBOOK_STATE_DIR`,
+/// which clap reads for `--dir`/`--state-dir`).
+pub mod env_vars {
+    pub const NO_COLOR: &str = "NO_COLOR";
+    pub const CLICOLOR_FORCE: &str = "CLICOLOR_FORCE";
+    pub const FORCE_COLOR: &str = "FORCE_COLOR";
+    pub const CI: &str = "CI";
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub cwd: PathBuf,
+    pub dir: Option<PathBuf>,
+    pub state_dir: Option<PathBuf>,
+    /// stdin and stderr are terminals and `CI` is not set: the interactive walk is possible.
+    pub interactive_terminal: bool,
+    pub ci: bool,
+    /// A snapshot of the process environment (for `from-env` and child processes).
+    pub environment: BTreeMap<String, String>,
+}
+
+impl Config {
+    pub fn from_cli(global: &GlobalArgs) -> std::io::Result<(Self, Printer)> {
+        let environment: BTreeMap<String, String> = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect();
+        let set = |name: &str| environment.get(name).is_some_and(|v| !v.is_empty());
+        let color_env = ColorEnv {
+            no_color: set(env_vars::NO_COLOR),
+            force: set(env_vars::CLICOLOR_FORCE) || set(env_vars::FORCE_COLOR),
+        };
+        let ci = set(env_vars::CI) && environment.get(env_vars::CI).is_some_and(|v| v != "false" && v != "0");
+        let stderr_tty = std::io::stderr().is_terminal();
+        let printer = Printer::new(
+            color::resolve(global.color, color_env, stderr_tty && !ci),
+            color::resolve(global.color, color_env, std::io::stdout().is_terminal() && !ci),
+        );
+        console::set_colors_enabled(printer.color);
+        console::set_colors_enabled_stderr(printer.color);
+        let config = Self {
+            cwd: std::env::current_dir()?,
+            dir: global.dir.clone(),
+            state_dir: global.state_dir.clone(),
+            interactive_terminal: std::io::stdin().is_terminal() && stderr_tty && !ci,
+            ci,
+            environment,
+        };
+        Ok((config, printer))
+    }
+}

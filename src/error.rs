@@ -1,0 +1,116 @@
+//! Typed errors of every stage and their exit codes. Rendering happens once, in
+//! `ui::diagnostic`; nothing here prints.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+use crate::exit_code;
+use crate::runbook::diagnostic::Diagnostic;
+
+#[derive(Debug, Error)]
+pub enum Error {
+    #[error("{message}")]
+    Usage {
+        message: String,
+        hint: Option<String>,
+    },
+    #[error("could not find a `runbooks/` directory in `{}` or any parent", start.display())]
+    NoProject { start: PathBuf },
+    #[error("no runbook named `{name}` in `{}`", dir.display())]
+    UnknownRunbook {
+        name: String,
+        dir: PathBuf,
+        suggestion: Option<String>,
+    },
+    #[error("{} problem{} found", count_errors(.0), if count_errors(.0) == 1 { "" } else { "s" })]
+    Invalid(Vec<Diagnostic>),
+    #[error("failed to {action} `{}`", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{message}")]
+    Failed { message: String, hint: Option<String> },
+    #[error("{message}")]
+    Waiting { message: String, hint: Option<String> },
+    #[error("{message}")]
+    Locked { message: String, hint: Option<String> },
+    #[error("interrupted")]
+    Interrupted { hint: Option<String> },
+    #[error("{message}")]
+    Journal { message: String, hint: Option<String> },
+}
+
+fn count_errors(diagnostics: &[Diagnostic]) -> usize {
+    diagnostics.iter().filter(|d| d.is_error()).count()
+}
+
+impl Error {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Error::Usage {
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn usage_hint(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Error::Usage {
+            message: message.into(),
+            hint: Some(hint.into()),
+        }
+    }
+
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub fn failed(message: impl Into<String>, hint: Option<String>) -> Self {
+        Error::Failed {
+            message: message.into(),
+            hint,
+        }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage { .. } | Error::NoProject { .. } | Error::UnknownRunbook { .. } => {
+                exit_code::USAGE
+            }
+            Error::Invalid(_) => exit_code::INVALID,
+            Error::Io { .. } | Error::Failed { .. } | Error::Journal { .. } => exit_code::FAILURE,
+            Error::Waiting { .. } => exit_code::WAITING,
+            Error::Locked { .. } => exit_code::LOCKED,
+            Error::Interrupted { .. } => exit_code::INTERRUPTED,
+        }
+    }
+
+    /// The `hint:` line for this error, when a fix is known.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::NoProject { .. } => Some(
+                "run inside a project that has `runbooks/`, or pass `--dir DIR` (env `RUNBOOK_DIR`)"
+                    .into(),
+            ),
+            Error::UnknownRunbook { suggestion, .. } => Some(match suggestion {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "`runbook list` shows the runbooks of this project".into(),
+            }),
+            Error::Usage { hint, .. }
+            | Error::Failed { hint, .. }
+            | Error::Waiting { hint, .. }
+            | Error::Locked { hint, .. }
+            | Error::Interrupted { hint }
+            | Error::Journal { hint, .. } => hint.clone(),
+            Error::Invalid(_) | Error::Io { .. } => None,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,5 @@
+//! Tera: runbook templates (commands, regexes, prose) and the book pages. The only module
+//! that touches tera.
+
+pub mod context;
+pub mod template;

@@ -1,0 +1,209 @@
+//! Reads every runbook file of a project, parses the TOML into `raw` types and validates
+//! them together (a `call` needs its target). Produces a [`Catalog`]; reports problems as
+//! diagnostics, never prints.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::diagnostic::{Diagnostic, suggest};
+use super::discover::{display_path, runbook_files};
+use super::model::{Project, Runbook};
+use super::raw;
+use super::source::SourceFile;
+use super::validate;
+use crate::error::{Error, Result};
+
+/// A parsed (not yet validated) runbook file.
+pub struct Parsed {
+    pub name: String,
+    pub source: Arc<SourceFile>,
+    pub file: raw::File,
+}
+
+/// Every runbook of a project, with the problems found in each.
+pub struct Catalog {
+    pub project: Project,
+    pub runbooks: BTreeMap<String, Arc<Runbook>>,
+    /// Problems per runbook name (files that did not parse are listed too).
+    pub diagnostics: BTreeMap<String, Vec<Diagnostic>>,
+    /// `call` edges, for closures over called runbooks.
+    pub calls: BTreeMap<String, Vec<String>>,
+    pub names: Vec<String>,
+}
+
+impl Catalog {
+    pub fn load(project: Project, cwd: &Path) -> Result<Self> {
+        let mut diagnostics: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
+        let mut parsed = Vec::new();
+        let mut names = Vec::new();
+        for (name, path) in runbook_files(&project)? {
+            names.push(name.clone());
+            let source = SourceFile::read(&path, display_path(&path, cwd))
+                .map_err(|e| Error::io("read", &path, e))?;
+            let (file, found) = parse(&source);
+            diagnostics.entry(name.clone()).or_default().extend(found);
+            if let Some(file) = file {
+                parsed.push(Parsed { name, source, file });
+            }
+        }
+        let outcome = validate::validate_all(&parsed);
+        for (name, found) in outcome.diagnostics {
+            diagnostics.entry(name).or_default().extend(found);
+        }
+        for found in diagnostics.values_mut() {
+            found.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
+        }
+        Ok(Self {
+            project,
+            runbooks: outcome.runbooks,
+            diagnostics,
+            calls: outcome.calls,
+            names,
+        })
+    }
+
+    /// `name` and every runbook it calls, transitively.
+    pub fn closure(&self, name: &str) -> Vec<String> {
+        let mut seen = vec![name.to_string()];
+        let mut i = 0;
+        while i < seen.len() {
+            for callee in self.calls.get(&seen[i]).into_iter().flatten() {
+                if !seen.contains(callee) {
+                    seen.push(callee.clone());
+                }
+            }
+            i += 1;
+        }
+        seen
+    }
+
+    /// The problems of `names` and what they call (errors and warnings).
+    pub fn problems_of(&self, names: &[String]) -> Vec<Diagnostic> {
+        let mut all: Vec<String> = Vec::new();
+        for name in names {
+            for n in self.closure(name) {
+                if !all.contains(&n) {
+                    all.push(n);
+                }
+            }
+        }
+        all.sort();
+        all.iter()
+            .filter_map(|n| self.diagnostics.get(n))
+            .flatten()
+            .cloned()
+            .collect()
+    }
+
+    /// Fails with [`Error::UnknownRunbook`] unless the project has `name`.
+    pub fn require_known(&self, name: &str) -> Result<()> {
+        if self.names.iter().any(|n| n == name) {
+            return Ok(());
+        }
+        Err(Error::UnknownRunbook {
+            name: name.to_string(),
+            dir: self.project.runbooks_dir.clone(),
+            suggestion: suggest(name, self.names.iter().map(String::as_str)).map(str::to_string),
+        })
+    }
+
+    /// The validated runbook `name`, or the problems that keep it (or a callee) invalid.
+    pub fn get(&self, name: &str) -> Result<Arc<Runbook>> {
+        self.require_known(name)?;
+        let problems = self.problems_of(&[name.to_string()]);
+        if problems.iter().any(Diagnostic::is_error) {
+            return Err(Error::Invalid(problems));
+        }
+        Ok(Arc::clone(&self.runbooks[name]))
+    }
+}
+
+/// Parses one file. A TOML or schema error becomes a located diagnostic; an unknown key
+/// on a one-line `key = value` is set aside and parsing goes on, so one typo does not hide
+/// the file's other problems.
+pub fn parse(source: &Arc<SourceFile>) -> (Option<raw::File>, Vec<Diagnostic>) {
+    let mut text = source.text.clone();
+    let mut diagnostics = Vec::new();
+    loop {
+        match toml::from_str::<raw::File>(&text) {
+            Ok(file) => return (Some(file), diagnostics),
+            Err(e) => {
+                let unknown_key = e.message().starts_with("unknown field");
+                diagnostics.push(toml_diagnostic(source, &e));
+                let blanked = e.span().filter(|_| unknown_key && diagnostics.len() < 50).and_then(|span| blank_line(&text, span.start));
+                match blanked {
+                    Some(next) => text = next,
+                    None => return (None, diagnostics),
+                }
+            }
+        }
+    }
+}
+
+/// Replaces the line holding `offset` by spaces (so later spans stay valid), when that
+/// line is a whole `key = value` on its own.
+fn blank_line(text: &str, offset: usize) -> Option<String> {
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let line = &text[start..end];
+    let value = line.split_once('=')?.1.trim();
+    let balanced = |open: char, close: char| value.matches(open).count() == value.matches(close).count();
+    let multiline = value.starts_with("\"\"\"") || value.starts_with("'''");
+    if multiline || !balanced('[', ']') || !balanced('{', '}') {
+        return None;
+    }
+    let mut next = String::with_capacity(text.len());
+    next.push_str(&text[..start]);
+    for c in line.chars() {
+        // One space per byte, so every later span still points at the same text.
+        next.extend(std::iter::repeat_n(' ', c.len_utf8()));
+    }
+    next.push_str(&text[end..]);
+    Some(next)
+}
+
+fn toml_diagnostic(source: &Arc<SourceFile>, error: &toml::de::Error) -> Diagnostic {
+    let message = error.message().trim().to_string();
+    let mut diagnostic = if let Some(rest) = message.strip_prefix("unknown field `") {
+        let key = rest.split('`').next().unwrap_or_default();
+        let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
+        let d = Diagnostic::error(format!("unknown key `{key}`")).label("not a key of this table");
+        match suggest(key, expected.iter().copied()) {
+            Some(s) => d.hint(format!("did you mean `{s}`?")),
+            None => d.hint(format!("known keys here: {}", backticked(&expected))),
+        }
+    } else if let Some(rest) = message.strip_prefix("missing field `") {
+        let key = rest.split('`').next().unwrap_or_default();
+        Diagnostic::error(format!("missing required key `{key}`"))
+    } else if let Some(rest) = message.strip_prefix("unknown variant `") {
+        let value = rest.split('`').next().unwrap_or_default();
+        let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
+        Diagnostic::error(format!("unknown value `{value}`"))
+            .hint(format!("expected one of {}", backticked(&expected)))
+    } else {
+        Diagnostic::error(lowercase_first(&message))
+    };
+    if let Some(span) = error.span() {
+        diagnostic = diagnostic.at(source, span);
+    } else {
+        diagnostic = diagnostic.at(source, 0..0);
+    }
+    diagnostic
+}
+
+fn backticked(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,88 @@
+//! Source files and byte spans: the only place that knows how a byte offset maps to a
+//! `file:line:col` position. Owns no policy about what is an error.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A byte range into a [`SourceFile`].
+pub type Span = Range<usize>;
+
+/// One runbook file as read from disk, shared by every diagnostic that points into it.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    /// Path as shown to the user (relative to the project when possible).
+    pub display: String,
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+/// A 1-based line and column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl SourceFile {
+    pub fn new(path: PathBuf, display: String, text: String) -> Arc<Self> {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Arc::new(Self {
+            path,
+            display,
+            text,
+            line_starts,
+        })
+    }
+
+    pub fn read(path: &Path, display: String) -> std::io::Result<Arc<Self>> {
+        let text = std::fs::read_to_string(path)?;
+        Ok(Self::new(path.to_path_buf(), display, text))
+    }
+
+    /// Line and column (counted in characters) of a byte offset.
+    pub fn position(&self, offset: usize) -> Position {
+        let offset = offset.min(self.text.len());
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[line];
+        let column = self.text[start..offset].chars().count() + 1;
+        Position {
+            line: line + 1,
+            column,
+        }
+    }
+
+    /// The text of a 1-based line, without its newline.
+    pub fn line_text(&self, line: usize) -> &str {
+        let start = self.line_starts[line - 1];
+        let end = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |next| next - 1);
+        self.text[start..end].trim_end_matches('\r')
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based_and_count_characters() {
+        let file = SourceFile::new("a".into(), "a".into(), "ab\nçd = 1\n".into());
+        assert_eq!(file.position(0), Position { line: 1, column: 1 });
+        assert_eq!(file.position(3), Position { line: 2, column: 1 });
+        assert_eq!(file.position(6), Position { line: 2, column: 3 });
+        assert_eq!(file.line_text(2), "çd = 1");
+    }
+}

@@ -1,0 +1,174 @@
+//! Shared helpers of validation: collect diagnostics for one file and check the small
+//! things every table has (templates, durations, regexes, names). Never stops at the first
+//! problem: each helper records what it found and returns a usable value.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use regex::Regex;
+use toml::Spanned;
+
+use crate::render::template::{self, Analysis};
+use crate::runbook::diagnostic::{Diagnostic, suggest};
+use crate::runbook::duration;
+use crate::runbook::raw::Text;
+use crate::runbook::source::{SourceFile, Span};
+
+/// Names every template may use besides the runbook's own variables.
+pub const BUILTINS: &[&str] = &["runbook", "run"];
+
+pub struct Context {
+    pub source: Arc<SourceFile>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Variables a template may read: declared, captured, asked and built in.
+    pub known: BTreeSet<String>,
+}
+
+impl Context {
+    pub fn new(source: &Arc<SourceFile>) -> Self {
+        Self {
+            source: Arc::clone(source),
+            diagnostics: Vec::new(),
+            known: BUILTINS.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    pub fn error(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+        let d = Diagnostic::error(message).at(&self.source, span);
+        self.diagnostics.push(d);
+        self.diagnostics.last_mut().expect("just pushed")
+    }
+
+    pub fn warning(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+        let d = Diagnostic::warning(message).at(&self.source, span);
+        self.diagnostics.push(d);
+        self.diagnostics.last_mut().expect("just pushed")
+    }
+
+    /// Checks a template: syntax, unknown variables, and `| raw` in commands.
+    pub fn template(&mut self, text: &Text, locals: &[&str], command: bool) -> String {
+        let result = template::analyse(text.get_ref());
+        self.report_analysis(text, result, locals, command);
+        if command && template::expression_inside_quotes(text.get_ref()) {
+            self.warning(text.span(), "template expression inside shell quotes")
+                .add_hint("values are quoted for you: write `echo {{ name }}`, not `echo '{{ name }}'`");
+        }
+        text.get_ref().clone()
+    }
+
+    /// Checks a `when` expression the same way as a template.
+    pub fn condition(&mut self, text: &Text, locals: &[&str]) -> String {
+        let result = template::analyse_condition(text.get_ref());
+        self.report_analysis(text, result, locals, false);
+        text.get_ref().clone()
+    }
+
+    fn report_analysis(
+        &mut self,
+        text: &Text,
+        result: Result<Analysis, String>,
+        locals: &[&str],
+        command: bool,
+    ) {
+        let analysis = match result {
+            Ok(a) => a,
+            Err(message) => {
+                self.error(text.span(), format!("invalid template: {message}"))
+                    .add_hint("a literal `{{` is written inside `{% raw %}…{% endraw %}`");
+                return;
+            }
+        };
+        for name in &analysis.names {
+            if self.known.contains(name) || locals.contains(&name.as_str()) {
+                continue;
+            }
+            let candidates: Vec<&str> = self
+                .known
+                .iter()
+                .map(String::as_str)
+                .chain(locals.iter().copied())
+                .collect();
+            let hint = match suggest(name, candidates) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!(
+                    "declare it as `[vars.{name}]`, or set it with `capture`, `ask`/`into` or `foreach`"
+                ),
+            };
+            self.error(
+                text.span(),
+                format!("template uses unknown variable `{name}`"),
+            )
+            .add_hint(hint);
+        }
+        if analysis.uses_raw && command {
+            self.warning(text.span(), "`| raw` turns off shell quoting for this value")
+                .add_hint("a value with spaces or `;` will be split or run as shell syntax; prefer plain `{{ x }}`");
+        }
+    }
+
+    pub fn duration(&mut self, text: Option<&Text>, default: Duration) -> Duration {
+        let Some(text) = text else { return default };
+        match duration::parse(text.get_ref()) {
+            Ok(d) => d,
+            Err(message) => {
+                self.error(text.span(), format!("invalid duration: {message}"))
+                    .add_hint("write durations like `500ms`, `10s`, `5m` or `1h30m`");
+                default
+            }
+        }
+    }
+
+    pub fn optional_duration(&mut self, text: Option<&Text>) -> Option<Duration> {
+        text.map(|t| self.duration(Some(t), Duration::ZERO))
+    }
+
+    pub fn regex(&mut self, text: &Text) -> Option<Regex> {
+        match Regex::new(text.get_ref()) {
+            Ok(re) => Some(re),
+            Err(e) => {
+                let detail = e.to_string();
+                let last = detail.lines().last().unwrap_or_default().trim().to_string();
+                self.error(text.span(), format!("invalid regex: {}", last.trim_start_matches("error: ")));
+                None
+            }
+        }
+    }
+
+    /// A regex that may contain template expressions: only a plain one can be checked now.
+    pub fn templated_regex(&mut self, text: &Text, locals: &[&str]) -> String {
+        let source = self.template(text, locals, false);
+        if !source.contains("{{") && !source.contains("{%") {
+            self.regex(text);
+        }
+        source
+    }
+
+    /// Checks that a variable name is a template identifier.
+    pub fn variable_name(&mut self, name: &str, span: Span) {
+        if !is_variable_name(name) {
+            let fixed = name.replace('-', "_").to_lowercase();
+            self.error(span, format!("`{name}` is not a valid variable name"))
+                .add_hint(format!(
+                    "variable names are snake_case (`^[a-z_][a-z0-9_]*$`): try `{fixed}`"
+                ));
+        }
+    }
+}
+
+pub fn is_variable_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+pub fn is_step_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// Strings of a list of spanned texts.
+pub fn strings(items: &[Spanned<String>]) -> Vec<String> {
+    items.iter().map(|t| t.get_ref().clone()).collect()
+}

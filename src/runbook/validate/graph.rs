@@ -1,0 +1,164 @@
+//! The step graph: resolves `needs` (default: the previous step in the file), reports
+//! unknown steps and cycles with their path, and computes the walk order (topological,
+//! ties by file order). Also finds recursive `call` chains across runbooks.
+
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::cmp::Reverse;
+
+use super::context::Context;
+use crate::runbook::diagnostic::{Diagnostic, suggest};
+use crate::runbook::load::Parsed;
+use crate::runbook::model::Step;
+use crate::runbook::raw;
+
+/// Fills each step's `needs` and returns the walk order.
+pub fn resolve_needs(cx: &mut Context, file: &raw::File, steps: &mut [Step]) -> Vec<usize> {
+    let index: HashMap<&str, usize> = file
+        .step
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, s)| (s.get_ref().id.get_ref().as_str(), i))
+        .collect();
+    for (i, raw_step) in file.step.iter().enumerate() {
+        let raw_step = raw_step.get_ref();
+        let needs = match &raw_step.needs {
+            None => i.checked_sub(1).into_iter().collect(),
+            Some(names) => resolve_names(cx, raw_step, names, &index, i),
+        };
+        steps[i].needs = needs;
+    }
+    order(cx, file, steps)
+}
+
+fn resolve_names(
+    cx: &mut Context,
+    step: &raw::Step,
+    names: &[raw::Text],
+    index: &HashMap<&str, usize>,
+    me: usize,
+) -> Vec<usize> {
+    let mut needs = Vec::new();
+    for name in names {
+        match index.get(name.get_ref().as_str()) {
+            Some(&j) if j == me => {
+                cx.error(name.span(), format!("step `{}` needs itself", step.id.get_ref()));
+            }
+            Some(&j) => {
+                if !needs.contains(&j) {
+                    needs.push(j);
+                }
+            }
+            None => {
+                let d = cx.error(
+                    name.span(),
+                    format!("step `{}` needs unknown step `{}`", step.id.get_ref(), name.get_ref()),
+                );
+                if let Some(s) = suggest(name.get_ref(), index.keys().copied()) {
+                    d.add_hint(format!("did you mean `{s}`?"));
+                }
+            }
+        }
+    }
+    needs
+}
+
+/// Kahn's algorithm with a min-heap on file position; leftovers form a cycle.
+fn order(cx: &mut Context, file: &raw::File, steps: &[Step]) -> Vec<usize> {
+    let n = steps.len();
+    let mut indegree = vec![0usize; n];
+    let mut dependents = vec![Vec::new(); n];
+    for (i, step) in steps.iter().enumerate() {
+        for &j in &step.needs {
+            indegree[i] += 1;
+            dependents[j].push(i);
+        }
+    }
+    let mut ready: BinaryHeap<Reverse<usize>> = (0..n).filter(|&i| indegree[i] == 0).map(Reverse).collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(Reverse(i)) = ready.pop() {
+        order.push(i);
+        for &d in &dependents[i] {
+            indegree[d] -= 1;
+            if indegree[d] == 0 {
+                ready.push(Reverse(d));
+            }
+        }
+    }
+    if order.len() < n {
+        let start = (0..n).find(|&i| indegree[i] > 0).expect("a step is left in the cycle");
+        let cycle = find_cycle(steps, start, &indegree);
+        let path: Vec<&str> = cycle.iter().map(|&i| steps[i].id.as_str()).collect();
+        let first = &file.step[cycle[0]].get_ref().id;
+        cx.error(first.span(), format!("dependency cycle: {}", path.join(" → ")))
+            .add_hint("remove one of these `needs` (a step without `needs` depends on the previous step)");
+        for i in 0..n {
+            if !order.contains(&i) {
+                order.push(i);
+            }
+        }
+    }
+    order
+}
+
+/// Follows `needs` among unresolved steps until a step repeats: that loop is the cycle.
+fn find_cycle(steps: &[Step], start: usize, indegree: &[usize]) -> Vec<usize> {
+    let mut path = vec![start];
+    let mut current = start;
+    loop {
+        let next = steps[current]
+            .needs
+            .iter()
+            .copied()
+            .find(|&j| indegree[j] > 0)
+            .expect("a step in a cycle needs another step in it");
+        if let Some(pos) = path.iter().position(|&p| p == next) {
+            let mut cycle: Vec<usize> = path[pos..].to_vec();
+            cycle.reverse();
+            cycle.push(cycle[0]);
+            return cycle;
+        }
+        path.push(next);
+        current = next;
+    }
+}
+
+/// Reports each runbook whose `call` chain comes back to itself.
+pub fn recursive_calls(parsed: &[Parsed], calls: &BTreeMap<String, Vec<String>>) -> Vec<(String, Diagnostic)> {
+    let mut found = Vec::new();
+    for p in parsed {
+        let Some(path) = call_path_back(&p.name, calls) else { continue };
+        let span = p
+            .file
+            .step
+            .iter()
+            .find_map(|s| s.get_ref().call.as_ref().filter(|c| c.get_ref() == &path[1]).map(toml::Spanned::span))
+            .unwrap_or(0..0);
+        let d = Diagnostic::error(format!("recursive `call` chain: {}", path.join(" → ")))
+            .at(&p.source, span)
+            .hint("a runbook cannot call itself, directly or through others");
+        found.push((p.name.clone(), d));
+    }
+    found
+}
+
+fn call_path_back(start: &str, calls: &BTreeMap<String, Vec<String>>) -> Option<Vec<String>> {
+    let mut stack: Vec<(String, Vec<String>)> = vec![(start.to_string(), vec![start.to_string()])];
+    let mut visited = Vec::new();
+    while let Some((node, path)) = stack.pop() {
+        for next in calls.get(&node).into_iter().flatten() {
+            if next == start {
+                let mut full = path.clone();
+                full.push(next.clone());
+                return Some(full);
+            }
+            if !visited.contains(next) {
+                visited.push(next.clone());
+                let mut p = path.clone();
+                p.push(next.clone());
+                stack.push((next.clone(), p));
+            }
+        }
+    }
+    None
+}

@@ -1,0 +1,6 @@
+//! The terminal edge: the printer (the only writer to stdout and stderr), colour policy,
+//! diagnostics rendering, reporters and prompters. The engine never depends on this module.
+
+pub mod color;
+pub mod diagnostic;
+pub mod printer;
