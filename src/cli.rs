@@ -67,6 +67,8 @@ pub enum Command {
         format: GraphFormat,
     },
     /// Print the JSON Schema of the runbook file format, for editors (taplo, VS Code).
+    ///
+    /// Example: `runbook schema > .runbook.schema.json`
     Schema,
     /// Print shell completions.
     ///
