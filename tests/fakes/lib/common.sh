@@ -295,7 +295,10 @@ ks_apply() {
     hd=$(hr_dir "$hns" "$hname"); [ -d "$hd" ] || continue
     changed=0
     if [ -f "$hd/git_target" ]; then mv "$hd/git_target" "$hd/target"; changed=1; fi
-    if [ -f "$hd/git_source" ]; then mv "$hd/git_source" "$hd/source"; changed=1; fi
+    if [ -f "$hd/git_source" ]; then
+      [ -f "$hd/applied_source" ] || hr_source "$hns" "$hname" >"$hd/applied_source"
+      mv "$hd/git_source" "$hd/source"; changed=1
+    fi
     if [ "$changed" = 1 ]; then
       hr_bump_generation "$hns" "$hname"
       rm -f "$hd/stalled"
