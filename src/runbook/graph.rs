@@ -25,8 +25,16 @@ fn node_label(step: &Step) -> String {
     label
 }
 
+/// Mermaid node id: kebab-case becomes snake_case, and ids that are Mermaid keywords
+/// (`end` closes a subgraph and breaks the whole chart) get a `step_` prefix.
 fn node_id(step: &Step) -> String {
-    step.id.replace('-', "_")
+    const KEYWORDS: &[&str] = &["end", "graph", "subgraph", "flowchart", "style", "class", "click", "direction"];
+    let id = step.id.replace('-', "_");
+    if KEYWORDS.contains(&id.as_str()) {
+        format!("step_{id}")
+    } else {
+        id
+    }
 }
 
 pub fn mermaid(runbook: &Runbook) -> String {

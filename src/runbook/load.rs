@@ -182,7 +182,7 @@ fn toml_diagnostic(source: &Arc<SourceFile>, error: &toml::de::Error) -> Diagnos
         Diagnostic::error(format!("unknown value `{value}`"))
             .hint(format!("expected one of {}", backticked(&expected)))
     } else {
-        Diagnostic::error(lowercase_first(&message))
+        Diagnostic::error(toml_words(&lowercase_first(&message)))
     };
     if let Some(span) = error.span() {
         diagnostic = diagnostic.at(source, span);
@@ -190,6 +190,17 @@ fn toml_diagnostic(source: &Arc<SourceFile>, error: &toml::de::Error) -> Diagnos
         diagnostic = diagnostic.at(source, 0..0);
     }
     diagnostic
+}
+
+/// serde's data-model words in TOML's terms: "expected a sequence" means an array.
+fn toml_words(message: &str) -> String {
+    let message = message
+        .replace("expected a sequence", "expected an array")
+        .replace("expected a map", "expected a table");
+    match message.find("expected struct ") {
+        Some(i) => format!("{}expected a table", &message[..i]),
+        None => message,
+    }
 }
 
 fn backticked(items: &[&str]) -> String {

@@ -49,7 +49,7 @@ impl Context {
     /// Checks a template: syntax, unknown variables, and `| raw` in commands.
     pub fn template(&mut self, text: &Text, locals: &[&str], command: bool) -> String {
         let result = template::analyse(text.get_ref());
-        self.report_analysis(text, result, locals, command);
+        self.report_analysis(text, result, locals, command, false);
         if command && template::expression_inside_quotes(text.get_ref()) {
             self.warning(text.span(), "template expression inside shell quotes")
                 .add_hint("values are quoted for you: write `echo {{ name }}`, not `echo '{{ name }}'`");
@@ -60,7 +60,7 @@ impl Context {
     /// Checks a `when` expression the same way as a template.
     pub fn condition(&mut self, text: &Text, locals: &[&str]) -> String {
         let result = template::analyse_condition(text.get_ref());
-        self.report_analysis(text, result, locals, false);
+        self.report_analysis(text, result, locals, false, true);
         text.get_ref().clone()
     }
 
@@ -70,10 +70,19 @@ impl Context {
         result: Result<Analysis, String>,
         locals: &[&str],
         command: bool,
+        condition: bool,
     ) {
         let analysis = match result {
             Ok(a) => a,
+            Err(message) if condition => {
+                // The condition was wrapped in `{% if … %}`: 6 characters before it.
+                let message = syntax_message(&message, "{% if ".len());
+                self.error(text.span(), format!("invalid condition: {message}"))
+                    .add_hint("`when` is a tera expression, for example `kind != 'cronjob'`");
+                return;
+            }
             Err(message) => {
+                let message = syntax_message(&message, 0);
                 self.error(text.span(), format!("invalid template: {message}"))
                     .add_hint("a literal `{{` is written inside `{% raw %}…{% endraw %}`");
                 return;
@@ -153,6 +162,26 @@ impl Context {
                     "variable names are snake_case (`^[a-z_][a-z0-9_]*$`): try `{fixed}`"
                 ));
         }
+    }
+}
+
+/// Condenses tera's multi-line parser message (`--> 1:9`, the source line, a marker, then
+/// `= expected …`) into one line with the position inside the template, so it neither
+/// repeats the source nor looks like a second file location. `shift` is the length of a
+/// wrapper put before the text.
+fn syntax_message(message: &str, shift: usize) -> String {
+    let expected = message.lines().find_map(|l| l.trim().strip_prefix("= "));
+    let position = message.lines().find_map(|l| l.trim().strip_prefix("--> "));
+    let (Some(expected), Some(position)) = (expected, position) else {
+        return message.to_string();
+    };
+    let mut numbers = position.split(':').map(|n| n.trim().parse::<usize>().unwrap_or(1));
+    let (line, column) = (numbers.next().unwrap_or(1), numbers.next().unwrap_or(1));
+    let column = if line == 1 { column.saturating_sub(shift).max(1) } else { column };
+    if line == 1 {
+        format!("{expected} (at column {column} of the text)")
+    } else {
+        format!("{expected} (at line {line}, column {column} of the text)")
     }
 }
 

@@ -167,6 +167,7 @@ fn validate_call(
             let d = cx.error(span.clone(), format!("`with` sets `{key}`, which runbook `{name}` does not declare"));
             match crate::runbook::diagnostic::suggest(key, declared.iter().copied()) {
                 Some(s) => d.add_hint(format!("did you mean `{s}`?")),
+                None if declared.is_empty() => d.add_hint(format!("runbook `{name}` declares no variables")),
                 None => d.add_hint(format!("`{name}` declares: {}", declared.join(", "))),
             };
         }

@@ -1,0 +1,10 @@
+//! Integration tests: the real `runbook` binary on temporary projects. See tests/README.md.
+
+mod support;
+
+mod check;
+mod cli;
+mod graph;
+mod list;
+mod schema;
+mod show;
