@@ -1,0 +1,81 @@
+//! Benchmark of `runbook check` (run with `cargo bench --bench check`): the median wall
+//! time of the release binary over the repository's shipped runbooks, and over a generated
+//! runbook of 5,000 steps where each step needs the previous one and has a templated
+//! command and a verify check. Budgets: 20 ms and 500 ms.
+
+#![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_runbook");
+
+fn main() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shipped = median_check(repo, 30);
+    report("shipped runbooks", shipped, Duration::from_millis(20));
+
+    let temp = tempfile::tempdir().expect("temporary directory");
+    std::fs::create_dir(temp.path().join("runbooks")).expect("runbooks/");
+    std::fs::write(temp.path().join("runbooks/big.toml"), generated(5_000)).expect("write big.toml");
+    let big = median_check(temp.path(), 10);
+    report("5,000-step chain", big, Duration::from_millis(500));
+}
+
+/// A runbook of `steps` steps, each needing the previous, with templates and a verify.
+fn generated(steps: usize) -> String {
+    let mut out = String::from(
+        "[runbook]\ntitle = \"Generated\"\n\n[vars.namespace]\ndefault = \"default\"\n\n[vars.release]\ndefault = \"app\"\n",
+    );
+    for i in 0..steps {
+        let _ = write!(
+            out,
+            "\n[[step]]\nid = \"step-{i}\"\ntitle = \"Step {i} of {{{{ release }}}}\"\n"
+        );
+        if i > 0 {
+            let _ = writeln!(out, "needs = [\"step-{}\"]", i - 1);
+        }
+        let _ = write!(
+            out,
+            "run = \"kubectl -n {{{{ namespace }}}} annotate hr {{{{ release }}}} step={i}\"\ntimeout = \"30s\"\n\n[[step.verify]]\nrun = \"kubectl -n {{{{ namespace }}}} get hr {{{{ release }}}}\"\nexpect-stdout = '\\sTrue\\s'\nattempts = 3\ninterval = \"1s\"\n"
+        );
+    }
+    out
+}
+
+/// Median wall time of `runbook check` in `dir` over `runs` runs (after one warm-up).
+fn median_check(dir: &Path, runs: usize) -> Duration {
+    let run = || {
+        let start = Instant::now();
+        let output = Command::new(BIN)
+            .arg("check")
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .env_remove("RUNBOOK_DIR")
+            .output()
+            .expect("run runbook");
+        let elapsed = start.elapsed();
+        assert!(
+            output.status.success(),
+            "runbook check failed in {}:\n{}",
+            dir.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        elapsed
+    };
+    run();
+    let mut times: Vec<Duration> = (0..runs).map(|_| run()).collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn report(what: &str, median: Duration, budget: Duration) {
+    let verdict = if median <= budget { "ok" } else { "OVER BUDGET" };
+    println!(
+        "check {what:<18} median {:>8.2} ms   budget {:>4} ms   {verdict}",
+        median.as_secs_f64() * 1000.0,
+        budget.as_millis()
+    );
+}
