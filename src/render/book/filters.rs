@@ -1,0 +1,148 @@
+//! Markdown-safety filters for the book templates (tera is built without its optional
+//! filters). Each makes one kind of text safe in one Markdown position:
+//!
+//! - `cell`: inside a table cell: trims, escapes `|`, turns newlines into `<br>`;
+//! - `code`: an inline code span, one per line, with a backtick fence longer than any run
+//!   of backticks in the text;
+//! - `fence(lang="sh")`: a fenced code block whose fence is longer than any run of
+//!   backticks in the text, so a command that contains three backticks cannot close it;
+//! - `link_text`: the text of a `[…](…)` link: escapes `\`, `[` and `]`.
+//!
+//! And one test: `is multiline` (the text has more than one line).
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+use tera::{Result, Tera, to_value, try_get_value};
+
+pub fn register(tera: &mut Tera) {
+    tera.register_filter("cell", cell);
+    tera.register_filter("code", code);
+    tera.register_filter("fence", fence);
+    tera.register_filter("link_text", link_text);
+    tera.register_tester("multiline", multiline);
+}
+
+fn multiline(value: Option<&Value>, _: &[Value]) -> Result<bool> {
+    Ok(value
+        .and_then(Value::as_str)
+        .is_some_and(|s| s.trim().contains('\n')))
+}
+
+/// The text of a value: strings as they are, anything else as JSON.
+fn text(name: &str, value: &Value) -> Result<String> {
+    Ok(match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        Value::Number(_) | Value::Bool(_) => value.to_string(),
+        _ => try_get_value!(name, "value", String, value),
+    })
+}
+
+fn cell(value: &Value, _: &HashMap<String, Value>) -> Result<Value> {
+    Ok(to_value(cell_text(&text("cell", value)?))?)
+}
+
+fn code(value: &Value, _: &HashMap<String, Value>) -> Result<Value> {
+    Ok(to_value(code_span(&text("code", value)?))?)
+}
+
+fn fence(value: &Value, args: &HashMap<String, Value>) -> Result<Value> {
+    let lang = match args.get("lang") {
+        Some(lang) => try_get_value!("fence", "lang", String, lang),
+        None => String::new(),
+    };
+    Ok(to_value(fenced(&text("fence", value)?, &lang))?)
+}
+
+fn link_text(value: &Value, _: &HashMap<String, Value>) -> Result<Value> {
+    let text = text("link_text", value)?;
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '[' | ']') {
+            out.push('\\');
+        }
+        out.push(if c == '\n' { ' ' } else { c });
+    }
+    Ok(to_value(out)?)
+}
+
+pub fn cell_text(text: &str) -> String {
+    text.trim()
+        .replace("\r\n", "\n")
+        .replace('|', "\\|")
+        .replace('\n', "<br>")
+}
+
+fn longest_backtick_run(text: &str) -> usize {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        if c == '`' {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    longest
+}
+
+/// An inline code span per line (joined by newlines), or the empty string.
+pub fn code_span(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .split('\n')
+        .map(|line| {
+            if line.is_empty() {
+                return String::new();
+            }
+            let ticks = "`".repeat(longest_backtick_run(line) + 1);
+            // A space on both sides keeps a leading or trailing backtick out of the fence;
+            // CommonMark strips one space from each side.
+            let pad = if line.starts_with('`') || line.ends_with('`') {
+                " "
+            } else {
+                ""
+            };
+            format!("{ticks}{pad}{line}{pad}{ticks}")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A fenced code block (without a trailing newline).
+pub fn fenced(text: &str, lang: &str) -> String {
+    let body = text.replace("\r\n", "\n");
+    let body = body.trim_end();
+    let body = body.trim_start_matches('\n');
+    let ticks = "`".repeat((longest_backtick_run(body) + 1).max(3));
+    format!("{ticks}{lang}\n{body}\n{ticks}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_escape_pipes_and_newlines() {
+        assert_eq!(cell_text(" a|b\nc \n"), "a\\|b<br>c");
+    }
+
+    #[test]
+    fn code_spans_outgrow_backticks() {
+        assert_eq!(code_span("x"), "`x`");
+        assert_eq!(code_span("a`b"), "``a`b``");
+        assert_eq!(code_span("`a`"), "`` `a` ``");
+        assert_eq!(code_span("a\nb"), "`a`\n`b`");
+        assert_eq!(code_span(""), "");
+    }
+
+    #[test]
+    fn fences_outgrow_the_text() {
+        assert_eq!(fenced("echo hi\n", "sh"), "```sh\necho hi\n```");
+        assert_eq!(
+            fenced("cat <<EOF\n```\nEOF", "sh"),
+            "````sh\ncat <<EOF\n```\nEOF\n````"
+        );
+    }
+}
