@@ -66,6 +66,21 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
         format: GraphFormat,
     },
+    /// Render every runbook into the mdBook: one page per runbook, an index and the
+    /// runbooks block of `SUMMARY.md`.
+    ///
+    /// Pages go to `runbooks/<name>.md` under the output directory (default: `book/src`
+    /// beside `runbooks/`); only files whose content changed are written, and pages of
+    /// runbooks that no longer exist are removed. In `SUMMARY.md` only the lines between
+    /// `<!-- runbooks:begin -->` and `<!-- runbooks:end -->` change. The pages come from
+    /// tera templates built into the binary; `--templates DIR` replaces any of them
+    /// (`runbook.md.tera`, `index.md.tera`, `summary.md.tera`, `macros.tera`) by the file of
+    /// the same name in DIR. The output is identical on every run, so CI can run
+    /// `runbook docs --check`, which writes nothing and exits 1 naming every stale, missing
+    /// or extra file.
+    ///
+    /// Example: `runbook docs && mdbook build book`
+    Docs(DocsArgs),
     /// Print the JSON Schema of the runbook file format, for editors (taplo, VS Code).
     ///
     /// Example: `runbook schema > .runbook.schema.json`
@@ -77,6 +92,19 @@ pub enum Command {
         /// The shell to generate completions for.
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct DocsArgs {
+    /// Write into DIR instead of `book/src` beside `runbooks/`.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Write nothing; exit 1 if any generated file is stale, missing or extra.
+    #[arg(long)]
+    pub check: bool,
+    /// Use the templates in DIR in place of the built-in ones with the same file names.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

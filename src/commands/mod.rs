@@ -4,6 +4,7 @@
 mod assignments;
 mod check;
 mod completions;
+mod docs;
 mod graph;
 mod list;
 mod schema;
@@ -22,6 +23,7 @@ pub fn execute(command: Command, config: &Config, printer: &Printer) -> Result<(
         Command::Show(args) => show::execute(config, printer, &args),
         Command::Check { names } => check::execute(config, printer, &names),
         Command::Graph { name, format } => graph::execute(config, printer, &name, format),
+        Command::Docs(args) => docs::execute(config, printer, &args),
         Command::Schema => {
             schema::execute(printer);
             Ok(())
