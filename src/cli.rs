@@ -81,6 +81,51 @@ pub enum Command {
     ///
     /// Example: `runbook docs && mdbook build book`
     Docs(DocsArgs),
+    /// Walk a runbook: preconditions, then each step with its checks, journaled as it goes.
+    ///
+    /// On a terminal every step is offered (run / skip / details / abort). `--auto` runs
+    /// without asking except for `confirm` steps, manual steps and failures; `--yes` answers
+    /// yes to everything (for CI). Without a terminal, pass `--yes` or `--auto`.
+    ///
+    /// Examples:
+    ///   runbook run edge-stabilization --var cluster=edge
+    ///   runbook run tour --yes
+    ///   runbook run reconcile-app --var app=sonarr --dry-run
+    Run(RunArgs),
+    /// Continue a stopped run where it stopped (default: the newest unfinished run).
+    ///
+    /// Steps that succeeded are not run again (their verify checks run first, to catch
+    /// drift, unless `--no-reverify`). A step that started but has no recorded outcome
+    /// (the process was killed) is verified, re-run if `idempotent`, or decided by you.
+    ///
+    /// Examples: `runbook resume`, `runbook resume 20261126-101500-edge-stabilization --yes`
+    Resume(ResumeArgs),
+    /// Undo completed steps, newest first, back to the last checkpoint (or `--to STEP`).
+    ///
+    /// Shows the plan (which steps, in which order, with the commands) and asks before
+    /// running anything. A rollback that stops at a failing command continues from there
+    /// the next time. Default run: the newest run.
+    ///
+    /// Examples: `runbook rollback`, `runbook rollback --to prepare --yes`
+    Rollback(RollbackArgs),
+    /// List runs: id, runbook, state, start time and current step.
+    ///
+    /// Example: `runbook runs --json`
+    Runs {
+        /// Print JSON (an array of objects).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a run's journal, readable (default: the newest run).
+    ///
+    /// Example: `runbook log 20261126-101500-tour --json`
+    Log {
+        /// The run id (see `runbook runs`).
+        run_id: Option<String>,
+        /// Print the raw journal records as a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the JSON Schema of the runbook file format, for editors (taplo, VS Code).
     ///
     /// Example: `runbook schema > .runbook.schema.json`
@@ -105,6 +150,59 @@ pub struct DocsArgs {
     /// Use the templates in DIR in place of the built-in ones with the same file names.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The runbook's name (its file stem).
+    pub name: String,
+    /// Set a variable: `--var cluster=edge` (repeatable).
+    #[arg(long = "var", value_name = "K=V")]
+    pub vars: Vec<String>,
+    #[command(flatten)]
+    pub mode: ModeArgs,
+    /// Print what would run, run nothing (no journal, no lock, no checks).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Start at STEP: the steps before it are journaled as skipped.
+    #[arg(long, value_name = "STEP")]
+    pub from: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ModeArgs {
+    /// Answer yes to everything: confirmations, manual steps, asks take their default.
+    #[arg(long, short = 'y', conflicts_with = "auto")]
+    pub yes: bool,
+    /// Run without asking, except `confirm` steps, manual steps and failures.
+    #[arg(long)]
+    pub auto: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// The run to continue (default: the newest unfinished run).
+    pub run_id: Option<String>,
+    #[command(flatten)]
+    pub mode: ModeArgs,
+    /// Resume even though steps that already ran changed in the runbook since.
+    #[arg(long)]
+    pub accept_changed: bool,
+    /// Do not re-run the verify checks of steps that succeeded earlier.
+    #[arg(long)]
+    pub no_reverify: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The run to undo (default: the newest run).
+    pub run_id: Option<String>,
+    /// Undo the steps completed after STEP (STEP itself stays done).
+    #[arg(long, value_name = "STEP")]
+    pub to: Option<String>,
+    /// Do not ask before running the plan.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]

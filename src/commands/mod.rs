@@ -7,6 +7,12 @@ mod completions;
 mod docs;
 mod graph;
 mod list;
+mod log;
+mod resume;
+mod rollback;
+mod run;
+mod runs;
+mod session;
 mod schema;
 mod show;
 
@@ -20,6 +26,11 @@ use crate::ui::printer::Printer;
 pub fn execute(command: Command, config: &Config, printer: &Printer) -> Result<()> {
     match command {
         Command::List { json } => list::execute(config, printer, json),
+        Command::Run(args) => run::execute(config, printer, &args),
+        Command::Resume(args) => resume::execute(config, printer, &args),
+        Command::Rollback(args) => rollback::execute(config, printer, &args),
+        Command::Runs { json } => runs::execute(config, printer, json),
+        Command::Log { run_id, json } => log::execute(config, printer, run_id.as_deref(), json),
         Command::Show(args) => show::execute(config, printer, &args),
         Command::Check { names } => check::execute(config, printer, &names),
         Command::Graph { name, format } => graph::execute(config, printer, &name, format),

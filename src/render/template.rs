@@ -195,11 +195,25 @@ pub fn expression_inside_quotes(source: &str) -> bool {
 
 /// POSIX shell quoting: the result is always exactly one word.
 pub fn shell_quote(value: &str) -> String {
+    if is_secret_reference(value) {
+        return value.to_string();
+    }
     let safe = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
     if !value.is_empty() && value.chars().all(safe) {
         return value.to_string();
     }
     format!("'{}'", value.replace('\'', r"'\''"))
+}
+
+/// `"${RUNBOOK_VAR_NAME}"`: how a secret stands in a command (expanded by the shell from
+/// the environment, so the value never appears in the command text). Passing it through
+/// unquoted is safe: inside double quotes a parameter expansion is one word and is not
+/// re-parsed as shell syntax.
+fn is_secret_reference(value: &str) -> bool {
+    value
+        .strip_prefix("\"${RUNBOOK_VAR_")
+        .and_then(|rest| rest.strip_suffix("}\""))
+        .is_some_and(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
 }
 
 struct RawFilter;

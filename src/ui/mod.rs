@@ -4,3 +4,7 @@
 pub mod color;
 pub mod diagnostic;
 pub mod printer;
+pub mod prompt;
+pub mod reporter;
+pub mod summary;
+pub mod table;

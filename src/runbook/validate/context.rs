@@ -2,7 +2,7 @@
 //! things every table has (templates, durations, regexes, names). Never stops at the first
 //! problem: each helper records what it found and returns a usable value.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,6 +23,10 @@ pub struct Context {
     pub diagnostics: Vec<Diagnostic>,
     /// Variables a template may read: declared, captured, asked and built in.
     pub known: BTreeSet<String>,
+    /// Parsed templates and compiled regexes by source text: a large runbook repeats the
+    /// same check commands and patterns many times, and compiling is the costly part.
+    analyses: HashMap<String, Result<Analysis, String>>,
+    regexes: HashMap<String, Result<Regex, String>>,
 }
 
 impl Context {
@@ -31,6 +35,8 @@ impl Context {
             source: Arc::clone(source),
             diagnostics: Vec::new(),
             known: BUILTINS.iter().map(ToString::to_string).collect(),
+            analyses: HashMap::new(),
+            regexes: HashMap::new(),
         }
     }
 
@@ -48,13 +54,28 @@ impl Context {
 
     /// Checks a template: syntax, unknown variables, and `| raw` in commands.
     pub fn template(&mut self, text: &Text, locals: &[&str], command: bool) -> String {
-        let result = template::analyse(text.get_ref());
+        let result = self.analyse(text.get_ref());
         self.report_analysis(text, result, locals, command, false);
         if command && template::expression_inside_quotes(text.get_ref()) {
             self.warning(text.span(), "template expression inside shell quotes")
                 .add_hint("values are quoted for you: write `echo {{ name }}`, not `echo '{{ name }}'`");
         }
         text.get_ref().clone()
+    }
+
+    /// [`template::analyse`], with a fast path for plain `{{ name }}` templates and a cache.
+    fn analyse(&mut self, source: &str) -> Result<Analysis, String> {
+        if let Some(analysis) = simple_analysis(source) {
+            return Ok(analysis);
+        }
+        let cached = self
+            .analyses
+            .entry(source.to_string())
+            .or_insert_with(|| template::analyse(source));
+        match cached {
+            Ok(a) => Ok(Analysis { names: a.names.clone(), uses_raw: a.uses_raw }),
+            Err(e) => Err(e.clone()),
+        }
     }
 
     /// Checks a `when` expression the same way as a template.
@@ -133,12 +154,17 @@ impl Context {
     }
 
     pub fn regex(&mut self, text: &Text) -> Option<Regex> {
-        match Regex::new(text.get_ref()) {
-            Ok(re) => Some(re),
-            Err(e) => {
+        let compiled = self.regexes.entry(text.get_ref().clone()).or_insert_with(|| {
+            Regex::new(text.get_ref()).map_err(|e| {
                 let detail = e.to_string();
                 let last = detail.lines().last().unwrap_or_default().trim().to_string();
-                self.error(text.span(), format!("invalid regex: {}", last.trim_start_matches("error: ")));
+                last.trim_start_matches("error: ").to_string()
+            })
+        });
+        match compiled.clone() {
+            Ok(re) => Some(re),
+            Err(message) => {
+                self.error(text.span(), format!("invalid regex: {message}"));
                 None
             }
         }
@@ -163,6 +189,36 @@ impl Context {
                 ));
         }
     }
+}
+
+/// The analysis of a template whose only tags are `{{ name }}` or `{{ name.field }}`,
+/// found without tera's parser (the common case, and parsing is the slow part of checking a
+/// large runbook). `None` for anything else, which goes to tera.
+fn simple_analysis(source: &str) -> Option<Analysis> {
+    const KEYWORDS: &[&str] = &["true", "false", "True", "False", "and", "or", "not", "in", "is", "loop", "__tera_context"];
+    if source.contains("{%") || source.contains("{#") {
+        return None;
+    }
+    let mut analysis = Analysis::default();
+    let mut rest = source;
+    while let Some(open) = rest.find("{{") {
+        let after = &rest[open + 2..];
+        let close = after.find("}}")?;
+        let inner = after[..close].trim_matches(' ');
+        let mut parts = inner.split('.');
+        let root = parts.next()?;
+        let ident = |p: &str| {
+            let mut chars = p.chars();
+            matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        };
+        if !ident(root) || KEYWORDS.contains(&root) || !parts.all(ident) {
+            return None;
+        }
+        analysis.names.insert(root.to_string());
+        rest = &after[close + 2..];
+    }
+    Some(analysis)
 }
 
 /// Condenses tera's multi-line parser message (`--> 1:9`, the source line, a marker, then

@@ -1,0 +1,303 @@
+//! One attempt at a step: offer/confirm, preconditions, the journaled intent, the action
+//! itself (run with retries, manual, ask, call, gate), then verify and the outcome.
+
+use std::io::Write;
+use std::time::Instant;
+
+use super::checks::{CheckOutcome, tail_lines};
+use super::command::{self, Exit};
+use super::events::{Event, SummaryRow};
+use super::failure::Failure;
+use super::prompter::{AskView, StepChoice, StepView};
+use super::scope::Scope;
+use super::session::{Mode, Session, Stop};
+use crate::error::{Error, Result};
+use crate::journal::record::{Entry, Outcome, Undo};
+use crate::journal::writer::{create_private_dir, create_private_file};
+use crate::render::template::Escape;
+use crate::runbook::model::{Action, Ask, Call, Step};
+
+pub enum ActionResult {
+    Done,
+    Failed(Failure),
+    Stop(Stop),
+}
+
+impl Session<'_> {
+    pub fn attempt(&mut self, scope: &mut Scope, step: &Step, id: &str, position: (usize, usize), attempts_before: u32) -> Result<ActionResult> {
+        let title = self.shown(scope, &step.title);
+        let command = self.shown_action(scope, step);
+        let description = step.description.as_ref().map(|d| self.shown(scope, d));
+        self.emit(Event::StepStarted {
+            id: id.into(),
+            index: position.0,
+            total: position.1,
+            title: title.clone(),
+            description,
+            kind: step.action.kind(),
+            command: command.clone(),
+        });
+        let view = StepView { id: id.into(), title: title.clone(), details: self.details(scope, step) };
+        if let Some(result) = self.offer(step, id, &view)? {
+            return Ok(result);
+        }
+        if self.options.dry_run {
+            self.summary.push(SummaryRow { id: id.into(), title, outcome: "would run".into(), duration: std::time::Duration::ZERO, attempts: 0 });
+            return Ok(ActionResult::Done);
+        }
+        if let CheckOutcome::Failed { name, reason, tail, message } = self.run_checks(scope, &step.preconditions, Some(id), "precondition", false)? {
+            let reason = format!("precondition `{name}` failed: {reason}{}", message.map(|m| format!(" ({m})")).unwrap_or_default());
+            return Ok(ActionResult::Failed(Failure { reason, tail, exit_code: None, interrupted: false, started: false }));
+        }
+        let undo = self.render_undo(scope, step);
+        self.record(Entry::StepStarted {
+            step: id.into(),
+            attempt: attempts_before + 1,
+            title: title.clone(),
+            kind: step.action.kind().into(),
+            command,
+            undo,
+            checkpoint: step.checkpoint,
+        })?;
+        let started = Instant::now();
+        let (result, value, verified) = match &step.action {
+            Action::Run(run) => self.run_action(scope, step, id, run, attempts_before)?,
+            Action::Manual(text) => self.manual_action(scope, step, id, text, &view)?,
+            Action::Ask(ask) => self.ask_action(scope, id, ask)?,
+            Action::Call(call) => (self.call_action(scope, id, call)?, None, false),
+            Action::Gate => (ActionResult::Done, None, false),
+        };
+        if !matches!(result, ActionResult::Done) {
+            return Ok(result);
+        }
+        if !verified {
+            if let CheckOutcome::Failed { name, reason, tail, message } = self.run_checks(scope, &step.verify, Some(id), "verify", false)? {
+                let reason = format!("verify `{name}` failed: {reason}{}", message.map(|m| format!(" — {m}")).unwrap_or_default());
+                return Ok(ActionResult::Failed(Failure { reason, tail, exit_code: None, interrupted: false, started: true }));
+            } else if self.interrupt.is_set() {
+                return Ok(ActionResult::Failed(Failure::interrupted()));
+            }
+        }
+        let duration = started.elapsed();
+        self.record(Entry::StepFinished {
+            step: id.into(),
+            outcome: Outcome::Succeeded,
+            exit_code: None,
+            reason: None,
+            value: value.clone(),
+            duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
+            attempts: attempts_before + 1,
+        })?;
+        self.outcomes.insert(id.into(), "succeeded".into());
+        self.emit(Event::StepFinished { id: id.into(), title: title.clone(), outcome: "succeeded".into(), reason: None, duration, attempts: attempts_before + 1 });
+        self.summary.push(SummaryRow { id: id.into(), title, outcome: "succeeded".into(), duration, attempts: attempts_before + 1 });
+        Ok(ActionResult::Done)
+    }
+
+    /// Interactive offer and confirmation. `Some` ends the attempt (skipped or stopped).
+    fn offer(&mut self, step: &Step, id: &str, view: &StepView) -> Result<Option<ActionResult>> {
+        let offered = self.options.mode == Mode::Interactive && !matches!(step.action, Action::Manual(_));
+        if offered {
+            match self.prompter.offer_step(view) {
+                Ok(StepChoice::Run) => {}
+                Ok(StepChoice::Skip) => {
+                    self.record(Entry::Decision { step: Some(id.into()), choice: "skip".into() })?;
+                    self.skip(id, &view.title, "skipped by the operator")?;
+                    return Ok(Some(ActionResult::Done));
+                }
+                Ok(StepChoice::Abort) => {
+                    self.record(Entry::Decision { step: Some(id.into()), choice: "abort".into() })?;
+                    return Ok(Some(ActionResult::Stop(Stop::Aborted)));
+                }
+                Err(e) => return Ok(Some(ActionResult::Stop(Self::prompt_stop(e)))),
+            }
+        }
+        if step.confirm && !self.options.dry_run {
+            match self.prompter.confirm(view) {
+                Ok(true) => self.record(Entry::Decision { step: Some(id.into()), choice: "confirmed".into() })?,
+                Ok(false) => {
+                    self.record(Entry::Decision { step: Some(id.into()), choice: "declined".into() })?;
+                    return Ok(Some(ActionResult::Stop(Stop::Aborted)));
+                }
+                Err(e) => return Ok(Some(ActionResult::Stop(Self::prompt_stop(e)))),
+            }
+        }
+        Ok(None)
+    }
+
+    fn run_action(&mut self, scope: &mut Scope, step: &Step, id: &str, run: &str, attempts_before: u32) -> Result<(ActionResult, Option<(String, String)>, bool)> {
+        let script = match scope.command(&mut self.renderer, &self.run_id, run) {
+            Ok(s) => s,
+            Err(e) => return Ok((ActionResult::Failed(Failure::render(&e)), None, false)),
+        };
+        let mut spec = self.spec(scope, script.clone(), step.timeout);
+        spec.interactive = step.interactive;
+        let attempts = step.retry.attempts;
+        for attempt in 1..=attempts {
+            self.emit(Event::CommandStarted { id: id.into(), attempt, attempts, command: self.mask(&script) });
+            let finished = self.spawn_logged(&spec, id, attempts_before + attempt)?;
+            let tail = tail_lines(&finished.stdout, &finished.stderr, 10).iter().map(|l| self.mask(l)).collect::<Vec<_>>();
+            let success = finished.exit == Exit::Code(0);
+            self.emit(Event::CommandFinished { id: id.into(), attempt, exit: finished.exit.describe(), success, tail: tail.clone() });
+            if success {
+                let value = step.capture.as_ref().map(|name| {
+                    let value = finished.stdout.trim().to_string();
+                    scope.set(name, value.clone(), false);
+                    (name.clone(), self.mask(&value))
+                });
+                return Ok((ActionResult::Done, value, false));
+            }
+            if finished.exit == Exit::Interrupted {
+                return Ok((ActionResult::Failed(Failure::interrupted()), None, false));
+            }
+            if attempt < attempts && !self.pause(step.retry.delay) {
+                return Ok((ActionResult::Failed(Failure::interrupted()), None, false));
+            }
+            if attempt == attempts {
+                let exit_code = if let Exit::Code(c) = finished.exit { Some(c) } else { None };
+                let tries = if attempts > 1 { format!(" after {attempts} attempts") } else { String::new() };
+                let reason = format!("`run` failed with {}{tries}", finished.exit.describe());
+                return Ok((ActionResult::Failed(Failure { reason, tail, exit_code, interrupted: false, started: true }), None, false));
+            }
+        }
+        unreachable!("retry.attempts is at least 1")
+    }
+
+    /// Runs a command, writing its masked output to the attempt's log file.
+    fn spawn_logged(&mut self, spec: &command::CommandSpec, id: &str, attempt: u32) -> Result<command::Finished> {
+        let path = self.log_path(id, attempt);
+        if let Some(dir) = path.parent() {
+            create_private_dir(dir).map_err(|e| Error::io("create directory", dir, e))?;
+        }
+        let mut log = create_private_file(&path).map_err(|e| Error::io("write log", &path, e))?;
+        let _ = writeln!(log, "$ {}", self.mask(&spec.script));
+        let secrets = self.secrets.clone();
+        let reporter = &mut *self.reporter;
+        let result = command::run(spec, &self.interrupt, &mut |stream, line| {
+            let line = super::scope::mask(line, &secrets);
+            let _ = writeln!(log, "{line}");
+            reporter.event(&Event::Output { id: id.into(), stream, line });
+        });
+        match result {
+            Ok(finished) => {
+                let _ = writeln!(log, "# {}", finished.exit.describe());
+                Ok(finished)
+            }
+            Err(e) => Ok(command::Finished { exit: Exit::Code(127), stdout: String::new(), stderr: format!("cannot start `{}`: {e}", spec.shell.join(" ")) }),
+        }
+    }
+
+    fn manual_action(&mut self, scope: &Scope, step: &Step, id: &str, text: &str, view: &StepView) -> Result<(ActionResult, Option<(String, String)>, bool)> {
+        if !step.verify.is_empty() && self.run_checks(scope, &step.verify, Some(id), "verify", true)? == CheckOutcome::Passed {
+            return Ok((ActionResult::Done, None, true));
+        }
+        let instructions = scope.display(&mut self.renderer, &self.run_id, text);
+        let choice = match self.prompter.manual(view, &instructions) {
+            Ok(choice) => choice,
+            Err(e) => return Ok((ActionResult::Stop(Self::prompt_stop(e)), None, false)),
+        };
+        self.record(Entry::Decision { step: Some(id.into()), choice: format!("manual: {choice:?}").to_lowercase() })?;
+        Ok(match choice {
+            StepChoice::Run => (ActionResult::Done, None, false),
+            StepChoice::Skip => {
+                self.skip(id, &view.title, "skipped by the operator")?;
+                (ActionResult::Stop(Stop::Failed(String::new())), None, false)
+            }
+            StepChoice::Abort => (ActionResult::Stop(Stop::Aborted), None, false),
+        })
+    }
+
+    fn ask_action(&mut self, scope: &mut Scope, id: &str, ask: &Ask) -> Result<(ActionResult, Option<(String, String)>, bool)> {
+        let view = AskView {
+            step: id.into(),
+            question: scope.display(&mut self.renderer, &self.run_id, &ask.question),
+            choices: ask.choices.clone(),
+            default: ask.default.clone(),
+            secret: ask.secret,
+            pattern: ask.pattern.clone(),
+        };
+        let answer = match self.prompter.ask(&view) {
+            Ok(answer) => answer,
+            Err(e) => return Ok((ActionResult::Stop(Self::prompt_stop(e)), None, false)),
+        };
+        if ask.secret && !answer.is_empty() {
+            self.secrets.push(answer.clone());
+        }
+        scope.set(&ask.into, answer.clone(), ask.secret);
+        let value = (!ask.secret).then(|| (ask.into.clone(), answer));
+        Ok((ActionResult::Done, value, false))
+    }
+
+    fn call_action(&mut self, scope: &Scope, id: &str, call: &Call) -> Result<ActionResult> {
+        let callee = std::sync::Arc::clone(&self.catalog.runbooks[&call.runbook]);
+        let mut values = std::collections::BTreeMap::new();
+        for var in &callee.vars {
+            if let Some(value) = var.default.clone() {
+                values.insert(var.name.clone(), value);
+            }
+        }
+        for (key, template) in &call.with {
+            match scope.value(&mut self.renderer, &self.run_id, template, Escape::None) {
+                Ok(value) => {
+                    values.insert(key.clone(), value);
+                }
+                Err(e) => return Ok(ActionResult::Failed(Failure::render(&e))),
+            }
+        }
+        let mut inner = Scope::new(callee, format!("{id}/"), values);
+        Ok(match self.walk(&mut inner)? {
+            None => ActionResult::Done,
+            Some(stop) => ActionResult::Stop(stop),
+        })
+    }
+
+    /// The command (or instructions) as shown to the operator and journaled.
+    fn shown_action(&mut self, scope: &Scope, step: &Step) -> Option<String> {
+        let text = match &step.action {
+            Action::Run(run) => scope.command(&mut self.renderer, &self.run_id, run).ok()?,
+            Action::Manual(text) => scope.display(&mut self.renderer, &self.run_id, text),
+            Action::Ask(ask) => scope.display(&mut self.renderer, &self.run_id, &ask.question),
+            Action::Call(call) => format!("call runbook `{}`", call.runbook),
+            Action::Gate => return None,
+        };
+        Some(self.mask(&text))
+    }
+
+    fn render_undo(&mut self, scope: &Scope, step: &Step) -> Vec<Undo> {
+        step.rollback
+            .iter()
+            .map(|r| Undo {
+                name: r.name.as_ref().map(|n| scope.display(&mut self.renderer, &self.run_id, n)),
+                run: scope.command(&mut self.renderer, &self.run_id, &r.run).unwrap_or_else(|e| format!("false # cannot render: {e}")),
+                timeout_ms: r.timeout.map(|t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX)),
+            })
+            .collect()
+    }
+
+    /// Checks, rollback and dependencies of a step, for "show details".
+    pub fn details(&mut self, scope: &Scope, step: &Step) -> String {
+        let mut lines = Vec::new();
+        if !step.needs.is_empty() {
+            let needs: Vec<&str> = step.needs.iter().map(|&n| scope.runbook.steps[n].id.as_str()).collect();
+            lines.push(format!("needs: {}", needs.join(", ")));
+        }
+        for (phase, checks) in [("precondition", &step.preconditions), ("verify", &step.verify)] {
+            for check in checks {
+                let polling = if check.attempts > 1 { format!(" ({} × every {})", check.attempts, crate::runbook::duration::format(check.interval)) } else { String::new() };
+                lines.push(format!("{phase}{polling}: {}", scope.display(&mut self.renderer, &self.run_id, &check.label())));
+            }
+        }
+        for undo in self.render_undo(scope, step) {
+            lines.push(format!("undo: {}", undo.run));
+        }
+        if step.rollback.is_empty() {
+            lines.push("undo: none".into());
+        }
+        let flags: Vec<&str> = [(step.checkpoint, "checkpoint"), (step.confirm, "confirm"), (step.idempotent, "idempotent")].into_iter().filter(|(on, _)| *on).map(|(_, f)| f).collect();
+        if !flags.is_empty() {
+            lines.push(flags.join(" · "));
+        }
+        lines.push(format!("on failure: {}", step.on_failure.as_str()));
+        self.mask(&lines.join("\n"))
+    }
+}

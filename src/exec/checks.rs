@@ -1,0 +1,203 @@
+//! Runs checks (runbook preconditions, step preconditions, verify): one try, or polling with
+//! `attempts`/`interval`, journaling every try and emitting `CheckAttempt` events. Typed
+//! Flux checks go through `flux::evaluate` with kubectl spawned by `command`.
+
+use super::command::{self, CommandSpec, Exit};
+use super::events::Event;
+use super::flux::{self, KubectlOutput, Verdict};
+use super::scope::Scope;
+use super::session::Session;
+use crate::error::Result;
+use crate::journal::record::Entry;
+use crate::render::template::{Escape, shell_quote};
+use crate::runbook::model::{Check, CheckKind, FluxCheck};
+
+/// How a list of checks ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckOutcome {
+    Passed,
+    Failed { name: String, reason: String, tail: Vec<String>, message: Option<String> },
+    Interrupted,
+}
+
+/// One try of one check.
+enum Try {
+    Pass,
+    /// Not (yet) passing: poll again if attempts remain.
+    Pending(String, Vec<String>),
+    /// Failing for good: no more attempts (Stalled, Remediated, kubectl missing …).
+    Fatal(String, Vec<String>),
+    Interrupted,
+}
+
+impl Session<'_> {
+    /// Runs `checks` in order; the first failure stops the rest. `single_try` runs each
+    /// check once (a manual step's early look).
+    pub fn run_checks(&mut self, scope: &Scope, checks: &[Check], step: Option<&str>, phase: &'static str, single_try: bool) -> Result<CheckOutcome> {
+        for check in checks {
+            let outcome = self.run_check(scope, check, step, phase, single_try)?;
+            if outcome != CheckOutcome::Passed {
+                return Ok(outcome);
+            }
+        }
+        Ok(CheckOutcome::Passed)
+    }
+
+    fn run_check(&mut self, scope: &Scope, check: &Check, step: Option<&str>, phase: &'static str, single_try: bool) -> Result<CheckOutcome> {
+        let name = self.shown(scope, &check.label());
+        let attempts = if single_try { 1 } else { check.attempts };
+        for attempt in 1..=attempts {
+            let outcome = self.try_check(scope, check);
+            let (passed, reason, tail, fatal) = match outcome {
+                Try::Pass => (true, None, Vec::new(), false),
+                Try::Pending(reason, tail) => (false, Some(reason), tail, false),
+                Try::Fatal(reason, tail) => (false, Some(reason), tail, true),
+                Try::Interrupted => return Ok(CheckOutcome::Interrupted),
+            };
+            let last = passed || fatal || attempt == attempts;
+            let reason = reason.map(|r| self.mask(&r));
+            self.record(Entry::Check {
+                step: step.map(str::to_string),
+                phase: phase.to_string(),
+                name: name.clone(),
+                attempt,
+                passed,
+                detail: reason.clone(),
+            })?;
+            self.emit(Event::CheckAttempt {
+                step: step.map(str::to_string),
+                phase,
+                name: name.clone(),
+                attempt,
+                attempts,
+                passed,
+                reason: reason.clone(),
+                next_in: (!last).then_some(check.interval),
+            });
+            if passed {
+                return Ok(CheckOutcome::Passed);
+            }
+            if last {
+                let message = check.message.as_ref().map(|m| scope.display(&mut self.renderer, &self.run_id, m));
+                let tail = tail.iter().map(|l| self.mask(l)).collect();
+                return Ok(CheckOutcome::Failed { name, reason: reason.unwrap_or_default(), tail, message });
+            }
+            if !self.pause(check.interval) {
+                return Ok(CheckOutcome::Interrupted);
+            }
+        }
+        Ok(CheckOutcome::Passed)
+    }
+
+    fn try_check(&mut self, scope: &Scope, check: &Check) -> Try {
+        match &check.kind {
+            CheckKind::Command(run) => self.try_command_check(scope, check, run),
+            CheckKind::Flux(flux_check) => self.try_flux_check(scope, check, flux_check),
+        }
+    }
+
+    fn try_command_check(&mut self, scope: &Scope, check: &Check, run: &str) -> Try {
+        let rendered = (|| {
+            let script = scope.command(&mut self.renderer, &self.run_id, run)?;
+            let expect = check.expect_stdout.as_ref().map(|r| scope.value(&mut self.renderer, &self.run_id, r, Escape::Regex)).transpose()?;
+            let reject = check.reject_stdout.as_ref().map(|r| scope.value(&mut self.renderer, &self.run_id, r, Escape::Regex)).transpose()?;
+            Ok::<_, String>((script, expect, reject))
+        })();
+        let (script, expect, reject) = match rendered {
+            Ok(parts) => parts,
+            Err(e) => return Try::Fatal(format!("cannot render the check: {e}"), Vec::new()),
+        };
+        let spec = self.spec(scope, script, Some(check.timeout));
+        let finished = match command::run(&spec, &self.interrupt, &mut |_, _| {}) {
+            Ok(f) => f,
+            Err(e) => return Try::Fatal(format!("cannot start `{}`: {e}", spec.shell.join(" ")), Vec::new()),
+        };
+        let tail = tail_lines(&finished.stdout, &finished.stderr, 6);
+        let code = match finished.exit {
+            Exit::Code(code) => code,
+            Exit::Interrupted => return Try::Interrupted,
+            other => return Try::Pending(other.describe(), tail),
+        };
+        if code != check.expect_exit {
+            return Try::Pending(format!("exit code {code}, expected {}", check.expect_exit), tail);
+        }
+        for (pattern, must_match) in [(expect, true), (reject, false)] {
+            let Some(pattern) = pattern else { continue };
+            // Multi-line: `^edge$` matches a whole line, as operators expect of command output.
+            let regex = match regex::RegexBuilder::new(&pattern).multi_line(true).build() {
+                Ok(r) => r,
+                Err(e) => return Try::Fatal(format!("invalid regex `{pattern}`: {e}"), tail),
+            };
+            if regex.is_match(&finished.stdout) != must_match {
+                let verb = if must_match { "does not match" } else { "matches the rejected pattern" };
+                return Try::Pending(format!("stdout {verb} /{pattern}/"), tail);
+            }
+        }
+        Try::Pass
+    }
+
+    fn try_flux_check(&mut self, scope: &Scope, check: &Check, spec: &FluxCheck) -> Try {
+        let mut render = |text: &str| scope.value(&mut self.renderer, &self.run_id, text, Escape::None);
+        let rendered = (|| {
+            Ok::<_, String>(FluxCheck {
+                kind: spec.kind,
+                name: render(&spec.name)?,
+                namespace: render(&spec.namespace)?,
+                chart_version: spec.chart_version.as_deref().map(&mut render).transpose()?.filter(|v| !v.is_empty()),
+                follow_inventory: spec.follow_inventory,
+                context: spec.context.as_deref().map(&mut render).transpose()?.filter(|c| !c.is_empty()),
+            })
+        })();
+        let flux_check = match rendered {
+            Ok(c) => c,
+            Err(e) => return Try::Fatal(format!("cannot render the check: {e}"), Vec::new()),
+        };
+        let mut interrupted = false;
+        let verdict = flux::evaluate(&flux_check, &mut |args: &[String]| {
+            let script = std::iter::once("kubectl".to_string()).chain(args.iter().map(|a| shell_quote(a))).collect::<Vec<_>>().join(" ");
+            let spec = self.spec(scope, script, Some(check.timeout));
+            let finished = command::run(&spec, &self.interrupt, &mut |_, _| {})?;
+            match finished.exit {
+                Exit::Code(127) => Err(std::io::Error::new(std::io::ErrorKind::NotFound, "kubectl not found")),
+                Exit::Interrupted => {
+                    interrupted = true;
+                    Err(std::io::Error::other("interrupted"))
+                }
+                exit => Ok(KubectlOutput {
+                    exit_code: if let Exit::Code(c) = exit { Some(c) } else { None },
+                    stdout: finished.stdout,
+                    stderr: finished.stderr,
+                }),
+            }
+        });
+        if interrupted {
+            return Try::Interrupted;
+        }
+        match verdict {
+            Verdict::Healthy(_) => Try::Pass,
+            Verdict::Pending(reason) => Try::Pending(reason, Vec::new()),
+            Verdict::Failed(reason) => Try::Fatal(reason, Vec::new()),
+        }
+    }
+
+    /// A command spec in this scope: the runbook's shell, cwd, `env` and variables.
+    pub fn spec(&mut self, scope: &Scope, script: String, timeout: Option<std::time::Duration>) -> CommandSpec {
+        let mut env = scope.environment();
+        for (key, template) in &scope.runbook.env {
+            if let Ok(value) = scope.value(&mut self.renderer, &self.run_id, template, Escape::None) {
+                env.insert(key.clone(), value);
+            }
+        }
+        let cwd = match &scope.runbook.workdir {
+            Some(dir) => self.cwd.join(dir),
+            None => self.cwd.clone(),
+        };
+        CommandSpec { shell: scope.runbook.shell.split_whitespace().map(str::to_string).collect(), script, cwd, env, timeout, interactive: false }
+    }
+}
+
+/// The last `n` lines of a command's output (stdout then stderr).
+pub fn tail_lines(stdout: &str, stderr: &str, n: usize) -> Vec<String> {
+    let lines: Vec<&str> = stdout.lines().chain(stderr.lines()).filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(n)..].iter().map(ToString::to_string).collect()
+}

@@ -1,0 +1,260 @@
+//! The one place that spawns processes (duct). A command runs as `<shell> -c <script>` in
+//! its own process group with stdin closed (unless interactive), its stdout and stderr read
+//! line by line and handed to a callback, a per-attempt timeout, and Ctrl-C forwarded to
+//! its group with escalation. Never prints; the caller decides what a line means.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use super::interrupt::Interrupt;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct CommandSpec {
+    /// The shell program and its leading arguments (`bash`, or `bash -eu`).
+    pub shell: Vec<String>,
+    pub script: String,
+    pub cwd: PathBuf,
+    /// Variables added to the inherited environment.
+    pub env: BTreeMap<String, String>,
+    pub timeout: Option<Duration>,
+    /// Let the command read the terminal (stdin inherited).
+    pub interactive: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// How a command ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exit {
+    Code(i32),
+    /// Killed by a signal (number).
+    Signal(i32),
+    TimedOut(Duration),
+    /// Stopped because the operator pressed Ctrl-C (or SIGTERM arrived).
+    Interrupted,
+}
+
+impl Exit {
+    pub fn describe(&self) -> String {
+        match self {
+            Exit::Code(code) => format!("exit code {code}"),
+            Exit::Signal(signal) => format!("killed by signal {signal}"),
+            Exit::TimedOut(limit) => format!("timed out after {}", crate::runbook::duration::format(*limit)),
+            Exit::Interrupted => "interrupted".to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub exit: Exit,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Grace between SIGINT/SIGTERM and SIGKILL when stopping a command's group.
+const KILL_GRACE: Duration = Duration::from_secs(5);
+/// How long to keep reading output after the command exited (a background child may
+/// hold the pipe open).
+const DRAIN_GRACE: Duration = Duration::from_millis(500);
+
+/// Runs `spec`, calling `on_line` for every output line as it arrives.
+pub fn run(spec: &CommandSpec, interrupt: &Interrupt, on_line: &mut dyn FnMut(Stream, &str)) -> std::io::Result<Finished> {
+    let (program, leading) = spec.shell.split_first().ok_or_else(|| std::io::Error::other("empty shell"))?;
+    let mut args: Vec<String> = leading.to_vec();
+    args.push("-c".into());
+    args.push(spec.script.clone());
+    let (out_reader, out_writer) = os_pipe::pipe()?;
+    let (err_reader, err_writer) = os_pipe::pipe()?;
+    let mut expression = duct::cmd(program, &args)
+        .dir(&spec.cwd)
+        .stdout_file(out_writer)
+        .stderr_file(err_writer)
+        .unchecked()
+        .before_spawn(|command| {
+            command.process_group(0);
+            Ok(())
+        });
+    for (key, value) in &spec.env {
+        expression = expression.env(key, value);
+    }
+    if !spec.interactive {
+        expression = expression.stdin_null();
+    }
+    let handle = expression.start()?;
+    // The expression holds the write ends; drop it so readers see end-of-file.
+    drop(expression);
+    let pgid = handle.pids().first().copied().unwrap_or(0);
+    let (tx, rx) = mpsc::channel();
+    spawn_reader(out_reader, Stream::Stdout, tx.clone());
+    spawn_reader(err_reader, Stream::Stderr, tx);
+    let started = Instant::now();
+    let mut collected = Collected::default();
+    let mut stop: Option<(Exit, Instant)> = None;
+    let mut exited_at: Option<Instant> = None;
+    loop {
+        match rx.recv_timeout(Duration::from_millis(20)) {
+            Ok(Some((stream, line))) => collected.push(stream, &line, on_line),
+            Ok(None) => collected.closed += 1,
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => collected.closed = 2,
+        }
+        if exited_at.is_none() && handle.try_wait()?.is_some() {
+            exited_at = Some(Instant::now());
+        }
+        if let Some(at) = exited_at {
+            if collected.closed >= 2 || at.elapsed() > DRAIN_GRACE {
+                break;
+            }
+            continue;
+        }
+        stop = escalate(stop, spec, started, interrupt, pgid);
+    }
+    let status = handle.wait()?.status;
+    let exit = match stop {
+        Some((reason, _)) => reason,
+        None => exit_of(status),
+    };
+    Ok(Finished { exit, stdout: collected.stdout, stderr: collected.stderr })
+}
+
+/// Decides whether to stop the command now (timeout or Ctrl-C) and signals its group,
+/// escalating to SIGKILL after a grace period or on a second Ctrl-C.
+fn escalate(stop: Option<(Exit, Instant)>, spec: &CommandSpec, started: Instant, interrupt: &Interrupt, pgid: u32) -> Option<(Exit, Instant)> {
+    match stop {
+        None => {
+            if interrupt.is_set() {
+                signal_group(pgid, libc::SIGINT);
+                return Some((Exit::Interrupted, Instant::now()));
+            }
+            if let Some(limit) = spec.timeout.filter(|limit| started.elapsed() >= *limit) {
+                signal_group(pgid, libc::SIGTERM);
+                return Some((Exit::TimedOut(limit), Instant::now()));
+            }
+            None
+        }
+        Some((reason, since)) => {
+            if since.elapsed() >= KILL_GRACE || interrupt.count() >= 2 {
+                signal_group(pgid, libc::SIGKILL);
+            } else if since.elapsed() >= KILL_GRACE / 2 {
+                signal_group(pgid, libc::SIGTERM);
+            }
+            Some((reason, since))
+        }
+    }
+}
+
+#[derive(Default)]
+struct Collected {
+    stdout: String,
+    stderr: String,
+    closed: usize,
+}
+
+impl Collected {
+    fn push(&mut self, stream: Stream, line: &str, on_line: &mut dyn FnMut(Stream, &str)) {
+        let buffer = match stream {
+            Stream::Stdout => &mut self.stdout,
+            Stream::Stderr => &mut self.stderr,
+        };
+        buffer.push_str(line);
+        buffer.push('\n');
+        on_line(stream, line);
+    }
+}
+
+fn spawn_reader(reader: impl Read + Send + 'static, stream: Stream, tx: mpsc::Sender<Option<(Stream, String)>>) {
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(reader);
+        let mut buffer = Vec::new();
+        loop {
+            buffer.clear();
+            match reader.read_until(b'\n', &mut buffer) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    let text = String::from_utf8_lossy(&buffer);
+                    let line = text.trim_end_matches(['\n', '\r']).to_string();
+                    if tx.send(Some((stream, line))).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+        let _ = tx.send(None);
+    });
+}
+
+/// Runs an interactive program (the operator's shell) on the terminal and waits for it.
+pub fn interactive(program: &str, cwd: &std::path::Path, env: &BTreeMap<String, String>) -> std::io::Result<()> {
+    let mut expression = duct::cmd(program, Vec::<String>::new()).dir(cwd).unchecked();
+    for (key, value) in env {
+        expression = expression.env(key, value);
+    }
+    expression.run().map(|_| ())
+}
+
+fn exit_of(status: std::process::ExitStatus) -> Exit {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => Exit::Code(code),
+        (None, Some(signal)) => Exit::Signal(signal),
+        (None, None) => Exit::Code(-1),
+    }
+}
+
+/// Sends `signal` to the process group `pgid` (the command and everything it started).
+#[expect(unsafe_code, reason = "libc::kill has no safe wrapper in std; arguments are plain integers")]
+fn signal_group(pgid: u32, signal: i32) {
+    let Ok(pgid) = i32::try_from(pgid) else { return };
+    if pgid > 1 {
+        // SAFETY: kill(2) with a negative pid signals a process group; no memory is involved.
+        unsafe {
+            libc::kill(-pgid, signal);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(script: &str) -> CommandSpec {
+        CommandSpec {
+            shell: vec!["sh".into()],
+            script: script.into(),
+            cwd: std::env::temp_dir(),
+            env: BTreeMap::from([("RUNBOOK_VAR_X".to_string(), "value".to_string())]),
+            timeout: None,
+            interactive: false,
+        }
+    }
+
+    #[test]
+    fn captures_streams_and_exit_code() {
+        let mut lines = Vec::new();
+        let out = run(&spec("echo out; echo err >&2; echo $RUNBOOK_VAR_X; exit 3"), &Interrupt::default(), &mut |s, l| lines.push((s, l.to_string()))).unwrap();
+        assert_eq!(out.exit, Exit::Code(3));
+        assert_eq!(out.stdout, "out\nvalue\n");
+        assert_eq!(out.stderr, "err\n");
+        assert_eq!(lines.len(), 3);
+    }
+
+    #[test]
+    fn timeout_kills_the_whole_group() {
+        let mut s = spec("sleep 30 & sleep 30");
+        s.timeout = Some(Duration::from_millis(200));
+        let started = Instant::now();
+        let out = run(&s, &Interrupt::default(), &mut |_, _| {}).unwrap();
+        assert_eq!(out.exit, Exit::TimedOut(Duration::from_millis(200)));
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+}

@@ -1,0 +1,136 @@
+//! What happens when a step fails: journal the failure, then follow `on-failure` — ask the
+//! operator (retry, skip, roll back, shell, abort), halt, continue, or roll back to the
+//! newest checkpoint. Without an operator, `ask` acts as `halt`.
+
+use super::events::{Event, SummaryRow};
+use super::prompter::{FailureChoice, FailureView, StepView};
+use super::scope::Scope;
+use super::session::{Session, Stop};
+use crate::error::Result;
+use crate::journal::record::{Entry, Outcome};
+use crate::runbook::model::{OnFailure, Step};
+
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub reason: String,
+    pub tail: Vec<String>,
+    pub exit_code: Option<i32>,
+    /// Ctrl-C stopped the command: the step gets no outcome (unknown on resume).
+    pub interrupted: bool,
+    /// The step's action began (so there may be something to undo).
+    pub started: bool,
+}
+
+impl Failure {
+    pub fn interrupted() -> Self {
+        Self { reason: "interrupted by Ctrl-C".into(), tail: Vec::new(), exit_code: None, interrupted: true, started: true }
+    }
+
+    pub fn render(error: &str) -> Self {
+        Self { reason: format!("cannot render the command: {error}"), tail: Vec::new(), exit_code: None, interrupted: false, started: false }
+    }
+}
+
+pub enum FailureAction {
+    Retry,
+    /// Go on with the walk (the step counts as failed or skipped).
+    Continue,
+    Stop(Stop),
+}
+
+impl Session<'_> {
+    pub fn handle_failure(&mut self, scope: &mut Scope, step: &Step, id: &str, failure: Failure) -> Result<FailureAction> {
+        let title = self.shown(scope, &step.title);
+        let reason = self.mask(&failure.reason);
+        if failure.interrupted {
+            self.record(Entry::Interrupted { step: Some(id.into()) })?;
+        } else {
+            self.record(Entry::StepFinished {
+                step: id.into(),
+                outcome: Outcome::Failed,
+                exit_code: failure.exit_code,
+                reason: Some(reason.clone()),
+                value: None,
+                duration_ms: 0,
+                attempts: 0,
+            })?;
+        }
+        self.outcomes.insert(id.into(), "failed".into());
+        self.emit(Event::StepFinished {
+            id: id.into(),
+            title: title.clone(),
+            outcome: if failure.interrupted { "interrupted" } else { "failed" }.into(),
+            reason: Some(reason.clone()),
+            duration: std::time::Duration::ZERO,
+            attempts: 0,
+        });
+        let message = format!("step `{id}` failed: {reason}");
+        let operator = self.options.operator && self.interrupt.count() < 2;
+        if failure.interrupted && !operator {
+            self.push_summary(id, &title, "interrupted");
+            return Ok(FailureAction::Stop(Stop::Interrupted));
+        }
+        self.interrupt.clear();
+        match step.on_failure {
+            OnFailure::Continue if !failure.interrupted => {
+                self.push_summary(id, &title, "failed");
+                Ok(FailureAction::Continue)
+            }
+            OnFailure::Rollback if !failure.interrupted => {
+                self.push_summary(id, &title, "failed");
+                self.rollback_to_checkpoint()?;
+                Ok(FailureAction::Stop(Stop::RolledBack(message)))
+            }
+            _ if operator => self.failure_menu(scope, step, id, &title, failure, message),
+            _ => {
+                self.push_summary(id, &title, "failed");
+                Ok(FailureAction::Stop(Stop::Failed(message)))
+            }
+        }
+    }
+
+    fn failure_menu(&mut self, scope: &Scope, step: &Step, id: &str, title: &str, failure: Failure, message: String) -> Result<FailureAction> {
+        let view = FailureView {
+            step: StepView { id: id.into(), title: title.into(), details: self.details(scope, step) },
+            reason: self.mask(&failure.reason),
+            tail: failure.tail.clone(),
+            can_rollback: true,
+        };
+        loop {
+            let choice = match self.prompter.failure(&view) {
+                Ok(choice) => choice,
+                Err(e) => return Ok(FailureAction::Stop(Self::prompt_stop(e))),
+            };
+            self.record(Entry::Decision { step: Some(id.into()), choice: format!("failure: {choice:?}").to_lowercase() })?;
+            match choice {
+                FailureChoice::Retry => {
+                    self.interrupt.clear();
+                    return Ok(FailureAction::Retry);
+                }
+                FailureChoice::Skip => {
+                    self.skip(id, title, "skipped by the operator after a failure")?;
+                    return Ok(FailureAction::Continue);
+                }
+                FailureChoice::Rollback => {
+                    self.push_summary(id, title, "failed");
+                    self.rollback_to_checkpoint()?;
+                    return Ok(FailureAction::Stop(Stop::RolledBack(message)));
+                }
+                FailureChoice::Shell => {
+                    let spec = self.spec(scope, String::new(), None);
+                    if let Err(e) = self.prompter.shell(&spec.cwd, &spec.env) {
+                        return Ok(FailureAction::Stop(Self::prompt_stop(e)));
+                    }
+                }
+                FailureChoice::Abort => {
+                    self.push_summary(id, title, "failed");
+                    return Ok(FailureAction::Stop(Stop::Aborted));
+                }
+            }
+        }
+    }
+
+    fn push_summary(&mut self, id: &str, title: &str, outcome: &str) {
+        self.summary.push(SummaryRow { id: id.into(), title: title.into(), outcome: outcome.into(), duration: std::time::Duration::ZERO, attempts: 0 });
+    }
+}

@@ -1,0 +1,1606 @@
+//! Typed Flux health checks (`flux = { kind = "helmrelease", … }` in a check table).
+//!
+//! Owns: the `kubectl` arguments that read one Flux object as JSON, the health rules for
+//! `HelmRelease` and `Kustomization` objects, parsing of a Kustomization's
+//! `status.inventory`, and [`evaluate`], which runs one try of a check through an injected
+//! `kubectl` runner and turns what it sees into a [`Verdict`].
+//!
+//! This module never prints and never spawns: the executor passes the runner (the real one
+//! spawns `kubectl` with the check's timeout; tests pass closures) and reports the verdict.
+//! Malformed JSON never panics; it becomes [`Verdict::Failed`].
+//!
+//! Order of the rules for one object (first match wins):
+//!
+//! 1. not a Flux object of the expected kind (`kind`, `apiVersion` group, `metadata.name`,
+//!    `metadata.generation`) → failed;
+//! 2. `Stalled=True` or `Remediated=True` → failed, but only when that status is about the
+//!    current spec: the generation was observed (`status.observedGeneration`, or for a
+//!    HelmRelease `status.lastAttemptedGeneration`) and no `reconcile.fluxcd.io/requestedAt`
+//!    request is still unhandled. A Stalled status left over from an older generation is
+//!    old news (Flux retries after any spec change), so it only makes the check wait;
+//! 3. suspended, reconciling, generation not observed, reconcile request not handled, or
+//!    `Ready` not `True` → pending;
+//! 4. HelmRelease with an expected chart version: `status.history[0]` must carry a
+//!    matching `chartVersion` and status `deployed`, else pending;
+//! 5. otherwise healthy.
+//!
+//! Reasons quote the `Ready`, `Released` (when `False`), `Remediated` and `Stalled`
+//! messages and the chart version found, skipping messages already quoted.
+
+use std::io;
+
+use serde_json::Value;
+
+use crate::runbook::model::{FluxCheck, FluxKind};
+
+const HELM_GROUP: &str = "helm.toolkit.fluxcd.io";
+const KUSTOMIZE_GROUP: &str = "kustomize.toolkit.fluxcd.io";
+const REQUESTED_AT: &str = "reconcile.fluxcd.io/requestedAt";
+
+/// Output of one kubectl invocation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KubectlOutput {
+    /// `None` when the process was killed (for example by the executor's timeout).
+    pub exit_code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Healthy: the check passes. The string summarises what was seen (e.g. "HelmRelease
+    /// default/sonarr Ready on chart 4.1.1 (generation 3 observed)").
+    Healthy(String),
+    /// Not yet: keep polling (Reconciling=True, Ready=Unknown/False without Stalled,
+    /// generation not yet observed, object not found yet ...). The string is the reason
+    /// shown to the operator.
+    Pending(String),
+    /// Failed for good: do not use the remaining attempts (Stalled=True, Remediated=True,
+    /// kubectl missing, API error that is not NotFound, JSON that is not a Flux object).
+    Failed(String),
+}
+
+/// The kubectl arguments to read one object as JSON: ["get", "helmrelease", NAME, "-n", NS,
+/// "-o", "json"] plus ["--context", CTX] when a context is set.
+pub fn kubectl_args(
+    kind: FluxKind,
+    name: &str,
+    namespace: &str,
+    context: Option<&str>,
+) -> Vec<String> {
+    let resource = match kind {
+        FluxKind::Helmrelease => "helmrelease",
+        FluxKind::Kustomization => "kustomization",
+    };
+    let mut args: Vec<String> = ["get", resource, name, "-n", namespace, "-o", "json"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    if let Some(context) = context {
+        args.extend(["--context".to_string(), context.to_string()]);
+    }
+    args
+}
+
+/// Decides a HelmRelease object's health by the rules in the module documentation.
+pub fn assess_helmrelease(object: &Value, chart_version: Option<&str>) -> Verdict {
+    assess(object, FluxKind::Helmrelease, chart_version)
+}
+
+/// Decides a Kustomization object's own health (Ready=True and generation observed; Stalled
+/// fails at once). Its inventory is not followed here; see [`evaluate`].
+pub fn assess_kustomization(object: &Value) -> Verdict {
+    assess(object, FluxKind::Kustomization, None)
+}
+
+/// HelmReleases listed in a Kustomization's `status.inventory.entries`, as (namespace,
+/// name), in inventory order without duplicates.
+///
+/// Ids are `<ns>_<name>_<group>_<kind>` (the version is a separate `v` field), or the same
+/// followed by `_<version>`. Namespaces, names and API groups cannot contain `_`, so
+/// splitting on `_` is exact for HelmReleases; other entries (cluster-scoped objects with an
+/// empty namespace, RBAC names with `:` transcoded to `__`) are skipped.
+pub fn inventory_helmreleases(object: &Value) -> Vec<(String, String)> {
+    let entries = object
+        .pointer("/status/inventory/entries")
+        .and_then(Value::as_array);
+    let mut releases: Vec<(String, String)> = Vec::new();
+    for id in entries
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.get("id")?.as_str())
+    {
+        let parts: Vec<&str> = id.split('_').collect();
+        let [namespace, name, group, kind, rest @ ..] = parts.as_slice() else {
+            continue;
+        };
+        let version_ok = match rest {
+            [] => true,
+            [version] => !version.is_empty(),
+            _ => false,
+        };
+        if version_ok
+            && *group == HELM_GROUP
+            && *kind == "HelmRelease"
+            && !namespace.is_empty()
+            && !name.is_empty()
+        {
+            let pair = (namespace.to_string(), name.to_string());
+            if !releases.contains(&pair) {
+                releases.push(pair);
+            }
+        }
+    }
+    releases
+}
+
+/// Runs the whole check through an injected kubectl runner (the executor passes one that
+/// spawns the real process with a timeout; tests pass closures). `Err(io::Error)` with kind
+/// NotFound from the runner means kubectl is not installed.
+///
+/// With `follow_inventory`, every HelmRelease in the Kustomization's inventory is read and
+/// assessed too (without a chart expectation): the first failed release wins, even while
+/// the Kustomization itself is still pending; any pending one makes the check pending.
+pub fn evaluate(
+    check: &FluxCheck,
+    kubectl: &mut dyn FnMut(&[String]) -> io::Result<KubectlOutput>,
+) -> Verdict {
+    let context = check.context.as_deref();
+    let object = match read(check.kind, &check.name, &check.namespace, context, kubectl) {
+        Ok(object) => object,
+        Err(verdict) => return verdict,
+    };
+    match check.kind {
+        FluxKind::Helmrelease => assess_helmrelease(&object, check.chart_version.as_deref()),
+        FluxKind::Kustomization => {
+            let own = assess_kustomization(&object);
+            if !check.follow_inventory || matches!(own, Verdict::Failed(_)) {
+                return own;
+            }
+            follow_inventory(own, &object, context, kubectl)
+        }
+    }
+}
+
+fn follow_inventory(
+    own: Verdict,
+    object: &Value,
+    context: Option<&str>,
+    kubectl: &mut dyn FnMut(&[String]) -> io::Result<KubectlOutput>,
+) -> Verdict {
+    let ks = format!("Kustomization {}", object_ref(object));
+    let releases = inventory_helmreleases(object);
+    let mut pending = Vec::new();
+    let mut healthy = Vec::new();
+    for (namespace, name) in &releases {
+        let verdict = match read(FluxKind::Helmrelease, name, namespace, context, kubectl) {
+            Ok(release) => assess_helmrelease(&release, None),
+            Err(verdict) => verdict,
+        };
+        match verdict {
+            Verdict::Failed(reason) => {
+                return Verdict::Failed(format!("{reason} (listed in the inventory of {ks})"));
+            }
+            Verdict::Pending(reason) => pending.push(reason),
+            Verdict::Healthy(_) => healthy.push(format!("{namespace}/{name}")),
+        }
+    }
+    match own {
+        Verdict::Pending(reason) => Verdict::Pending(reason),
+        _ if !pending.is_empty() => Verdict::Pending(format!(
+            "{} (listed in the inventory of {ks})",
+            pending.join("; ")
+        )),
+        Verdict::Healthy(summary) if healthy.is_empty() => {
+            Verdict::Healthy(format!("{summary}; its inventory lists no HelmRelease"))
+        }
+        Verdict::Healthy(summary) => Verdict::Healthy(format!(
+            "{summary}; HelmReleases Ready: {}",
+            healthy.join(", ")
+        )),
+        failed @ Verdict::Failed(_) => failed,
+    }
+}
+
+/// Reads one object with kubectl; every way the read can go wrong becomes a verdict.
+fn read(
+    kind: FluxKind,
+    name: &str,
+    namespace: &str,
+    context: Option<&str>,
+    kubectl: &mut dyn FnMut(&[String]) -> io::Result<KubectlOutput>,
+) -> Result<Value, Verdict> {
+    let args = kubectl_args(kind, name, namespace, context);
+    let command = format!("`kubectl {}`", args.join(" "));
+    let output = match kubectl(&args) {
+        Ok(output) => output,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(Verdict::Failed("`kubectl` not found on PATH".to_string()));
+        }
+        Err(e) if e.kind() == io::ErrorKind::TimedOut => {
+            return Err(Verdict::Pending(format!("{command} timed out")));
+        }
+        Err(e) => return Err(Verdict::Failed(format!("could not run {command}: {e}"))),
+    };
+    match output.exit_code {
+        Some(0) => serde_json::from_str(&output.stdout)
+            .map_err(|e| Verdict::Failed(format!("{command} did not print JSON: {e}"))),
+        None => Err(Verdict::Pending(format!(
+            "{command} did not finish (timed out or was killed)"
+        ))),
+        Some(_) if is_not_found(&output.stderr) => {
+            let mut reason = format!("{} {namespace}/{name} not found", kind_name(kind));
+            if let Some(context) = context {
+                reason.push_str(&format!(" in context `{context}`"));
+            }
+            Err(Verdict::Pending(reason))
+        }
+        Some(code) => {
+            let mut line = first_error_line(&output.stderr);
+            if line.contains("doesn't have a resource type") {
+                line.push_str(" (are the Flux CRDs installed?)");
+            }
+            Err(Verdict::Failed(format!(
+                "{command} failed (exit {code}): {line}"
+            )))
+        }
+    }
+}
+
+/// The API server's "object not found" (also printed for a missing namespace), as opposed
+/// to `not found` in client-side errors such as a missing credential plugin.
+fn is_not_found(stderr: &str) -> bool {
+    stderr.lines().any(|line| {
+        line.contains("(NotFound)")
+            || (line.starts_with("Error from server") && line.contains(" not found"))
+    })
+}
+
+/// The first stderr line worth showing: skips `Warning:` lines and klog lines (`E0612
+/// 10:00:00.000 …  memcache.go:265] …`, printed before "The connection to the server … was
+/// refused"), falling back to the first non-empty line.
+fn first_error_line(stderr: &str) -> String {
+    let is_klog = |line: &str| {
+        let b = line.as_bytes();
+        b.len() > 6
+            && b"IWEF".contains(&b[0])
+            && b[1..5].iter().all(u8::is_ascii_digit)
+            && b[5] == b' '
+    };
+    let mut lines = stderr.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.clone().next();
+    lines
+        .find(|l| !l.starts_with("Warning:") && !is_klog(l))
+        .or(first)
+        .unwrap_or("no error output")
+        .to_string()
+}
+
+fn kind_name(kind: FluxKind) -> &'static str {
+    match kind {
+        FluxKind::Helmrelease => "HelmRelease",
+        FluxKind::Kustomization => "Kustomization",
+    }
+}
+
+fn str_at<'a>(object: &'a Value, pointer: &str) -> Option<&'a str> {
+    object.pointer(pointer).and_then(Value::as_str)
+}
+
+fn object_ref(object: &Value) -> String {
+    let namespace = str_at(object, "/metadata/namespace").unwrap_or("");
+    let name = str_at(object, "/metadata/name").unwrap_or("?");
+    format!("{namespace}/{name}")
+}
+
+/// One entry of `status.conditions`; missing fields read as "".
+struct Condition<'a> {
+    kind: &'a str,
+    status: &'a str,
+    reason: &'a str,
+    message: &'a str,
+}
+
+fn condition<'a>(object: &'a Value, kind: &str) -> Option<Condition<'a>> {
+    let found = object
+        .pointer("/status/conditions")?
+        .as_array()?
+        .iter()
+        .find(|c| c.get("type").and_then(Value::as_str) == Some(kind))?;
+    let field = |key: &str| found.get(key).and_then(Value::as_str).unwrap_or("").trim();
+    Some(Condition {
+        kind: found.get("type").and_then(Value::as_str).unwrap_or(""),
+        status: field("status"),
+        reason: field("reason"),
+        message: field("message"),
+    })
+}
+
+fn true_condition<'a>(object: &'a Value, kind: &str) -> Option<Condition<'a>> {
+    condition(object, kind).filter(|c| c.status == "True")
+}
+
+/// ` (RetriesExceeded): Failed to upgrade after 1 attempt(s)`: a condition's reason and
+/// message, each when present.
+fn tail(c: &Condition<'_>) -> String {
+    let mut tail = String::new();
+    if !c.reason.is_empty() {
+        tail.push_str(&format!(" ({})", c.reason));
+    }
+    if !c.message.is_empty() {
+        tail.push_str(&format!(": {}", c.message));
+    }
+    tail
+}
+
+/// `status.history[0]`: the newest Helm release snapshot.
+struct Release<'a> {
+    version: &'a str,
+    status: &'a str,
+}
+
+fn latest_release(object: &Value) -> Option<Release<'_>> {
+    let first = object.pointer("/status/history/0")?;
+    Some(Release {
+        version: first.get("chartVersion")?.as_str()?,
+        status: first.get("status").and_then(Value::as_str).unwrap_or(""),
+    })
+}
+
+/// `*` matches any run of characters; everything else is literal. Build metadata (`+…`,
+/// added by source-controller for `reconcileStrategy: Revision`) is ignored unless the
+/// pattern has some.
+fn chart_matches(pattern: &str, version: &str) -> bool {
+    glob(pattern, version)
+        || (!pattern.contains('+')
+            && version
+                .split_once('+')
+                .is_some_and(|(core, _)| glob(pattern, core)))
+}
+
+fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if pi < p.len() && p[pi] == t[ti] {
+            pi += 1;
+            ti += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+/// The validated identity of a Flux object plus what the rules need.
+struct View<'a> {
+    object: &'a Value,
+    label: String,
+    generation: i64,
+    expected_chart: Option<&'a str>,
+}
+
+fn identify<'a>(
+    object: &'a Value,
+    kind: FluxKind,
+    expected_chart: Option<&'a str>,
+) -> Result<View<'a>, Verdict> {
+    let (want_kind, want_group) = match kind {
+        FluxKind::Helmrelease => ("HelmRelease", HELM_GROUP),
+        FluxKind::Kustomization => ("Kustomization", KUSTOMIZE_GROUP),
+    };
+    let want = format!("a Flux `{want_kind}` ({want_group})");
+    if !object.is_object() {
+        return Err(Verdict::Failed(format!(
+            "expected {want}, got JSON that is not an object"
+        )));
+    }
+    let got_kind = str_at(object, "/kind");
+    let api_version = str_at(object, "/apiVersion");
+    let group = api_version.and_then(|a| a.split_once('/')).map(|(g, _)| g);
+    if got_kind != Some(want_kind) || group != Some(want_group) {
+        let got = match (got_kind, api_version) {
+            (Some(k), Some(a)) => format!("`{k}` ({a})"),
+            (Some(k), None) => format!("`{k}` without `apiVersion`"),
+            (None, _) => "an object without `kind`".to_string(),
+        };
+        return Err(Verdict::Failed(format!("expected {want}, got {got}")));
+    }
+    let label = format!("{want_kind} {}", object_ref(object));
+    if str_at(object, "/metadata/name").is_none() {
+        return Err(Verdict::Failed(format!(
+            "{label} has no `metadata.name`; not an object read from the API server"
+        )));
+    }
+    let Some(generation) = object
+        .pointer("/metadata/generation")
+        .and_then(Value::as_i64)
+    else {
+        return Err(Verdict::Failed(format!(
+            "{label} has no `metadata.generation`; not an object read from the API server"
+        )));
+    };
+    Ok(View {
+        object,
+        label,
+        generation,
+        expected_chart,
+    })
+}
+
+fn assess(object: &Value, kind: FluxKind, expected_chart: Option<&str>) -> Verdict {
+    let view = match identify(object, kind, expected_chart) {
+        Ok(view) => view,
+        Err(verdict) => return verdict,
+    };
+    let o = view.object;
+    let generation = view.generation;
+    let observed = o
+        .pointer("/status/observedGeneration")
+        .and_then(Value::as_i64);
+    let attempted = o
+        .pointer("/status/lastAttemptedGeneration")
+        .and_then(Value::as_i64);
+    let requested = o
+        .pointer("/metadata/annotations")
+        .and_then(|a| a.get(REQUESTED_AT))
+        .and_then(Value::as_str);
+    let handled = str_at(o, "/status/lastHandledReconcileAt");
+    let unhandled_request = requested.filter(|r| Some(*r) != handled);
+    let observed_now = observed == Some(generation);
+    let failure_is_current =
+        (observed_now || attempted == Some(generation)) && unhandled_request.is_none();
+
+    // Rule 2: terminal states about the current spec.
+    for (kind, verb) in [("Stalled", "is Stalled"), ("Remediated", "was remediated")] {
+        if let Some(c) = true_condition(o, kind).filter(|_| failure_is_current) {
+            let head = format!("{} {verb}{}", view.label, tail(&c));
+            return Verdict::Failed(view.describe(head, Some(kind), &[c.message]));
+        }
+    }
+
+    // Rule 3: not settled yet.
+    let mut clauses = Vec::new();
+    let mut shown = Vec::new();
+    if o.pointer("/spec/suspend").and_then(Value::as_bool) == Some(true) {
+        clauses.push("is suspended (`spec.suspend: true`)".to_string());
+    }
+    if let Some(c) = true_condition(o, "Reconciling") {
+        clauses.push(format!("is reconciling{}", tail(&c)));
+        shown.push(c.message);
+    }
+    if !observed_now {
+        clauses.push(match observed {
+            Some(observed) => format!(
+                "has not observed generation {generation} yet (status is for generation {observed})"
+            ),
+            None => format!("has not observed generation {generation} yet (no status yet)"),
+        });
+    }
+    if let Some(at) = unhandled_request {
+        clauses.push(format!(
+            "has not handled the reconcile request of `{at}` yet"
+        ));
+    }
+    let ready = condition(o, "Ready");
+    if clauses.is_empty() && ready.as_ref().is_none_or(|c| c.status != "True") {
+        clauses.push("is not Ready".to_string());
+    }
+    if !clauses.is_empty() {
+        let head = format!("{} {}", view.label, clauses.join("; "));
+        return Verdict::Pending(view.describe(head, None, &shown));
+    }
+
+    // Rule 4: the expected chart is what was deployed.
+    let release = latest_release(o);
+    if let Some(expected) = expected_chart {
+        let ok = release
+            .as_ref()
+            .is_some_and(|r| chart_matches(expected, r.version) && r.status == "deployed");
+        if !ok {
+            let head = format!("{} is Ready but not on chart {expected}", view.label);
+            return Verdict::Pending(view.describe(head, None, &[]));
+        }
+    }
+
+    // Rule 5.
+    let mut summary = format!("{} Ready", view.label);
+    match (kind, &release) {
+        (FluxKind::Helmrelease, Some(r)) => summary.push_str(&format!(" on chart {}", r.version)),
+        (FluxKind::Kustomization, _) => {
+            if let Some(revision) = str_at(o, "/status/lastAppliedRevision") {
+                summary.push_str(&format!(" at revision {revision}"));
+            }
+        }
+        _ => {}
+    }
+    Verdict::Healthy(format!("{summary} (generation {generation} observed)"))
+}
+
+impl View<'_> {
+    /// `head` followed by the Ready, Released (False), Remediated and Stalled conditions
+    /// (except `head_kind`, whose message heads the text), their messages unless already in
+    /// `shown`, and the chart note.
+    fn describe(&self, head: String, head_kind: Option<&str>, shown: &[&str]) -> String {
+        let o = self.object;
+        let mut parts = vec![head];
+        let mut shown: Vec<&str> = shown.iter().copied().filter(|m| !m.is_empty()).collect();
+        match condition(o, "Ready") {
+            Some(c) if c.message.is_empty() || shown.contains(&c.message) => {
+                parts.push(format!("Ready={}", c.status));
+            }
+            Some(c) => {
+                parts.push(format!("Ready={}: {}", c.status, c.message));
+                shown.push(c.message);
+            }
+            None => parts.push("no Ready condition yet".to_string()),
+        }
+        let extra = [
+            condition(o, "Released").filter(|c| c.status == "False"),
+            true_condition(o, "Remediated"),
+            true_condition(o, "Stalled"),
+        ];
+        for c in extra.into_iter().flatten() {
+            if Some(c.kind) == head_kind {
+                continue;
+            }
+            if shown.contains(&c.message) {
+                let reason = format!(" ({})", c.reason);
+                let reason = if c.reason.is_empty() { "" } else { &reason };
+                parts.push(format!("{}={}{reason}", c.kind, c.status));
+            } else {
+                parts.push(format!("{}={}{}", c.kind, c.status, tail(&c)));
+                shown.push(c.message);
+            }
+        }
+        if let Some(note) = self.chart_note() {
+            parts.push(note);
+        }
+        parts.join("; ")
+    }
+
+    /// `chart 3.7.3 deployed, expected 4.1.1` (HelmReleases only).
+    fn chart_note(&self) -> Option<String> {
+        let release = latest_release(self.object);
+        match (release, self.expected_chart) {
+            (None, Some(expected)) => Some(format!(
+                "no release in `status.history`, expected chart {expected}"
+            )),
+            (None, None) => None,
+            (Some(r), expected) => {
+                let status = if r.status.is_empty() {
+                    "recorded"
+                } else {
+                    r.status
+                };
+                let mut note = format!("chart {} {status}", r.version);
+                if let Some(expected) = expected.filter(|e| !chart_matches(e, r.version)) {
+                    note.push_str(&format!(", expected {expected}"));
+                }
+                Some(note)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const HR_READY: &str = include_str!("../../tests/fixtures/flux-json/helmrelease-ready.json");
+    const HR_RECONCILING: &str =
+        include_str!("../../tests/fixtures/flux-json/helmrelease-reconciling.json");
+    const HR_STALLED: &str =
+        include_str!("../../tests/fixtures/flux-json/helmrelease-stalled-retries-exceeded.json");
+    const HR_REMEDIATED: &str =
+        include_str!("../../tests/fixtures/flux-json/helmrelease-remediated-rollback.json");
+    const HR_GENERATION_BEHIND: &str =
+        include_str!("../../tests/fixtures/flux-json/helmrelease-generation-behind.json");
+    const KS_READY: &str = include_str!("../../tests/fixtures/flux-json/kustomization-ready.json");
+    const KS_FAILED_HR: &str =
+        include_str!("../../tests/fixtures/flux-json/kustomization-ready-inventory-failed-hr.json");
+    const NOT_FLUX: &str = include_str!("../../tests/fixtures/flux-json/not-a-flux-object.json");
+
+    fn parse(text: &str) -> Value {
+        serde_json::from_str(text).expect("fixture is JSON")
+    }
+
+    fn reason(verdict: &Verdict) -> &str {
+        match verdict {
+            Verdict::Healthy(s) | Verdict::Pending(s) | Verdict::Failed(s) => s,
+        }
+    }
+
+    #[track_caller]
+    fn assert_pending(verdict: &Verdict, needles: &[&str]) {
+        assert!(matches!(verdict, Verdict::Pending(_)), "{verdict:?}");
+        for needle in needles {
+            assert!(
+                reason(verdict).contains(needle),
+                "{needle:?} in {verdict:?}"
+            );
+        }
+    }
+
+    #[track_caller]
+    fn assert_failed(verdict: &Verdict, needles: &[&str]) {
+        assert!(matches!(verdict, Verdict::Failed(_)), "{verdict:?}");
+        for needle in needles {
+            assert!(
+                reason(verdict).contains(needle),
+                "{needle:?} in {verdict:?}"
+            );
+        }
+    }
+
+    /// Sets the condition `kind` (replacing one of that type).
+    fn set_condition(object: &mut Value, kind: &str, status: &str, reason: &str, message: &str) {
+        let conditions = object["status"]["conditions"].as_array_mut().unwrap();
+        conditions.retain(|c| c["type"] != kind);
+        conditions
+            .push(json!({"type": kind, "status": status, "reason": reason, "message": message}));
+    }
+
+    fn remove_condition(object: &mut Value, kind: &str) {
+        let conditions = object["status"]["conditions"].as_array_mut().unwrap();
+        conditions.retain(|c| c["type"] != kind);
+    }
+
+    fn check(kind: FluxKind, namespace: &str, name: &str) -> FluxCheck {
+        FluxCheck {
+            kind,
+            name: name.to_string(),
+            namespace: namespace.to_string(),
+            chart_version: None,
+            follow_inventory: false,
+            context: None,
+        }
+    }
+
+    fn ok(stdout: &str) -> io::Result<KubectlOutput> {
+        Ok(KubectlOutput {
+            exit_code: Some(0),
+            stdout: stdout.to_string(),
+            stderr: String::new(),
+        })
+    }
+
+    fn exit(code: i32, stderr: &str) -> io::Result<KubectlOutput> {
+        Ok(KubectlOutput {
+            exit_code: Some(code),
+            stdout: String::new(),
+            stderr: stderr.to_string(),
+        })
+    }
+
+    /// A fake cluster: (resource, namespace, name) → JSON; anything else is NotFound like
+    /// the real API server. Records every argument list.
+    struct Cluster {
+        objects: Vec<((&'static str, &'static str, &'static str), String)>,
+        calls: Vec<Vec<String>>,
+    }
+
+    impl Cluster {
+        fn new(objects: &[((&'static str, &'static str, &'static str), &str)]) -> Self {
+            let objects = objects.iter().map(|(k, v)| (*k, v.to_string())).collect();
+            Cluster {
+                objects,
+                calls: Vec::new(),
+            }
+        }
+
+        fn run(&mut self, check: &FluxCheck) -> Verdict {
+            let mut kubectl = |args: &[String]| {
+                self.calls.push(args.to_vec());
+                let key = (args[1].as_str(), args[4].as_str(), args[2].as_str());
+                match self.objects.iter().find(|(k, _)| *k == key) {
+                    Some((_, json)) => ok(json),
+                    None => exit(
+                        1,
+                        &format!(
+                            "Error from server (NotFound): {}s.{} \"{}\" not found\n",
+                            key.0,
+                            if key.0 == "helmrelease" {
+                                HELM_GROUP
+                            } else {
+                                KUSTOMIZE_GROUP
+                            },
+                            key.2
+                        ),
+                    ),
+                }
+            };
+            evaluate(check, &mut kubectl)
+        }
+    }
+
+    // ---------------------------------------------------------------- kubectl_args
+
+    #[test]
+    fn kubectl_args_read_one_object_as_json() {
+        assert_eq!(
+            kubectl_args(FluxKind::Helmrelease, "sonarr", "default", None),
+            [
+                "get",
+                "helmrelease",
+                "sonarr",
+                "-n",
+                "default",
+                "-o",
+                "json"
+            ]
+        );
+        assert_eq!(
+            kubectl_args(FluxKind::Kustomization, "apps", "flux-system", Some("prod")),
+            [
+                "get",
+                "kustomization",
+                "apps",
+                "-n",
+                "flux-system",
+                "-o",
+                "json",
+                "--context",
+                "prod"
+            ]
+        );
+    }
+
+    // ---------------------------------------------------------------- HelmRelease rules
+
+    #[test]
+    fn ready_release_is_healthy_with_or_without_a_chart_expectation() {
+        let hr = parse(HR_READY);
+        let healthy = Verdict::Healthy(
+            "HelmRelease default/sonarr Ready on chart 4.1.1 (generation 3 observed)".to_string(),
+        );
+        for expected in [None, Some("4.1.1"), Some("4.*"), Some("4.1.*"), Some("*")] {
+            assert_eq!(assess_helmrelease(&hr, expected), healthy, "{expected:?}");
+        }
+    }
+
+    #[test]
+    fn ready_release_without_history_is_healthy_only_without_a_chart_expectation() {
+        let mut hr = parse(HR_READY);
+        hr["status"].as_object_mut().unwrap().remove("history");
+        assert_eq!(
+            assess_helmrelease(&hr, None),
+            Verdict::Healthy("HelmRelease default/sonarr Ready (generation 3 observed)".into())
+        );
+        assert_pending(
+            &assess_helmrelease(&hr, Some("4.1.1")),
+            &["no release in `status.history`, expected chart 4.1.1"],
+        );
+    }
+
+    #[test]
+    fn chart_patterns() {
+        assert!(chart_matches("4.1.1", "4.1.1"));
+        assert!(chart_matches("4.*", "4.1.1"));
+        assert!(chart_matches("4.1.*", "4.1.1"));
+        assert!(chart_matches("*.1.1", "4.1.1"));
+        assert!(chart_matches("4.*.1", "4.10.1"));
+        assert!(chart_matches("*", "4.1.1"));
+        assert!(!chart_matches("4.1", "4.1.1"));
+        assert!(!chart_matches("4", "4.1.1"));
+        assert!(!chart_matches("4.2.*", "4.1.1"));
+        assert!(!chart_matches("3.*", "4.1.1"));
+        assert!(!chart_matches("4.1.1", "14.1.1"));
+        assert!(!chart_matches("4.1.*", "4.1"));
+        assert!(
+            chart_matches("4*", "40.0.0"),
+            "`*` is not limited to one segment"
+        );
+        assert!(!chart_matches("4.1.1", "4.1.1-rc.1"));
+        // Build metadata from `reconcileStrategy: Revision` is ignored unless asked for.
+        assert!(chart_matches("4.1.1", "4.1.1+8d3f1c2a7b9e"));
+        assert!(chart_matches("4.*", "4.1.1+8d3f1c2a7b9e"));
+        assert!(chart_matches("4.1.1+8d3f1c2a7b9e", "4.1.1+8d3f1c2a7b9e"));
+        assert!(!chart_matches("4.1.1+0000", "4.1.1+8d3f1c2a7b9e"));
+        assert!(glob("", ""));
+        assert!(!glob("", "4"));
+        assert!(glob("**", ""));
+    }
+
+    #[test]
+    fn stalled_release_fails_at_once_quoting_stalled_ready_released_and_chart() {
+        let verdict = assess_helmrelease(&parse(HR_STALLED), Some("4.1.1"));
+        assert_failed(
+            &verdict,
+            &[
+                "HelmRelease default/sonarr is Stalled (RetriesExceeded): \
+                 Failed to upgrade after 1 attempt(s); \
+                 Ready=False: Helm rollback to previous release default/sonarr.v2 \
+                 with chart app-template@3.7.3 succeeded; \
+                 Released=False (UpgradeFailed): Helm upgrade failed for release default/sonarr \
+                 with chart app-template@4.1.1: cannot patch \"sonarr\" with kind Deployment",
+                "field is immutable; Remediated=True (RollbackSucceeded); \
+                 chart 3.7.3 deployed, expected 4.1.1",
+            ],
+        );
+        // The Remediated message repeats the Ready message: quoted once.
+        assert_eq!(reason(&verdict).matches("Helm rollback").count(), 1);
+        assert!(reason(&verdict).ends_with("chart 3.7.3 deployed, expected 4.1.1"));
+        let without = assess_helmrelease(&parse(HR_STALLED), None);
+        assert_failed(&without, &["is Stalled (RetriesExceeded)"]);
+        assert!(
+            reason(&without).ends_with("; chart 3.7.3 deployed"),
+            "{without:?}"
+        );
+    }
+
+    #[test]
+    fn stalled_beats_reconciling_and_ready_true() {
+        let mut hr = parse(HR_STALLED);
+        set_condition(
+            &mut hr,
+            "Reconciling",
+            "True",
+            "ProgressingWithRetry",
+            "retrying",
+        );
+        set_condition(&mut hr, "Ready", "True", "UpgradeSucceeded", "stale");
+        assert_failed(
+            &assess_helmrelease(&hr, None),
+            &["is Stalled (RetriesExceeded)"],
+        );
+    }
+
+    #[test]
+    fn remediated_rollback_fails_at_once_even_while_reconciling_for_a_retry() {
+        // The comfyui incident: Remediated=True, Reconciling=True (retries remain), and the
+        // failed generation is only in `lastAttemptedGeneration`.
+        let verdict = assess_helmrelease(&parse(HR_REMEDIATED), Some("4.1.1"));
+        assert_failed(
+            &verdict,
+            &[
+                "HelmRelease ai/comfyui was remediated (RollbackSucceeded): Helm rollback to \
+                 previous release ai/comfyui.v4 with chart app-template@3.7.3 succeeded; Ready=False; ",
+                "Released=False (UpgradeFailed): Helm upgrade failed for release ai/comfyui",
+                "updates to statefulset spec for fields other than",
+                "chart 3.7.3 deployed, expected 4.1.1",
+            ],
+        );
+        assert_failed(
+            &assess_helmrelease(&parse(HR_REMEDIATED), None),
+            &["was remediated"],
+        );
+    }
+
+    #[test]
+    fn ready_true_but_silently_rolled_back_fails_when_remediated_else_waits() {
+        let mut hr = parse(HR_READY);
+        hr["status"]["history"][0]["chartVersion"] = json!("3.7.3");
+        let rollback = "Helm rollback to previous release default/sonarr.v2 with chart app-template@3.7.3 succeeded";
+        set_condition(&mut hr, "Ready", "True", "RollbackSucceeded", rollback);
+        assert_pending(
+            &assess_helmrelease(&hr, Some("4.1.1")),
+            &[
+                "HelmRelease default/sonarr is Ready but not on chart 4.1.1; Ready=True: Helm rollback",
+                "chart 3.7.3 deployed, expected 4.1.1",
+            ],
+        );
+        set_condition(&mut hr, "Remediated", "True", "RollbackSucceeded", rollback);
+        assert_failed(
+            &assess_helmrelease(&hr, Some("4.1.1")),
+            &[
+                "was remediated (RollbackSucceeded)",
+                "Ready=True; chart 3.7.3 deployed, expected 4.1.1",
+            ],
+        );
+        // Remediated=False is not a remediation.
+        set_condition(&mut hr, "Remediated", "False", "", "");
+        assert_pending(&assess_helmrelease(&hr, Some("4.*")), &["expected 4.*"]);
+    }
+
+    #[test]
+    fn matching_version_that_is_not_deployed_waits() {
+        let mut hr = parse(HR_READY);
+        hr["status"]["history"][0]["status"] = json!("failed");
+        assert_pending(
+            &assess_helmrelease(&hr, Some("4.1.1")),
+            &["is Ready but not on chart 4.1.1", "chart 4.1.1 failed"],
+        );
+        assert!(!reason(&assess_helmrelease(&hr, Some("4.1.1"))).contains("expected"));
+        assert!(matches!(assess_helmrelease(&hr, None), Verdict::Healthy(_)));
+    }
+
+    #[test]
+    fn reconciling_release_waits() {
+        let verdict = assess_helmrelease(&parse(HR_RECONCILING), Some("4.1.1"));
+        assert_pending(
+            &verdict,
+            &[
+                "HelmRelease default/sonarr is reconciling (Progressing): Running 'upgrade' action \
+                 with timeout of 5m0s; has not observed generation 3 yet (status is for generation 2); \
+                 Ready=Unknown; chart 4.1.1 pending-upgrade",
+            ],
+        );
+        // Reconciling alone (generation observed) still waits.
+        let mut hr = parse(HR_RECONCILING);
+        hr["status"]["observedGeneration"] = json!(3);
+        assert_pending(
+            &assess_helmrelease(&hr, None),
+            &["is reconciling (Progressing)"],
+        );
+        assert!(!reason(&assess_helmrelease(&hr, None)).contains("generation 3 yet"));
+    }
+
+    #[test]
+    fn retry_on_failure_without_stalled_waits_and_shows_the_error() {
+        // `RetryOnFailure` strategy: no remediation, Reconciling=True, Ready=False.
+        let mut hr = parse(HR_READY);
+        let failed = "Helm upgrade failed for release default/sonarr with chart app-template@4.1.1: \
+                      context deadline exceeded";
+        set_condition(&mut hr, "Ready", "False", "UpgradeFailed", failed);
+        set_condition(&mut hr, "Released", "False", "UpgradeFailed", failed);
+        set_condition(&mut hr, "Reconciling", "True", "ProgressingWithRetry", "");
+        let verdict = assess_helmrelease(&hr, None);
+        assert_pending(
+            &verdict,
+            &[&format!(
+                "is reconciling (ProgressingWithRetry); Ready=False: {failed}"
+            )],
+        );
+        assert_eq!(reason(&verdict).matches("context deadline").count(), 1);
+        // Ready=False without Reconciling or Stalled: still waits (the next retry may fix it).
+        remove_condition(&mut hr, "Reconciling");
+        assert_pending(
+            &assess_helmrelease(&hr, None),
+            &["HelmRelease default/sonarr is not Ready; Ready=False: Helm upgrade failed"],
+        );
+    }
+
+    #[test]
+    fn missing_ready_condition_waits() {
+        let mut hr = parse(HR_READY);
+        hr["status"]["conditions"] = json!([]);
+        assert_pending(
+            &assess_helmrelease(&hr, None),
+            &["is not Ready; no Ready condition yet"],
+        );
+    }
+
+    #[test]
+    fn generation_not_observed_waits_even_when_ready() {
+        let verdict = assess_helmrelease(&parse(HR_GENERATION_BEHIND), Some("4.1.1"));
+        assert_pending(
+            &verdict,
+            &[
+                "HelmRelease default/sonarr has not observed generation 3 yet (status is for generation 2); \
+                 Ready=True: Helm upgrade succeeded for release default/sonarr.v2 with chart app-template@3.7.3; \
+                 chart 3.7.3 deployed, expected 4.1.1",
+            ],
+        );
+        let mut hr = parse(HR_READY);
+        hr["status"]
+            .as_object_mut()
+            .unwrap()
+            .remove("observedGeneration");
+        assert_pending(
+            &assess_helmrelease(&hr, None),
+            &["has not observed generation 3 yet (no status yet)"],
+        );
+    }
+
+    #[test]
+    fn stalled_or_remediated_status_of_an_older_generation_only_waits() {
+        // The spec changed after the release stalled (a fix was pushed, or suspend/resume):
+        // Flux will try again, so the old Stalled status is not a verdict.
+        for fixture in [HR_STALLED, HR_REMEDIATED] {
+            let mut hr = parse(fixture);
+            let generation = hr["metadata"]["generation"].as_i64().unwrap();
+            hr["metadata"]["generation"] = json!(generation + 1);
+            let verdict = assess_helmrelease(&hr, None);
+            assert_pending(
+                &verdict,
+                &[&format!(
+                    "has not observed generation {} yet",
+                    generation + 1
+                )],
+            );
+            assert!(
+                reason(&verdict).contains("Remediated=True")
+                    || reason(&verdict).contains("Stalled=True")
+            );
+        }
+        let mut hr = parse(HR_STALLED);
+        hr["metadata"]["generation"] = json!(4);
+        assert_pending(
+            &assess_helmrelease(&hr, None),
+            &["Stalled=True (RetriesExceeded): Failed to upgrade after 1 attempt(s)"],
+        );
+    }
+
+    #[test]
+    fn unhandled_reconcile_request_waits() {
+        let requested = "2026-05-14T10:00:00.000000000Z";
+        let mut hr = parse(HR_READY);
+        hr["metadata"]["annotations"][REQUESTED_AT] = json!(requested);
+        assert_pending(
+            &assess_helmrelease(&hr, None),
+            &[&format!(
+                "has not handled the reconcile request of `{requested}` yet"
+            )],
+        );
+        // `flux reconcile hr --reset` on a Stalled release: the stall is not final until the
+        // request is handled.
+        let mut hr = parse(HR_STALLED);
+        hr["metadata"]["annotations"] = json!({ REQUESTED_AT: requested });
+        assert_pending(&assess_helmrelease(&hr, None), &["reconcile request"]);
+        hr["status"]["lastHandledReconcileAt"] = json!(requested);
+        assert_failed(&assess_helmrelease(&hr, None), &["is Stalled"]);
+    }
+
+    #[test]
+    fn suspended_release_waits() {
+        let mut hr = parse(HR_READY);
+        hr["spec"]["suspend"] = json!(true);
+        assert_pending(
+            &assess_helmrelease(&hr, None),
+            &["HelmRelease default/sonarr is suspended (`spec.suspend: true`); Ready=True"],
+        );
+        hr["spec"]["suspend"] = json!(false);
+        assert!(matches!(assess_helmrelease(&hr, None), Verdict::Healthy(_)));
+    }
+
+    // ---------------------------------------------------------------- not a Flux object
+
+    #[test]
+    fn objects_that_are_not_flux_objects_fail() {
+        let hr = "expected a Flux `HelmRelease` (helm.toolkit.fluxcd.io), got";
+        let ks = "expected a Flux `Kustomization` (kustomize.toolkit.fluxcd.io), got";
+        let cases = [
+            (parse(NOT_FLUX), format!("{hr} `Deployment` (apps/v1)")),
+            (
+                parse(KS_READY),
+                format!("{hr} `Kustomization` (kustomize.toolkit.fluxcd.io/v1)"),
+            ),
+            (
+                json!({"apiVersion": "helm.cattle.io/v1", "kind": "HelmRelease"}),
+                format!("{hr} `HelmRelease` (helm.cattle.io/v1)"),
+            ),
+            (
+                json!({"apiVersion": "v1", "kind": "HelmRelease"}),
+                format!("{hr} `HelmRelease` (v1)"),
+            ),
+            (
+                json!({"kind": "HelmRelease"}),
+                format!("{hr} `HelmRelease` without `apiVersion`"),
+            ),
+            (
+                json!({"apiVersion": "helm.toolkit.fluxcd.io/v2"}),
+                format!("{hr} an object without `kind`"),
+            ),
+            (
+                json!({"apiVersion": "v1", "kind": "List", "items": []}),
+                format!("{hr} `List` (v1)"),
+            ),
+            (json!([1, 2]), format!("{hr} JSON that is not an object")),
+            (
+                json!("HelmRelease"),
+                format!("{hr} JSON that is not an object"),
+            ),
+        ];
+        for (object, expected) in cases {
+            assert_eq!(assess_helmrelease(&object, None), Verdict::Failed(expected));
+        }
+        let kustomize_config =
+            json!({"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization"});
+        assert_eq!(
+            assess_kustomization(&kustomize_config),
+            Verdict::Failed(format!(
+                "{ks} `Kustomization` (kustomize.config.k8s.io/v1beta1)"
+            ))
+        );
+        assert_failed(
+            &assess_kustomization(&parse(HR_READY)),
+            &[ks, "`HelmRelease`"],
+        );
+    }
+
+    #[test]
+    fn flux_objects_without_name_or_generation_fail() {
+        let mut hr = parse(HR_READY);
+        hr["metadata"].as_object_mut().unwrap().remove("generation");
+        assert_failed(
+            &assess_helmrelease(&hr, None),
+            &["HelmRelease default/sonarr has no `metadata.generation`"],
+        );
+        hr["metadata"] = json!({"namespace": "default", "generation": 1});
+        assert_failed(&assess_helmrelease(&hr, None), &["has no `metadata.name`"]);
+    }
+
+    #[test]
+    fn malformed_status_never_panics() {
+        let base = json!({"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
+                          "metadata": {"name": "x", "namespace": "y", "generation": 1}});
+        let statuses = [
+            json!(null),
+            json!("ready"),
+            json!({"conditions": "Ready", "history": {}, "observedGeneration": "1"}),
+            json!({"conditions": [null, 1, {"type": 7}, {"type": "Ready"}], "history": [null], "observedGeneration": 1}),
+            json!({"conditions": [{"type": "Ready", "status": true}], "history": [{"chartVersion": 4}], "observedGeneration": 1}),
+            json!({"conditions": [{"type": "Ready", "status": "True"}], "history": [{"chartVersion": "4.1.1"}], "observedGeneration": 1,
+                   "lastHandledReconcileAt": 5}),
+        ];
+        for status in statuses {
+            let mut hr = base.clone();
+            hr["status"] = status.clone();
+            hr["spec"] = json!("weird");
+            for chart in [None, Some("4.*")] {
+                let verdict = assess_helmrelease(&hr, chart);
+                assert!(
+                    !matches!(verdict, Verdict::Failed(_)),
+                    "{status} → {verdict:?}"
+                );
+            }
+            let mut ks = hr.clone();
+            ks["apiVersion"] = json!("kustomize.toolkit.fluxcd.io/v1");
+            ks["kind"] = json!("Kustomization");
+            let _ = assess_kustomization(&ks);
+            assert!(inventory_helmreleases(&ks).is_empty());
+        }
+        // A Ready release whose history has no status: shown as "recorded", not deployed.
+        let mut hr = base.clone();
+        hr["status"] = json!({"conditions": [{"type": "Ready", "status": "True"}],
+                              "history": [{"chartVersion": "4.1.1"}], "observedGeneration": 1});
+        assert!(matches!(assess_helmrelease(&hr, None), Verdict::Healthy(_)));
+        assert_pending(
+            &assess_helmrelease(&hr, Some("4.1.1")),
+            &["chart 4.1.1 recorded"],
+        );
+    }
+
+    // ---------------------------------------------------------------- Kustomization rules
+
+    #[test]
+    fn ready_kustomization_is_healthy() {
+        assert_eq!(
+            assess_kustomization(&parse(KS_READY)),
+            Verdict::Healthy(
+                "Kustomization default/sonarr Ready at revision \
+                 refs/heads/main@sha1:8d3f1c2a7b9e4d6f0a1b2c3d4e5f60718293a4b5 (generation 2 observed)"
+                    .into()
+            )
+        );
+        // `wait: false`: its own verdict knows nothing about the Stalled release it applied.
+        assert!(matches!(
+            assess_kustomization(&parse(KS_FAILED_HR)),
+            Verdict::Healthy(_)
+        ));
+    }
+
+    #[test]
+    fn kustomization_stalled_fails_and_other_states_wait() {
+        let mut ks = parse(KS_READY);
+        let build = "kustomize build failed: accumulating resources: missing file";
+        set_condition(&mut ks, "Ready", "False", "BuildFailed", build);
+        assert_pending(
+            &assess_kustomization(&ks),
+            &[&format!(
+                "Kustomization default/sonarr is not Ready; Ready=False: {build}"
+            )],
+        );
+        set_condition(&mut ks, "Reconciling", "True", "ProgressingWithRetry", "");
+        assert_pending(
+            &assess_kustomization(&ks),
+            &["is reconciling (ProgressingWithRetry)"],
+        );
+        set_condition(
+            &mut ks,
+            "Stalled",
+            "True",
+            "InvalidCELExpression",
+            "invalid expression",
+        );
+        assert_eq!(
+            assess_kustomization(&ks),
+            Verdict::Failed(format!(
+                "Kustomization default/sonarr is Stalled (InvalidCELExpression): invalid expression; \
+                 Ready=False: {build}"
+            ))
+        );
+        let mut ks = parse(KS_READY);
+        ks["metadata"]["generation"] = json!(3);
+        assert_pending(
+            &assess_kustomization(&ks),
+            &[
+                "has not observed generation 3 yet (status is for generation 2); Ready=True: Applied revision",
+            ],
+        );
+    }
+
+    // ---------------------------------------------------------------- inventory
+
+    #[test]
+    fn inventory_lists_helmreleases_only() {
+        assert_eq!(
+            inventory_helmreleases(&parse(KS_READY)),
+            [("default".to_string(), "sonarr".to_string())]
+        );
+        let ks = json!({"status": {"inventory": {"entries": [
+            {"id": "media_radarr_helm.toolkit.fluxcd.io_HelmRelease", "v": "v2"},
+            {"id": "media_sonarr-4k_helm.toolkit.fluxcd.io_HelmRelease_v2"},
+            {"id": "media_radarr_helm.toolkit.fluxcd.io_HelmRelease_v2beta2"},
+            {"id": "media_app-template_source.toolkit.fluxcd.io_OCIRepository", "v": "v1"},
+            {"id": "_system__controller__x_rbac.authorization.k8s.io_ClusterRole", "v": "v1"},
+            {"id": "_cluster-wide_helm.toolkit.fluxcd.io_HelmRelease", "v": "v2"},
+            {"id": "media__helm.toolkit.fluxcd.io_HelmRelease", "v": "v2"},
+            {"id": "media_a_b_helm.toolkit.fluxcd.io_HelmRelease", "v": "v2"},
+            {"id": "media_a_helm.toolkit.fluxcd.io_HelmRelease_v2_extra"},
+            {"id": "media_a_helm.toolkit.fluxcd.io_HelmRelease_"},
+            {"id": "kube-system_cilium_helm.cattle.io_HelmChart", "v": "v1"},
+            {"id": "media_plex_helm.toolkit.fluxcd.io_Helmrelease", "v": "v2"},
+            {"id": 42},
+            {"v": "v2"},
+            "media_x_helm.toolkit.fluxcd.io_HelmRelease",
+            {"id": ""},
+            {"id": "ai_comfyui_helm.toolkit.fluxcd.io_HelmRelease", "v": "v2"},
+        ]}}});
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            inventory_helmreleases(&ks),
+            pairs(&[
+                ("media", "radarr"),
+                ("media", "sonarr-4k"),
+                ("ai", "comfyui")
+            ])
+        );
+        for empty in [
+            json!({}),
+            json!({"status": {}}),
+            json!({"status": {"inventory": null}}),
+            json!({"status": {"inventory": {"entries": {}}}}),
+            json!(null),
+        ] {
+            assert!(inventory_helmreleases(&empty).is_empty(), "{empty}");
+        }
+    }
+
+    // ---------------------------------------------------------------- evaluate
+
+    #[test]
+    fn evaluate_reads_the_release_once_with_the_checks_context() {
+        let mut cluster = Cluster::new(&[(("helmrelease", "default", "sonarr"), HR_READY)]);
+        let mut hr = check(FluxKind::Helmrelease, "default", "sonarr");
+        hr.context = Some("prod".into());
+        hr.chart_version = Some("4.1.*".into());
+        hr.follow_inventory = true; // meaningless for a HelmRelease: ignored
+        assert!(matches!(cluster.run(&hr), Verdict::Healthy(_)));
+        assert_eq!(
+            cluster.calls,
+            [kubectl_args(
+                FluxKind::Helmrelease,
+                "sonarr",
+                "default",
+                Some("prod")
+            )]
+        );
+        hr.chart_version = Some("5.*".into());
+        assert_pending(&cluster.run(&hr), &["expected 5.*"]);
+    }
+
+    #[test]
+    fn evaluate_stalled_release_fails_after_one_read() {
+        let mut cluster = Cluster::new(&[(("helmrelease", "default", "sonarr"), HR_STALLED)]);
+        let mut hr = check(FluxKind::Helmrelease, "default", "sonarr");
+        hr.chart_version = Some("4.1.1".into());
+        assert_failed(
+            &cluster.run(&hr),
+            &["is Stalled (RetriesExceeded)", "expected 4.1.1"],
+        );
+        assert_eq!(cluster.calls.len(), 1);
+    }
+
+    #[test]
+    fn evaluate_object_not_found_waits() {
+        let mut cluster = Cluster::new(&[]);
+        assert_eq!(
+            cluster.run(&check(FluxKind::Helmrelease, "default", "sonarr")),
+            Verdict::Pending("HelmRelease default/sonarr not found".into())
+        );
+        let mut ks = check(FluxKind::Kustomization, "flux-system", "apps");
+        ks.context = Some("prod".into());
+        assert_eq!(
+            cluster.run(&ks),
+            Verdict::Pending("Kustomization flux-system/apps not found in context `prod`".into())
+        );
+    }
+
+    #[test]
+    fn evaluate_kubectl_missing_or_unrunnable() {
+        let hr = check(FluxKind::Helmrelease, "default", "sonarr");
+        let mut missing =
+            |_: &[String]| Err(io::Error::new(io::ErrorKind::NotFound, "No such file"));
+        assert_eq!(
+            evaluate(&hr, &mut missing),
+            Verdict::Failed("`kubectl` not found on PATH".into())
+        );
+        let mut denied = |_: &[String]| {
+            Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                "permission denied",
+            ))
+        };
+        assert_eq!(
+            evaluate(&hr, &mut denied),
+            Verdict::Failed(
+                "could not run `kubectl get helmrelease sonarr -n default -o json`: permission denied"
+                    .into()
+            )
+        );
+        let mut slow = |_: &[String]| Err(io::Error::new(io::ErrorKind::TimedOut, "timed out"));
+        assert_eq!(
+            evaluate(&hr, &mut slow),
+            Verdict::Pending(
+                "`kubectl get helmrelease sonarr -n default -o json` timed out".into()
+            )
+        );
+        let mut killed = |_: &[String]| {
+            Ok(KubectlOutput {
+                exit_code: None,
+                ..KubectlOutput::default()
+            })
+        };
+        assert_pending(
+            &evaluate(&hr, &mut killed),
+            &["did not finish (timed out or was killed)"],
+        );
+    }
+
+    #[test]
+    fn evaluate_api_errors_fail_with_the_telling_stderr_line() {
+        let hr = check(FluxKind::Helmrelease, "default", "sonarr");
+        let command = "`kubectl get helmrelease sonarr -n default -o json` failed (exit 1): ";
+        let refused = "E0514 09:12:03.114520   48213 memcache.go:265] \"Unhandled Error\" err=\"couldn't get current server API group list: Get \\\"https://127.0.0.1:6443/api?timeout=32s\\\": dial tcp 127.0.0.1:6443: connect: connection refused\"\n\
+                       E0514 09:12:03.115002   48213 memcache.go:265] \"Unhandled Error\" err=\"couldn't get current server API group list\"\n\
+                       The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?\n";
+        let forbidden = "Error from server (Forbidden): helmreleases.helm.toolkit.fluxcd.io \"sonarr\" is forbidden: User \"ci\" cannot get resource \"helmreleases\" in API group \"helm.toolkit.fluxcd.io\" in the namespace \"default\"\n";
+        let cases = [
+            (
+                refused,
+                "The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?",
+            ),
+            (forbidden, forbidden.trim_end()),
+            (
+                "error: the server doesn't have a resource type \"helmrelease\"\n",
+                "error: the server doesn't have a resource type \"helmrelease\" (are the Flux CRDs installed?)",
+            ),
+            (
+                "error: context \"prod\" does not exist\n",
+                "error: context \"prod\" does not exist",
+            ),
+            // Client-side "not found" is not the object missing: fail, do not poll.
+            (
+                "Warning: kubeconfig is world-readable\nerror: getting credentials: exec: executable aws not found\n",
+                "error: getting credentials: exec: executable aws not found",
+            ),
+            ("Warning: only warnings\n", "Warning: only warnings"),
+            ("\n  \n", "no error output"),
+        ];
+        for (stderr, line) in cases {
+            let mut kubectl = |_: &[String]| exit(1, stderr);
+            assert_eq!(
+                evaluate(&hr, &mut kubectl),
+                Verdict::Failed(format!("{command}{line}")),
+                "{stderr}"
+            );
+        }
+    }
+
+    #[test]
+    fn evaluate_output_that_is_not_json_or_not_flux_fails() {
+        let hr = check(FluxKind::Helmrelease, "default", "sonarr");
+        let mut text = |_: &[String]| {
+            ok("NAME     AGE   READY   STATUS\nsonarr   41d   True    Helm upgrade succeeded\n")
+        };
+        assert_failed(
+            &evaluate(&hr, &mut text),
+            &["`kubectl get helmrelease sonarr -n default -o json` did not print JSON: "],
+        );
+        let mut empty = |_: &[String]| ok("");
+        assert_failed(&evaluate(&hr, &mut empty), &["did not print JSON"]);
+        let mut deployment = |_: &[String]| ok(NOT_FLUX);
+        assert_failed(
+            &evaluate(&hr, &mut deployment),
+            &["got `Deployment` (apps/v1)"],
+        );
+    }
+
+    fn follow(namespace: &str, name: &str) -> FluxCheck {
+        let mut ks = check(FluxKind::Kustomization, namespace, name);
+        ks.follow_inventory = true;
+        ks.chart_version = Some("9.9.9".into()); // not applied to inventory releases
+        ks
+    }
+
+    #[test]
+    fn evaluate_follows_the_inventory_to_healthy_releases() {
+        let mut cluster = Cluster::new(&[
+            (("kustomization", "default", "sonarr"), KS_READY),
+            (("helmrelease", "default", "sonarr"), HR_READY),
+        ]);
+        let verdict = cluster.run(&follow("default", "sonarr"));
+        assert_eq!(
+            verdict,
+            Verdict::Healthy(
+                "Kustomization default/sonarr Ready at revision \
+                 refs/heads/main@sha1:8d3f1c2a7b9e4d6f0a1b2c3d4e5f60718293a4b5 (generation 2 observed); \
+                 HelmReleases Ready: default/sonarr"
+                    .into()
+            )
+        );
+        assert_eq!(cluster.calls.len(), 2);
+        assert_eq!(
+            cluster.calls[1],
+            kubectl_args(FluxKind::Helmrelease, "sonarr", "default", None)
+        );
+        // Without follow-inventory only the Kustomization is read.
+        let mut alone = follow("default", "sonarr");
+        alone.follow_inventory = false;
+        assert!(matches!(cluster.run(&alone), Verdict::Healthy(_)));
+        assert_eq!(cluster.calls.len(), 3);
+    }
+
+    #[test]
+    fn evaluate_catches_a_stalled_release_behind_a_ready_kustomization() {
+        let mut cluster = Cluster::new(&[
+            (("kustomization", "default", "sonarr"), KS_FAILED_HR),
+            (("helmrelease", "default", "sonarr"), HR_STALLED),
+        ]);
+        let mut ks = follow("default", "sonarr");
+        ks.context = Some("home".into());
+        let verdict = cluster.run(&ks);
+        assert_failed(
+            &verdict,
+            &[
+                "HelmRelease default/sonarr is Stalled (RetriesExceeded): Failed to upgrade after 1 attempt(s)",
+            ],
+        );
+        assert!(
+            reason(&verdict).ends_with(
+                "chart 3.7.3 deployed (listed in the inventory of Kustomization default/sonarr)"
+            ),
+            "{verdict:?}"
+        );
+        assert!(
+            cluster
+                .calls
+                .iter()
+                .all(|args| args.ends_with(&["--context".into(), "home".into()]))
+        );
+    }
+
+    #[test]
+    fn evaluate_inventory_first_failure_wins_and_pending_waits() {
+        let mut ks = parse(KS_READY);
+        ks["status"]["inventory"]["entries"] = json!([
+            {"id": "default_sonarr_helm.toolkit.fluxcd.io_HelmRelease", "v": "v2"},
+            {"id": "default_radarr_helm.toolkit.fluxcd.io_HelmRelease", "v": "v2"},
+            {"id": "ai_comfyui_helm.toolkit.fluxcd.io_HelmRelease", "v": "v2"},
+            {"id": "default_lidarr_helm.toolkit.fluxcd.io_HelmRelease", "v": "v2"},
+        ]);
+        let ks = ks.to_string();
+        let mut cluster = Cluster::new(&[
+            (("kustomization", "default", "sonarr"), &ks),
+            (("helmrelease", "default", "sonarr"), HR_RECONCILING),
+            (("helmrelease", "ai", "comfyui"), HR_REMEDIATED),
+            (("helmrelease", "default", "lidarr"), HR_STALLED),
+        ]);
+        let verdict = cluster.run(&follow("default", "sonarr"));
+        assert_failed(
+            &verdict,
+            &[
+                "HelmRelease ai/comfyui was remediated",
+                "inventory of Kustomization default/sonarr",
+            ],
+        );
+        assert_eq!(cluster.calls.len(), 4, "stops at the first failed release");
+
+        let mut cluster = Cluster::new(&[
+            (("kustomization", "default", "sonarr"), &ks),
+            (("helmrelease", "default", "sonarr"), HR_RECONCILING),
+            (("helmrelease", "ai", "comfyui"), HR_READY),
+            (("helmrelease", "default", "lidarr"), HR_READY),
+        ]);
+        let verdict = cluster.run(&follow("default", "sonarr"));
+        assert_pending(
+            &verdict,
+            &[
+                "HelmRelease default/sonarr is reconciling (Progressing)",
+                "; HelmRelease default/radarr not found (listed in the inventory of Kustomization default/sonarr)",
+            ],
+        );
+    }
+
+    #[test]
+    fn evaluate_inventory_while_the_kustomization_itself_waits_or_fails() {
+        let mut pending_ks = parse(KS_FAILED_HR);
+        pending_ks["metadata"]["generation"] = json!(3);
+        let pending_ks = pending_ks.to_string();
+        // A Stalled release fails the check at once even while the Kustomization waits.
+        let mut cluster = Cluster::new(&[
+            (("kustomization", "default", "sonarr"), &pending_ks),
+            (("helmrelease", "default", "sonarr"), HR_STALLED),
+        ]);
+        assert_failed(&cluster.run(&follow("default", "sonarr")), &["is Stalled"]);
+        // Healthy releases do not hide the Kustomization's own reason.
+        let mut cluster = Cluster::new(&[
+            (("kustomization", "default", "sonarr"), &pending_ks),
+            (("helmrelease", "default", "sonarr"), HR_READY),
+        ]);
+        assert_pending(
+            &cluster.run(&follow("default", "sonarr")),
+            &["Kustomization default/sonarr has not observed generation 3 yet"],
+        );
+        // A failed Kustomization is final without reading its releases.
+        let mut stalled_ks = parse(KS_READY);
+        set_condition(
+            &mut stalled_ks,
+            "Stalled",
+            "True",
+            "InvalidCELExpression",
+            "bad",
+        );
+        let stalled_ks = stalled_ks.to_string();
+        let mut cluster = Cluster::new(&[(("kustomization", "default", "sonarr"), &stalled_ks)]);
+        assert_failed(
+            &cluster.run(&follow("default", "sonarr")),
+            &["Kustomization default/sonarr is Stalled"],
+        );
+        assert_eq!(cluster.calls.len(), 1);
+    }
+
+    #[test]
+    fn evaluate_inventory_without_releases_is_healthy() {
+        let mut ks = parse(KS_READY);
+        ks["status"]["inventory"]["entries"] =
+            json!([{"id": "default_sonarr_external-secrets.io_ExternalSecret", "v": "v1"}]);
+        let ks = ks.to_string();
+        let mut cluster = Cluster::new(&[(("kustomization", "default", "sonarr"), &ks)]);
+        let verdict = cluster.run(&follow("default", "sonarr"));
+        assert!(
+            matches!(&verdict, Verdict::Healthy(s) if s.ends_with("; its inventory lists no HelmRelease")),
+            "{verdict:?}"
+        );
+    }
+
+    #[test]
+    fn fixtures_describe_what_their_names_say() {
+        let hr = |text| assess_helmrelease(&parse(text), Some("4.1.1"));
+        assert!(matches!(hr(HR_READY), Verdict::Healthy(_)));
+        assert_pending(&hr(HR_RECONCILING), &["is reconciling"]);
+        assert_failed(&hr(HR_STALLED), &["is Stalled (RetriesExceeded)"]);
+        assert_failed(&hr(HR_REMEDIATED), &["was remediated (RollbackSucceeded)"]);
+        assert_pending(&hr(HR_GENERATION_BEHIND), &["has not observed generation"]);
+        assert!(matches!(
+            assess_kustomization(&parse(KS_READY)),
+            Verdict::Healthy(_)
+        ));
+        let ks = parse(KS_FAILED_HR);
+        assert_eq!(ks["spec"]["wait"], json!(false));
+        assert_eq!(
+            inventory_helmreleases(&ks),
+            [("default".into(), "sonarr".into())]
+        );
+        assert_failed(
+            &assess_helmrelease(&parse(NOT_FLUX), None),
+            &["`Deployment`"],
+        );
+    }
+}

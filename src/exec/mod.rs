@@ -1,0 +1,18 @@
+//! The engine: walks a runbook, runs commands and checks, journals every outcome, resumes
+//! and rolls back. It never prints and never prompts: it emits [`events::Event`]s to a
+//! [`events::Reporter`] and asks a [`prompter::Prompter`].
+
+pub mod action;
+pub mod checks;
+pub mod command;
+pub mod events;
+pub mod failure;
+pub mod flux;
+pub mod interrupt;
+pub mod prompter;
+pub mod rollback;
+pub mod run;
+pub mod scope;
+pub mod session;
+pub mod vars;
+pub mod walk;

@@ -1,0 +1,158 @@
+//! How the engine asks the operator. `ui/` implements this trait with dialoguer (the
+//! interactive walk); `AssumeYes` serves `--yes`, `Unattended` serves runs without a
+//! terminal. Errors mean "cannot ask here" (exit 4) or "the operator pressed Ctrl-C".
+
+use crate::runbook::model::Var;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepChoice {
+    Run,
+    Skip,
+    Abort,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureChoice {
+    Retry,
+    Skip,
+    Rollback,
+    Shell,
+    Abort,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnknownChoice {
+    /// Run the step again.
+    Rerun,
+    /// The operator checked: it is done.
+    MarkDone,
+    Skip,
+    Abort,
+}
+
+/// What the prompter is shown about a step.
+#[derive(Debug, Clone)]
+pub struct StepView {
+    pub id: String,
+    pub title: String,
+    pub details: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct FailureView {
+    pub step: StepView,
+    pub reason: String,
+    pub tail: Vec<String>,
+    pub can_rollback: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct AskView {
+    pub step: String,
+    pub question: String,
+    pub choices: Vec<String>,
+    pub default: Option<String>,
+    pub secret: bool,
+    pub pattern: Option<regex::Regex>,
+}
+
+#[derive(Debug, Clone)]
+pub enum PromptError {
+    /// No operator can answer here (exit 4); the message says what is waited for.
+    Waiting(String),
+    Interrupted,
+}
+
+pub type Answer<T> = Result<T, PromptError>;
+
+pub trait Prompter {
+    /// Interactive mode offers every step: run, skip or abort.
+    fn offer_step(&mut self, step: &StepView) -> Answer<StepChoice>;
+    /// A `confirm = true` step: an explicit yes, default no.
+    fn confirm(&mut self, step: &StepView) -> Answer<bool>;
+    /// A manual step: done (true) or not; `None` means abort.
+    fn manual(&mut self, step: &StepView, instructions: &str) -> Answer<StepChoice>;
+    fn ask(&mut self, ask: &AskView) -> Answer<String>;
+    fn failure(&mut self, failure: &FailureView) -> Answer<FailureChoice>;
+    fn unknown_outcome(&mut self, step: &StepView) -> Answer<UnknownChoice>;
+    /// A variable without a value.
+    fn variable(&mut self, var: &Var) -> Answer<String>;
+    /// Agree to a rollback plan.
+    fn approve_rollback(&mut self, summary: &str) -> Answer<bool>;
+    /// Open a shell for the operator (the failure menu's "shell" choice).
+    fn shell(&mut self, cwd: &std::path::Path, env: &std::collections::BTreeMap<String, String>) -> Answer<()>;
+}
+
+/// `--yes`: every question answered yes; asks take their default.
+pub struct AssumeYes;
+
+impl Prompter for AssumeYes {
+    fn offer_step(&mut self, _: &StepView) -> Answer<StepChoice> {
+        Ok(StepChoice::Run)
+    }
+    fn confirm(&mut self, _: &StepView) -> Answer<bool> {
+        Ok(true)
+    }
+    fn manual(&mut self, _: &StepView, _: &str) -> Answer<StepChoice> {
+        Ok(StepChoice::Run)
+    }
+    fn ask(&mut self, ask: &AskView) -> Answer<String> {
+        ask.default.clone().ok_or_else(|| {
+            PromptError::Waiting(format!("step `{}` asks \"{}\" and has no default", ask.step, ask.question))
+        })
+    }
+    fn failure(&mut self, _: &FailureView) -> Answer<FailureChoice> {
+        Ok(FailureChoice::Abort)
+    }
+    fn unknown_outcome(&mut self, step: &StepView) -> Answer<UnknownChoice> {
+        Err(PromptError::Waiting(unknown_message(&step.id)))
+    }
+    fn variable(&mut self, var: &Var) -> Answer<String> {
+        Err(PromptError::Waiting(format!("variable `{}` has no value", var.name)))
+    }
+    fn approve_rollback(&mut self, _: &str) -> Answer<bool> {
+        Ok(true)
+    }
+    fn shell(&mut self, _: &std::path::Path, _: &std::collections::BTreeMap<String, String>) -> Answer<()> {
+        Ok(())
+    }
+}
+
+/// `--auto` without a terminal: anything that needs a person stops the run (exit 4).
+pub struct Unattended;
+
+impl Prompter for Unattended {
+    fn offer_step(&mut self, _: &StepView) -> Answer<StepChoice> {
+        Ok(StepChoice::Run)
+    }
+    fn confirm(&mut self, step: &StepView) -> Answer<bool> {
+        Err(PromptError::Waiting(format!("step `{}` needs confirmation", step.id)))
+    }
+    fn manual(&mut self, step: &StepView, _: &str) -> Answer<StepChoice> {
+        Err(PromptError::Waiting(format!("manual step `{}` needs an operator", step.id)))
+    }
+    fn ask(&mut self, ask: &AskView) -> Answer<String> {
+        AssumeYes.ask(ask)
+    }
+    fn failure(&mut self, _: &FailureView) -> Answer<FailureChoice> {
+        Ok(FailureChoice::Abort)
+    }
+    fn unknown_outcome(&mut self, step: &StepView) -> Answer<UnknownChoice> {
+        Err(PromptError::Waiting(unknown_message(&step.id)))
+    }
+    fn variable(&mut self, var: &Var) -> Answer<String> {
+        AssumeYes.variable(var)
+    }
+    fn approve_rollback(&mut self, _: &str) -> Answer<bool> {
+        Err(PromptError::Waiting("the rollback plan needs approval".into()))
+    }
+    fn shell(&mut self, _: &std::path::Path, _: &std::collections::BTreeMap<String, String>) -> Answer<()> {
+        Ok(())
+    }
+}
+
+fn unknown_message(step: &str) -> String {
+    format!(
+        "step `{step}` started but its outcome is unknown (the run was killed while it ran), its verify checks did not pass and it is not `idempotent`"
+    )
+}

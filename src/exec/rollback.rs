@@ -1,0 +1,152 @@
+//! Rollback: plan which completed steps to undo (reverse order of start, back to the newest
+//! checkpoint or `--to STEP`), run their recorded undo commands, journal every step, stop at
+//! the first failure, and continue an unfinished rollback on the next call.
+
+use super::command::{self, Exit};
+use super::events::Event;
+use super::session::Session;
+use crate::error::{Error, Result};
+use crate::journal::record::{Entry, Undo};
+use crate::journal::replay::{RunState, Status, replay};
+
+/// The steps to undo, newest first.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub to: Option<String>,
+    pub steps: Vec<(String, Vec<Undo>)>,
+    /// Nothing remains done before the plan: a complete rollback ends the run.
+    pub complete: bool,
+    /// Continues a rollback that stopped.
+    pub continuing: bool,
+}
+
+/// Works out what to undo from a replayed run.
+pub fn plan(state: &RunState, to: Option<&str>) -> Result<Plan, String> {
+    // Asks and gates change nothing outside the run, so there is nothing to undo or list.
+    let undoable = |s: &&(&String, &crate::journal::replay::StepState)| {
+        (s.1.ran || !s.1.undo.is_empty()) && matches!(s.1.status, Status::Succeeded | Status::Failed | Status::Unknown)
+    };
+    if state.rollback.in_progress && to.is_none() {
+        let steps = state
+            .rollback
+            .plan
+            .iter()
+            .filter(|id| !state.rollback.done.contains(id))
+            .map(|id| (id.clone(), state.steps.get(id).map(|s| s.undo.clone()).unwrap_or_default()))
+            .collect();
+        let complete = state.steps.iter().filter(|(_, s)| s.status == Status::Succeeded).all(|(id, _)| state.rollback.plan.contains(id));
+        return Ok(Plan { to: state.rollback.to.clone(), steps, complete, continuing: true });
+    }
+    let mut candidates: Vec<(&String, &crate::journal::replay::StepState)> = state.steps.iter().collect();
+    candidates.retain(|s| undoable(&s));
+    candidates.sort_by_key(|(_, s)| std::cmp::Reverse(s.started_seq));
+    let boundary = match to {
+        Some(target) => {
+            let step = state.steps.get(target).ok_or_else(|| format!("step `{target}` did not run in this run"))?;
+            if step.status != Status::Succeeded {
+                return Err(format!("step `{target}` has not succeeded in this run, so it is no rollback point"));
+            }
+            Some(step.started_seq)
+        }
+        None => checkpoint_boundary(&candidates),
+    };
+    let steps: Vec<(String, Vec<Undo>)> = candidates
+        .iter()
+        .filter(|(_, s)| boundary.is_none_or(|b| s.started_seq > b))
+        .map(|(id, s)| ((*id).clone(), s.undo.clone()))
+        .collect();
+    Ok(Plan { to: to.map(str::to_string), steps, complete: boundary.is_none(), continuing: false })
+}
+
+/// The newest checkpoint with something done after it; if nothing was done after the
+/// newest, the one before (so a second rollback goes one checkpoint further back).
+fn checkpoint_boundary(candidates: &[(&String, &crate::journal::replay::StepState)]) -> Option<usize> {
+    let checkpoints: Vec<usize> = candidates
+        .iter()
+        .filter(|(_, s)| s.checkpoint && s.status == Status::Succeeded)
+        .map(|(_, s)| s.started_seq)
+        .collect();
+    let newest = *checkpoints.first()?;
+    if candidates.iter().any(|(_, s)| s.started_seq > newest) {
+        Some(newest)
+    } else {
+        checkpoints.get(1).copied()
+    }
+}
+
+impl Session<'_> {
+    /// Replays this run's journal from disk (the live state of the walk).
+    pub fn current_state(&self) -> Result<RunState> {
+        Ok(replay(&self.store.load(&self.run_id)?.records))
+    }
+
+    /// `on-failure = "rollback"` or the failure menu's choice: undo back to the newest checkpoint.
+    pub fn rollback_to_checkpoint(&mut self) -> Result<()> {
+        if self.journal.is_none() {
+            return Ok(());
+        }
+        let state = self.current_state()?;
+        let plan = plan(&state, None).map_err(|m| Error::failed(m, None))?;
+        let no_undo: Vec<String> = plan.steps.iter().filter(|(_, u)| u.is_empty()).map(|(id, _)| id.clone()).collect();
+        self.emit(Event::RollbackPlanned {
+            steps: plan.steps.iter().map(|(id, undo)| (id.clone(), undo.iter().map(|u| u.run.clone()).collect())).collect(),
+            no_undo,
+        });
+        self.execute_rollback(&plan).map(|_| ())
+    }
+
+    /// Runs a rollback plan; `Ok(true)` when every undo command succeeded.
+    pub fn execute_rollback(&mut self, plan: &Plan) -> Result<bool> {
+        if !plan.continuing {
+            self.record(Entry::RollbackStarted { to: plan.to.clone(), steps: plan.steps.iter().map(|(id, _)| id.clone()).collect() })?;
+        }
+        for (id, undo) in &plan.steps {
+            if undo.is_empty() {
+                self.record(Entry::RollbackStep { step: id.clone(), outcome: "no-undo".into(), reason: None })?;
+                self.emit(Event::RollbackStep { id: id.clone(), command: None, outcome: "no undo".into(), reason: None });
+                continue;
+            }
+            self.record(Entry::RollbackStep { step: id.clone(), outcome: "started".into(), reason: None })?;
+            for command in undo {
+                if let Some(reason) = self.run_undo(id, command)? {
+                    self.record(Entry::RollbackStep { step: id.clone(), outcome: "failed".into(), reason: Some(reason.clone()) })?;
+                    self.record(Entry::RollbackFinished { state: "rollback-failed".into(), reason: Some(format!("`{id}`: {reason}")) })?;
+                    self.emit(Event::RollbackStep { id: id.clone(), command: Some(command.run.clone()), outcome: "failed".into(), reason: Some(reason) });
+                    self.emit(Event::RollbackFinished { state: "rollback-failed".into() });
+                    return Ok(false);
+                }
+                self.emit(Event::RollbackStep { id: id.clone(), command: Some(command.run.clone()), outcome: "succeeded".into(), reason: None });
+            }
+            self.record(Entry::RollbackStep { step: id.clone(), outcome: "succeeded".into(), reason: None })?;
+        }
+        self.record(Entry::RollbackFinished { state: "rolled-back".into(), reason: None })?;
+        if plan.complete {
+            self.record(Entry::RunFinished { state: "rolled-back".into(), reason: None })?;
+        }
+        self.emit(Event::RollbackFinished { state: "rolled-back".into() });
+        Ok(true)
+    }
+
+    /// Runs one undo command; `Some(reason)` when it failed.
+    fn run_undo(&mut self, id: &str, undo: &Undo) -> Result<Option<String>> {
+        let scope = self.top_scope.clone();
+        let timeout = undo.timeout_ms.map(std::time::Duration::from_millis);
+        let spec = self.spec(&scope, undo.run.clone(), timeout);
+        self.emit(Event::CommandStarted { id: format!("undo {id}"), attempt: 1, attempts: 1, command: undo.run.clone() });
+        let reporter = &mut *self.reporter;
+        let secrets = self.secrets.clone();
+        let finished = match command::run(&spec, &self.interrupt, &mut |stream, line| {
+            reporter.event(&Event::Output { id: format!("undo {id}"), stream, line: super::scope::mask(line, &secrets) });
+        }) {
+            Ok(f) => f,
+            Err(e) => return Ok(Some(format!("cannot start the shell: {e}"))),
+        };
+        Ok(match finished.exit {
+            Exit::Code(0) => None,
+            exit => {
+                let tail = super::checks::tail_lines(&finished.stdout, &finished.stderr, 3).join(" | ");
+                Some(self.mask(&format!("`{}` failed with {}{}", undo.run, exit.describe(), if tail.is_empty() { String::new() } else { format!(": {tail}") })))
+            }
+        })
+    }
+}

@@ -1,0 +1,258 @@
+//! The walk: every step of a scope in walk order, `foreach` items, `when`, resume rules
+//! (done steps re-verified, unknown outcomes settled), then one attempt after another until
+//! the step succeeds, is skipped, or the run stops.
+
+use std::sync::Arc;
+
+use super::action::ActionResult;
+use super::checks::CheckOutcome;
+use super::events::Event;
+use super::failure::{Failure, FailureAction};
+use super::prompter::{StepView, UnknownChoice};
+use super::scope::Scope;
+use super::session::{Session, Stop};
+use crate::error::Result;
+use crate::journal::record::{Entry, Outcome};
+use crate::journal::replay::{StepState, Status};
+use crate::render::template::Escape;
+use crate::runbook::model::{Action, ForeachItems, Foreach, Step};
+
+impl Session<'_> {
+    /// Walks every step of `scope`; `Some(stop)` when the run must stop.
+    pub fn walk(&mut self, scope: &mut Scope) -> Result<Option<Stop>> {
+        let runbook = Arc::clone(&scope.runbook);
+        let mut before_from = scope.prefix.is_empty() && self.options.from.is_some();
+        for (index, step) in runbook.walk().enumerate() {
+            if before_from && self.options.from.as_deref() == Some(step.id.as_str()) {
+                before_from = false;
+            }
+            if before_from {
+                let id = format!("{}{}", scope.prefix, step.id);
+                self.skip(&id, &step.title, "before the `--from` step")?;
+                continue;
+            }
+            let position = (index + 1, runbook.steps.len());
+            if let Some(stop) = self.visit(scope, step, position)? {
+                return Ok(Some(stop));
+            }
+        }
+        Ok(None)
+    }
+
+    fn visit(&mut self, scope: &mut Scope, step: &Step, position: (usize, usize)) -> Result<Option<Stop>> {
+        let id = format!("{}{}", scope.prefix, step.id);
+        let failed_need = step
+            .needs
+            .iter()
+            .map(|&n| format!("{}{}", scope.prefix, scope.runbook.steps[n].id))
+            .find(|need| self.outcomes.get(need).is_some_and(|o| o == "failed"));
+        if let Some(need) = failed_need {
+            self.skip(&id, &step.title, &format!("needs `{need}`, which failed"))?;
+            return Ok(None);
+        }
+        let Some(foreach) = &step.foreach else {
+            return self.instance(scope, step, &id, position);
+        };
+        let items = match self.items(scope, foreach) {
+            Ok(items) => items,
+            Err(reason) => return self.fail_without_running(scope, step, &id, position, reason),
+        };
+        if items.is_empty() {
+            self.skip(&id, &step.title, "`foreach` has no items")?;
+            return Ok(None);
+        }
+        let mut any_failed = false;
+        for item in items {
+            let item_id = format!("{id}[{item}]");
+            let mut item_scope = scope.clone();
+            item_scope.set(&foreach.var, item, false);
+            if let Some(stop) = self.instance(&mut item_scope, step, &item_id, position)? {
+                return Ok(Some(stop));
+            }
+            any_failed |= self.outcomes.get(&item_id).is_some_and(|o| o == "failed");
+            if let Some(capture) = &step.capture {
+                if let Some(value) = item_scope.values.get(capture) {
+                    scope.set(capture, value.clone(), false);
+                }
+            }
+        }
+        self.outcomes.insert(id, if any_failed { "failed" } else { "succeeded" }.into());
+        Ok(None)
+    }
+
+    fn items(&mut self, scope: &Scope, foreach: &Foreach) -> Result<Vec<String>, String> {
+        let raw: Vec<String> = match &foreach.items {
+            ForeachItems::List(items) => items
+                .iter()
+                .map(|i| scope.value(&mut self.renderer, &self.run_id, i, Escape::None))
+                .collect::<Result<_, _>>()?,
+            ForeachItems::From(var) => scope.values.get(var).map(|v| v.lines().map(str::to_string).collect()).unwrap_or_default(),
+        };
+        let mut items: Vec<String> = Vec::new();
+        for item in raw.iter().map(|i| i.trim()).filter(|i| !i.is_empty()) {
+            if !items.iter().any(|i| i == item) {
+                items.push(item.to_string());
+            }
+        }
+        Ok(items)
+    }
+
+    /// One step instance (a step, or one `foreach` item).
+    fn instance(&mut self, scope: &mut Scope, step: &Step, id: &str, position: (usize, usize)) -> Result<Option<Stop>> {
+        let previous = self.previous.step(id).cloned();
+        if let Some(previous) = &previous {
+            if let Some(done) = self.resume_rules(scope, step, id, previous)? {
+                return Ok(done);
+            }
+        }
+        if let Some(when) = &step.when {
+            match scope.condition(&mut self.renderer, &self.run_id, when) {
+                Ok(true) => {}
+                Ok(false) => {
+                    let title = self.shown(scope, &step.title);
+                    self.skip(id, &title, &format!("`when` is false: {when}"))?;
+                    return Ok(None);
+                }
+                Err(e) => return self.fail_without_running(scope, step, id, position, format!("cannot evaluate `when`: {e}")),
+            }
+        }
+        let mut attempts_before = previous.as_ref().map_or(0, |p| p.attempts);
+        loop {
+            let failure = match self.attempt(scope, step, id, position, attempts_before)? {
+                ActionResult::Done => return Ok(None),
+                ActionResult::Stop(stop) => return Ok(Some(stop)),
+                ActionResult::Failed(failure) => failure,
+            };
+            attempts_before += 1;
+            match self.handle_failure(scope, step, id, failure)? {
+                FailureAction::Retry => {}
+                FailureAction::Continue => return Ok(None),
+                FailureAction::Stop(stop) => return Ok(Some(stop)),
+            }
+        }
+    }
+
+    /// A step that cannot even start (bad template, `when` error) fails like any other.
+    fn fail_without_running(&mut self, scope: &mut Scope, step: &Step, id: &str, _: (usize, usize), reason: String) -> Result<Option<Stop>> {
+        let failure = Failure { reason, tail: Vec::new(), exit_code: None, interrupted: false, started: false };
+        match self.handle_failure(scope, step, id, failure)? {
+            FailureAction::Stop(stop) => Ok(Some(stop)),
+            FailureAction::Continue | FailureAction::Retry => Ok(None),
+        }
+    }
+
+    /// What an earlier session of this run already did. `Some` means the step is settled.
+    fn resume_rules(&mut self, scope: &mut Scope, step: &Step, id: &str, previous: &StepState) -> Result<Option<Option<Stop>>> {
+        if let Some((name, value)) = &previous.value {
+            scope.set(name, value.clone(), false);
+        }
+        match previous.status {
+            Status::Succeeded => self.already_done(scope, step, id, previous),
+            Status::Skipped => {
+                self.emit(Event::StepSkipped { id: id.into(), title: previous.title.clone(), reason: "skipped in an earlier session".into() });
+                self.outcomes.insert(id.into(), "skipped".into());
+                Ok(Some(None))
+            }
+            Status::Unknown if !matches!(step.action, Action::Call(_)) => self.settle_unknown(scope, step, id),
+            _ => Ok(None),
+        }
+    }
+
+    /// A step that succeeded earlier: re-run its verify checks to catch drift. A failing
+    /// re-verify is a failure of the step, handled by its `on-failure` (retry re-runs it).
+    fn already_done(&mut self, scope: &mut Scope, step: &Step, id: &str, previous: &StepState) -> Result<Option<Option<Stop>>> {
+        let reverify = !self.options.no_reverify && !step.verify.is_empty() && !matches!(step.action, Action::Call(_));
+        if reverify {
+            if let CheckOutcome::Failed { name, reason, tail, .. } = self.run_checks(scope, &step.verify, Some(id), "reverify", true)? {
+                let failure = Failure {
+                    reason: format!("succeeded earlier, but verify `{name}` fails now: {reason}"),
+                    tail,
+                    exit_code: None,
+                    interrupted: false,
+                    started: false,
+                };
+                return Ok(match self.handle_failure(scope, step, id, failure)? {
+                    FailureAction::Retry => None,
+                    FailureAction::Continue => Some(None),
+                    FailureAction::Stop(stop) => Some(Some(stop)),
+                });
+            }
+        }
+        self.emit(Event::StepSkipped {
+            id: id.into(),
+            title: previous.title.clone(),
+            reason: if reverify { "done in an earlier session (verified again)" } else { "done in an earlier session" }.into(),
+        });
+        self.outcomes.insert(id.into(), "succeeded".into());
+        Ok(Some(None))
+    }
+
+    /// A step that started in an earlier session without an outcome: verify first, then
+    /// `idempotent`, then the operator.
+    fn settle_unknown(&mut self, scope: &mut Scope, step: &Step, id: &str) -> Result<Option<Option<Stop>>> {
+        self.emit(Event::Warning { message: format!("step `{id}` started in an earlier session but has no recorded outcome") });
+        if !step.verify.is_empty() {
+            if self.run_checks(scope, &step.verify, Some(id), "verify", true)? == CheckOutcome::Passed {
+                self.finish(id, &step.title, Outcome::Succeeded, Some("verified after an unknown outcome".into()), None)?;
+                return Ok(Some(None));
+            }
+        }
+        if step.idempotent {
+            return Ok(None);
+        }
+        let view = StepView { id: id.into(), title: step.title.clone(), details: self.details(scope, step) };
+        let choice = match self.prompter.unknown_outcome(&view) {
+            Ok(choice) => choice,
+            Err(e) => return Ok(Some(Some(Self::prompt_stop(e)))),
+        };
+        self.record(Entry::Decision { step: Some(id.into()), choice: format!("unknown-outcome: {choice:?}").to_lowercase() })?;
+        Ok(match choice {
+            UnknownChoice::Rerun => None,
+            UnknownChoice::MarkDone => {
+                self.finish(id, &step.title, Outcome::Succeeded, Some("marked done by the operator".into()), None)?;
+                Some(None)
+            }
+            UnknownChoice::Skip => {
+                self.skip(id, &step.title, "skipped by the operator")?;
+                Some(None)
+            }
+            UnknownChoice::Abort => Some(Some(Stop::Aborted)),
+        })
+    }
+
+    /// Journals and reports a skipped step.
+    pub fn skip(&mut self, id: &str, title: &str, reason: &str) -> Result<()> {
+        self.record(Entry::StepFinished {
+            step: id.into(),
+            outcome: Outcome::Skipped,
+            exit_code: None,
+            reason: Some(reason.into()),
+            value: None,
+            duration_ms: 0,
+            attempts: 0,
+        })?;
+        self.emit(Event::StepSkipped { id: id.into(), title: title.into(), reason: reason.into() });
+        self.outcomes.insert(id.into(), "skipped".into());
+        self.summary.push(super::events::SummaryRow {
+            id: id.into(),
+            title: title.into(),
+            outcome: "skipped".into(),
+            duration: std::time::Duration::ZERO,
+            attempts: 0,
+        });
+        Ok(())
+    }
+
+    /// Journals a final outcome (no command ran in this session for it).
+    pub fn finish(&mut self, id: &str, title: &str, outcome: Outcome, reason: Option<String>, value: Option<(String, String)>) -> Result<()> {
+        self.record(Entry::StepFinished { step: id.into(), outcome, exit_code: None, reason: reason.clone(), value, duration_ms: 0, attempts: 0 })?;
+        let word = match outcome {
+            Outcome::Succeeded => "succeeded",
+            Outcome::Failed => "failed",
+            Outcome::Skipped => "skipped",
+        };
+        self.outcomes.insert(id.into(), word.into());
+        self.emit(Event::StepFinished { id: id.into(), title: title.into(), outcome: word.into(), reason, duration: std::time::Duration::ZERO, attempts: 0 });
+        Ok(())
+    }
+}

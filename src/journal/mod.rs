@@ -1,0 +1,9 @@
+//! The append-only run journal: record types, the fsyncing writer, the pure replay into a
+//! [`replay::RunState`], the state directory layout and the per-runbook lock. Never prints
+//! and never prompts.
+
+pub mod lock;
+pub mod record;
+pub mod replay;
+pub mod store;
+pub mod writer;

@@ -1,0 +1,157 @@
+//! Journal record types: one JSON object per line, `ts` + `type` + fields. Adding a field is
+//! backward compatible (`#[serde(default)]`); renaming one is not.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Record {
+    /// RFC 3339 UTC timestamp.
+    pub ts: String,
+    #[serde(flatten)]
+    pub entry: Entry,
+}
+
+/// A rendered undo command, recorded when its step starts so rollback needs no re-rendering.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Undo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub run: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    Succeeded,
+    Failed,
+    Skipped,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Entry {
+    #[serde(rename_all = "kebab-case")]
+    RunStarted {
+        run_id: String,
+        runbook: String,
+        digest: String,
+        /// Digest of each step's source, to name the steps an edit changed.
+        step_digests: BTreeMap<String, String>,
+        /// Variable values, secrets left out.
+        vars: BTreeMap<String, String>,
+        mode: String,
+        pid: u32,
+        host: String,
+    },
+    #[serde(rename_all = "kebab-case")]
+    RunResumed { digest: String, mode: String, pid: u32, host: String },
+    #[serde(rename_all = "kebab-case")]
+    StepStarted {
+        step: String,
+        attempt: u32,
+        title: String,
+        kind: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        command: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        undo: Vec<Undo>,
+        #[serde(default)]
+        checkpoint: bool,
+    },
+    #[serde(rename_all = "kebab-case")]
+    Check {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step: Option<String>,
+        phase: String,
+        name: String,
+        attempt: u32,
+        passed: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+    },
+    #[serde(rename_all = "kebab-case")]
+    StepFinished {
+        step: String,
+        outcome: Outcome,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exit_code: Option<i32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        /// A `capture` (masked when it holds a secret) or an `ask` answer (absent when secret).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<(String, String)>,
+        #[serde(default)]
+        duration_ms: u64,
+        #[serde(default)]
+        attempts: u32,
+    },
+    #[serde(rename_all = "kebab-case")]
+    Decision {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step: Option<String>,
+        choice: String,
+    },
+    #[serde(rename_all = "kebab-case")]
+    Interrupted {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step: Option<String>,
+    },
+    #[serde(rename_all = "kebab-case")]
+    RollbackStarted {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<String>,
+        steps: Vec<String>,
+    },
+    #[serde(rename_all = "kebab-case")]
+    RollbackStep {
+        step: String,
+        /// `started`, `succeeded`, `failed` or `no-undo`.
+        outcome: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    #[serde(rename_all = "kebab-case")]
+    RollbackFinished {
+        /// `rolled-back` or `rollback-failed`.
+        state: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    #[serde(rename_all = "kebab-case")]
+    RunFinished {
+        /// `succeeded`, `failed`, `aborted` or `rolled-back`.
+        state: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+}
+
+impl Entry {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Entry::RunStarted { .. } => "run-started",
+            Entry::RunResumed { .. } => "run-resumed",
+            Entry::StepStarted { .. } => "step-started",
+            Entry::Check { .. } => "check",
+            Entry::StepFinished { .. } => "step-finished",
+            Entry::Decision { .. } => "decision",
+            Entry::Interrupted { .. } => "interrupted",
+            Entry::RollbackStarted { .. } => "rollback-started",
+            Entry::RollbackStep { .. } => "rollback-step",
+            Entry::RollbackFinished { .. } => "rollback-finished",
+            Entry::RunFinished { .. } => "run-finished",
+        }
+    }
+}
+
+/// Now, as RFC 3339 UTC with second precision.
+pub fn now() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let now = now.replace_nanosecond(now.millisecond() as u32 * 1_000_000).unwrap_or(now);
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+}

@@ -1,0 +1,232 @@
+//! Replay: a pure fold from journal records to the [`RunState`] that `resume`, `rollback`,
+//! `runs` and `log` read. No I/O; unit-tested on record lists.
+
+use std::collections::BTreeMap;
+
+use super::record::{Entry, Outcome, Record, Undo};
+
+/// Where a step (a journal id such as `deploy[sonarr]` or `fix/suspend`) stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Started, no outcome recorded: the process died or was interrupted mid-step.
+    Unknown,
+    Succeeded,
+    Failed,
+    Skipped,
+    /// Undone by a rollback: counts as not done.
+    RolledBack,
+}
+
+#[derive(Debug, Clone)]
+pub struct StepState {
+    pub status: Status,
+    pub title: String,
+    pub attempts: u32,
+    pub checkpoint: bool,
+    pub undo: Vec<Undo>,
+    /// A capture or ask answer to restore on resume.
+    pub value: Option<(String, String)>,
+    pub reason: Option<String>,
+    /// Order of the last start, for rollback ordering.
+    pub started_seq: usize,
+    /// Order of the last successful finish.
+    pub finished_seq: Option<usize>,
+    /// `run` of this step began at least once (there may be something to undo).
+    pub ran: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Rollback {
+    pub in_progress: bool,
+    pub to: Option<String>,
+    /// Steps this rollback was asked to undo, in undo order.
+    pub plan: Vec<String>,
+    /// Steps whose undo finished.
+    pub done: Vec<String>,
+    pub failed: Option<(String, String)>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RunState {
+    pub run_id: String,
+    pub runbook: String,
+    pub digest: String,
+    pub step_digests: BTreeMap<String, String>,
+    pub vars: BTreeMap<String, String>,
+    pub started: String,
+    pub updated: String,
+    pub steps: BTreeMap<String, StepState>,
+    /// The last step that started (for `runs`).
+    pub current: Option<String>,
+    /// `succeeded`, `failed`, `aborted` or `rolled-back` from the last `run-finished`.
+    pub finished: Option<String>,
+    pub interrupted: bool,
+    pub rollback: Rollback,
+}
+
+impl RunState {
+    /// The state shown by `runs`.
+    pub fn state(&self) -> &str {
+        if self.rollback.in_progress {
+            return if self.rollback.failed.is_some() { "rollback-failed" } else { "rolling-back" };
+        }
+        match &self.finished {
+            Some(state) => state,
+            None if self.interrupted => "interrupted",
+            None => "stopped",
+        }
+    }
+
+    /// Whether `resume` may continue this run.
+    pub fn resumable(&self) -> bool {
+        !matches!(self.finished.as_deref(), Some("succeeded" | "rolled-back"))
+    }
+
+    pub fn step(&self, id: &str) -> Option<&StepState> {
+        self.steps.get(id)
+    }
+}
+
+/// Folds records into a run state.
+pub fn replay(records: &[Record]) -> RunState {
+    let mut state = RunState::default();
+    for (seq, record) in records.iter().enumerate() {
+        state.updated.clone_from(&record.ts);
+        apply(&mut state, seq, record);
+    }
+    state
+}
+
+fn apply(state: &mut RunState, seq: usize, record: &Record) {
+    match &record.entry {
+        Entry::RunStarted { run_id, runbook, digest, step_digests, vars, .. } => {
+            state.run_id.clone_from(run_id);
+            state.runbook.clone_from(runbook);
+            state.digest.clone_from(digest);
+            state.step_digests.clone_from(step_digests);
+            state.vars.clone_from(vars);
+            state.started.clone_from(&record.ts);
+        }
+        Entry::RunResumed { digest, .. } => {
+            state.digest.clone_from(digest);
+            state.finished = None;
+            state.interrupted = false;
+        }
+        Entry::StepStarted { step, attempt, title, kind, undo, checkpoint, .. } => {
+            let entry = state.steps.entry(step.clone()).or_insert_with(|| StepState {
+                status: Status::Unknown,
+                title: title.clone(),
+                attempts: 0,
+                checkpoint: *checkpoint,
+                undo: Vec::new(),
+                value: None,
+                reason: None,
+                started_seq: seq,
+                finished_seq: None,
+                ran: false,
+            });
+            entry.status = Status::Unknown;
+            entry.attempts = entry.attempts.max(*attempt);
+            entry.undo.clone_from(undo);
+            entry.started_seq = seq;
+            entry.ran |= kind == "run" || kind == "call";
+            state.current = Some(step.clone());
+        }
+        Entry::StepFinished { step, outcome, reason, value, .. } => {
+            let entry = state.steps.entry(step.clone()).or_insert_with(|| StepState {
+                status: Status::Skipped,
+                title: step.clone(),
+                attempts: 0,
+                checkpoint: false,
+                undo: Vec::new(),
+                value: None,
+                reason: None,
+                started_seq: seq,
+                finished_seq: None,
+                ran: false,
+            });
+            {
+                entry.status = match outcome {
+                    Outcome::Succeeded => Status::Succeeded,
+                    Outcome::Failed => Status::Failed,
+                    Outcome::Skipped => Status::Skipped,
+                };
+                entry.reason.clone_from(reason);
+                entry.value.clone_from(value);
+                entry.finished_seq = (*outcome == Outcome::Succeeded).then_some(seq);
+            }
+        }
+        Entry::Interrupted { .. } => state.interrupted = true,
+        Entry::RollbackStarted { to, steps } => {
+            state.rollback = Rollback { in_progress: true, to: to.clone(), plan: steps.clone(), ..Rollback::default() };
+        }
+        Entry::RollbackStep { step, outcome, reason } => match outcome.as_str() {
+            "succeeded" | "no-undo" => {
+                state.rollback.done.push(step.clone());
+                if let Some(entry) = state.steps.get_mut(step) {
+                    entry.status = Status::RolledBack;
+                }
+            }
+            "failed" => state.rollback.failed = Some((step.clone(), reason.clone().unwrap_or_default())),
+            _ => {}
+        },
+        Entry::RollbackFinished { state: end, .. } => {
+            if end == "rolled-back" {
+                state.rollback = Rollback::default();
+            }
+        }
+        Entry::RunFinished { state: end, .. } => state.finished = Some(end.clone()),
+        Entry::Check { .. } | Entry::Decision { .. } => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(entry: Entry) -> Record {
+        Record { ts: "2026-11-26T00:00:00Z".into(), entry }
+    }
+
+    fn started(step: &str, attempt: u32) -> Record {
+        rec(Entry::StepStarted { step: step.into(), attempt, title: step.into(), kind: "run".into(), command: None, undo: vec![], checkpoint: false })
+    }
+
+    fn finished(step: &str, outcome: Outcome) -> Record {
+        rec(Entry::StepFinished { step: step.into(), outcome, exit_code: None, reason: None, value: None, duration_ms: 0, attempts: 1 })
+    }
+
+    #[test]
+    fn started_without_outcome_is_unknown() {
+        let state = replay(&[started("a", 1), finished("a", Outcome::Succeeded), started("b", 1)]);
+        assert_eq!(state.steps["a"].status, Status::Succeeded);
+        assert_eq!(state.steps["b"].status, Status::Unknown);
+        assert_eq!(state.current.as_deref(), Some("b"));
+        assert_eq!(state.state(), "stopped");
+        assert!(state.resumable());
+    }
+
+    #[test]
+    fn rollback_marks_steps_and_finishing_clears_it() {
+        let mut records = vec![started("a", 1), finished("a", Outcome::Succeeded)];
+        records.push(rec(Entry::RollbackStarted { to: None, steps: vec!["a".into()] }));
+        let mid = replay(&records);
+        assert_eq!(mid.state(), "rolling-back");
+        records.push(rec(Entry::RollbackStep { step: "a".into(), outcome: "failed".into(), reason: Some("exit 1".into()) }));
+        assert_eq!(replay(&records).state(), "rollback-failed");
+        records.push(rec(Entry::RollbackStep { step: "a".into(), outcome: "succeeded".into(), reason: None }));
+        records.push(rec(Entry::RollbackFinished { state: "rolled-back".into(), reason: None }));
+        records.push(rec(Entry::RunFinished { state: "rolled-back".into(), reason: None }));
+        let end = replay(&records);
+        assert_eq!(end.steps["a"].status, Status::RolledBack);
+        assert_eq!(end.state(), "rolled-back");
+        assert!(!end.resumable());
+    }
+
+    #[test]
+    fn attempts_accumulate_across_resumes() {
+        let state = replay(&[started("a", 1), finished("a", Outcome::Failed), started("a", 2)]);
+        assert_eq!(state.steps["a"].attempts, 2);
+        assert_eq!(state.steps["a"].status, Status::Unknown);
+    }
+}

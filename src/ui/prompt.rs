@@ -1,0 +1,157 @@
+//! The interactive prompter: dialoguer menus on the terminal for the engine's questions.
+//! Ctrl-C or an error at a prompt counts as an interruption.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
+use dialoguer::{Confirm, Input, Password, Select};
+
+use super::printer::Printer;
+use crate::exec::prompter::{Answer, AskView, FailureChoice, FailureView, PromptError, Prompter, StepChoice, StepView, UnknownChoice};
+use crate::runbook::model::Var;
+
+pub struct TerminalPrompter {
+    printer: Printer,
+    theme: Box<dyn Theme>,
+    /// The operator's shell for the failure menu's "open a shell".
+    pub shell: String,
+}
+
+impl TerminalPrompter {
+    pub fn new(printer: Printer, shell: String) -> Self {
+        let theme: Box<dyn Theme> = if printer.color { Box::new(ColorfulTheme::default()) } else { Box::new(SimpleTheme) };
+        Self { printer, theme, shell }
+    }
+
+    fn select(&self, prompt: &str, items: &[&str], default: usize) -> Answer<usize> {
+        Select::with_theme(&*self.theme)
+            .with_prompt(prompt)
+            .items(items)
+            .default(default)
+            .interact_on_opt(&console::Term::stderr())
+            .ok()
+            .flatten()
+            .ok_or(PromptError::Interrupted)
+    }
+
+    fn confirm_default(&self, prompt: &str, default: bool) -> Answer<bool> {
+        Confirm::with_theme(&*self.theme)
+            .with_prompt(prompt)
+            .default(default)
+            .interact_on_opt(&console::Term::stderr())
+            .ok()
+            .flatten()
+            .ok_or(PromptError::Interrupted)
+    }
+
+    fn input(&self, prompt: &str, default: Option<&str>, check: &dyn Fn(&str) -> Option<String>) -> Answer<String> {
+        let mut input = Input::<String>::with_theme(&*self.theme).with_prompt(prompt);
+        if let Some(default) = default {
+            input = input.default(default.to_string());
+        }
+        input
+            .validate_with(|value: &String| check(value).map_or(Ok(()), Err))
+            .interact_text_on(&console::Term::stderr())
+            .map_err(|_| PromptError::Interrupted)
+    }
+}
+
+impl Prompter for TerminalPrompter {
+    fn offer_step(&mut self, step: &StepView) -> Answer<StepChoice> {
+        loop {
+            match self.select("run this step?", &["run", "skip", "show details", "abort (resumable)"], 0)? {
+                0 => return Ok(StepChoice::Run),
+                1 => return Ok(StepChoice::Skip),
+                2 => self.printer.line(&indent(&step.details)),
+                _ => return Ok(StepChoice::Abort),
+            }
+        }
+    }
+
+    fn confirm(&mut self, step: &StepView) -> Answer<bool> {
+        let prompt = format!("`{}` changes things and asks for confirmation. run it?", step.id);
+        self.confirm_default(&prompt, false)
+    }
+
+    fn manual(&mut self, _: &StepView, instructions: &str) -> Answer<StepChoice> {
+        self.printer.line(&indent(instructions.trim()));
+        Ok(match self.select("when you have done this:", &["done", "skip", "abort (resumable)"], 0)? {
+            0 => StepChoice::Run,
+            1 => StepChoice::Skip,
+            _ => StepChoice::Abort,
+        })
+    }
+
+    fn ask(&mut self, ask: &AskView) -> Answer<String> {
+        if !ask.choices.is_empty() {
+            let items: Vec<&str> = ask.choices.iter().map(String::as_str).collect();
+            let default = ask.default.as_ref().and_then(|d| ask.choices.iter().position(|c| c == d)).unwrap_or(0);
+            return self.select(&ask.question, &items, default).map(|i| ask.choices[i].clone());
+        }
+        if ask.secret {
+            return Password::with_theme(&*self.theme).with_prompt(&ask.question).interact_on(&console::Term::stderr()).map_err(|_| PromptError::Interrupted);
+        }
+        let pattern = ask.pattern.clone();
+        self.input(&ask.question, ask.default.as_deref(), &move |value| match &pattern {
+            Some(re) if !re.is_match(value) => Some(format!("must match `{}`", re.as_str())),
+            _ => None,
+        })
+    }
+
+    fn failure(&mut self, failure: &FailureView) -> Answer<FailureChoice> {
+        let mut text = format!("{}: {}", self.printer.styles.error.apply_to("failed"), failure.reason);
+        for line in &failure.tail {
+            text.push_str(&format!("\n  {} {}", self.printer.styles.dim.apply_to("│"), super::diagnostic::sanitize(line)));
+        }
+        self.printer.line(&text);
+        let items = ["retry", "skip this step", "roll back to the last checkpoint", "open a shell here", "abort (resumable)"];
+        Ok(match self.select("what now?", &items, 0)? {
+            0 => FailureChoice::Retry,
+            1 => FailureChoice::Skip,
+            2 => FailureChoice::Rollback,
+            3 => FailureChoice::Shell,
+            _ => FailureChoice::Abort,
+        })
+    }
+
+    fn unknown_outcome(&mut self, step: &StepView) -> Answer<UnknownChoice> {
+        self.printer.line(&format!("step `{}` was running when the previous session ended; its outcome is unknown", step.id));
+        let items = ["run it again", "it is done (mark it succeeded)", "skip it", "abort"];
+        Ok(match self.select("what happened?", &items, 0)? {
+            0 => UnknownChoice::Rerun,
+            1 => UnknownChoice::MarkDone,
+            2 => UnknownChoice::Skip,
+            _ => UnknownChoice::Abort,
+        })
+    }
+
+    fn variable(&mut self, var: &Var) -> Answer<String> {
+        let prompt = match &var.description {
+            Some(d) => format!("{} ({d})", var.name),
+            None => var.name.clone(),
+        };
+        if !var.choices.is_empty() {
+            let items: Vec<&str> = var.choices.iter().map(String::as_str).collect();
+            return self.select(&prompt, &items, 0).map(|i| var.choices[i].clone());
+        }
+        if var.secret {
+            return Password::with_theme(&*self.theme).with_prompt(prompt).interact_on(&console::Term::stderr()).map_err(|_| PromptError::Interrupted);
+        }
+        let var = var.clone();
+        self.input(&prompt, None, &move |value| var.reject(value))
+    }
+
+    fn approve_rollback(&mut self, summary: &str) -> Answer<bool> {
+        self.confirm_default(summary, false)
+    }
+
+    fn shell(&mut self, cwd: &Path, env: &BTreeMap<String, String>) -> Answer<()> {
+        self.printer.line(&format!("opening `{}` in {} with the run's variables; exit the shell to return to the menu", self.shell, cwd.display()));
+        crate::exec::command::interactive(&self.shell, cwd, env).map_err(|_| PromptError::Interrupted)
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+}

@@ -1,0 +1,129 @@
+//! Reporters: turn engine events into lines on stderr. `PlainReporter` writes one line per
+//! event (pipes, CI, `NO_COLOR`-friendly); `TerminalReporter` adds a spinner with elapsed
+//! time and a bounded live tail of the running command's output.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::diagnostic::sanitize;
+use super::printer::Printer;
+use super::summary::{format_event, summary_table};
+use crate::exec::events::{Event, Reporter};
+
+pub struct PlainReporter {
+    printer: Printer,
+}
+
+impl PlainReporter {
+    pub fn new(printer: Printer) -> Self {
+        Self { printer }
+    }
+}
+
+impl Reporter for PlainReporter {
+    fn event(&mut self, event: &Event) {
+        if let Event::RunFinished { summary, .. } = event {
+            self.printer.line(summary_table(summary, &self.printer.styles).trim_end());
+        }
+        if let Some(text) = format_event(event, &self.printer.styles) {
+            self.printer.line(&text);
+        }
+    }
+}
+
+/// Lines of live output kept under the spinner.
+const LIVE_LINES: usize = 6;
+
+pub struct TerminalReporter {
+    printer: Printer,
+    spinner: Option<ProgressBar>,
+    live: VecDeque<String>,
+    label: String,
+    started: Instant,
+}
+
+impl TerminalReporter {
+    pub fn new(printer: Printer) -> Self {
+        Self { printer, spinner: None, live: VecDeque::new(), label: String::new(), started: Instant::now() }
+    }
+
+    fn print(&self, text: &str) {
+        match &self.spinner {
+            Some(bar) => bar.suspend(|| self.printer.line(text)),
+            None => self.printer.line(text),
+        }
+    }
+
+    fn start_spinner(&mut self, label: String) {
+        self.stop_spinner();
+        let bar = ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template("{spinner:.cyan} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner());
+        bar.set_style(style.tick_chars("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏ "));
+        bar.enable_steady_tick(Duration::from_millis(100));
+        self.label = label;
+        self.started = Instant::now();
+        self.live.clear();
+        self.spinner = Some(bar);
+        self.refresh();
+    }
+
+    fn stop_spinner(&mut self) {
+        if let Some(bar) = self.spinner.take() {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn refresh(&self) {
+        let Some(bar) = &self.spinner else { return };
+        let mut message = format!("{} {}", self.label, self.printer.styles.dim.apply_to(format!("· {}s", self.started.elapsed().as_secs())));
+        let width = console::Term::stderr().size().1.saturating_sub(6).max(20) as usize;
+        for line in &self.live {
+            let shown: String = line.chars().take(width).collect();
+            message.push_str(&format!("\n  {} {}", self.printer.styles.dim.apply_to("│"), self.printer.styles.dim.apply_to(shown)));
+        }
+        bar.set_message(message);
+    }
+}
+
+impl Reporter for TerminalReporter {
+    fn event(&mut self, event: &Event) {
+        match event {
+            Event::CommandStarted { id, command, .. } => {
+                if let Some(text) = format_event(event, &self.printer.styles) {
+                    self.print(&text);
+                }
+                let first = command.lines().next().unwrap_or_default();
+                self.start_spinner(format!("running {id}: {}", sanitize(first)));
+            }
+            Event::Output { line, .. } if self.spinner.is_some() => {
+                self.live.push_back(sanitize(line));
+                while self.live.len() > LIVE_LINES {
+                    self.live.pop_front();
+                }
+                self.refresh();
+            }
+            Event::CheckAttempt { passed: false, next_in: Some(next), name, attempt, attempts, reason, .. } => {
+                let reason = reason.as_deref().map(|r| format!(" — {}", sanitize(r))).unwrap_or_default();
+                let label = format!("waiting for {name} (attempt {attempt}/{attempts}, next in {}){reason}", crate::runbook::duration::format(*next));
+                self.start_spinner(label);
+            }
+            _ => {
+                self.stop_spinner();
+                if let Event::RunFinished { summary, .. } = event {
+                    self.printer.line(summary_table(summary, &self.printer.styles).trim_end());
+                }
+                if let Some(text) = format_event(event, &self.printer.styles) {
+                    self.print(&text);
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TerminalReporter {
+    fn drop(&mut self) {
+        self.stop_spinner();
+    }
+}
