@@ -138,7 +138,8 @@ pub fn inventory_helmreleases(object: &Value) -> Vec<(String, String)> {
 /// spawns the real process with a timeout; tests pass closures). `Err(io::Error)` with kind
 /// NotFound from the runner means kubectl is not installed.
 ///
-/// With `follow_inventory`, every HelmRelease in the Kustomization's inventory is read and
+/// `chart_version` applies to a HelmRelease check only. With `follow_inventory` (a
+/// Kustomization check only), every HelmRelease in the Kustomization's inventory is read and
 /// assessed too (without a chart expectation): the first failed release wins, even while
 /// the Kustomization itself is still pending; any pending one makes the check pending.
 pub fn evaluate(
@@ -321,14 +322,14 @@ fn true_condition<'a>(object: &'a Value, kind: &str) -> Option<Condition<'a>> {
 }
 
 /// ` (RetriesExceeded): Failed to upgrade after 1 attempt(s)`: a condition's reason and
-/// message, each when present.
-fn tail(c: &Condition<'_>) -> String {
+/// (when `with_message`) its message, each when present.
+fn tail(c: &Condition<'_>, with_message: bool) -> String {
     let mut tail = String::new();
     if !c.reason.is_empty() {
-        tail.push_str(&format!(" ({})", c.reason));
+        tail = format!(" ({})", c.reason);
     }
-    if !c.message.is_empty() {
-        tail.push_str(&format!(": {}", c.message));
+    if with_message && !c.message.is_empty() {
+        tail = format!("{tail}: {}", c.message);
     }
     tail
 }
@@ -462,7 +463,7 @@ fn assess(object: &Value, kind: FluxKind, expected_chart: Option<&str>) -> Verdi
     // Rule 2: terminal states about the current spec.
     for (kind, verb) in [("Stalled", "is Stalled"), ("Remediated", "was remediated")] {
         if let Some(c) = true_condition(o, kind).filter(|_| failure_is_current) {
-            let head = format!("{} {verb}{}", view.label, tail(&c));
+            let head = format!("{} {verb}{}", view.label, tail(&c, true));
             return Verdict::Failed(view.describe(head, Some(kind), &[c.message]));
         }
     }
@@ -474,7 +475,7 @@ fn assess(object: &Value, kind: FluxKind, expected_chart: Option<&str>) -> Verdi
         clauses.push("is suspended (`spec.suspend: true`)".to_string());
     }
     if let Some(c) = true_condition(o, "Reconciling") {
-        clauses.push(format!("is reconciling{}", tail(&c)));
+        clauses.push(format!("is reconciling{}", tail(&c, true)));
         shown.push(c.message);
     }
     if !observed_now {
@@ -552,14 +553,9 @@ impl View<'_> {
             if Some(c.kind) == head_kind {
                 continue;
             }
-            if shown.contains(&c.message) {
-                let reason = format!(" ({})", c.reason);
-                let reason = if c.reason.is_empty() { "" } else { &reason };
-                parts.push(format!("{}={}{reason}", c.kind, c.status));
-            } else {
-                parts.push(format!("{}={}{}", c.kind, c.status, tail(&c)));
-                shown.push(c.message);
-            }
+            let new = !shown.contains(&c.message);
+            parts.push(format!("{}={}{}", c.kind, c.status, tail(&c, new)));
+            shown.push(c.message);
         }
         if let Some(note) = self.chart_note() {
             parts.push(note);
