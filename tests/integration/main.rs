@@ -4,6 +4,7 @@ mod support;
 
 mod check;
 mod cli;
+mod docs;
 mod graph;
 mod list;
 mod schema;
