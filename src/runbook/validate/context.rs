@@ -257,3 +257,19 @@ pub fn is_step_id(id: &str) -> bool {
 pub fn strings(items: &[Spanned<String>]) -> Vec<String> {
     items.iter().map(|t| t.get_ref().clone()).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simple_templates_skip_the_parser_and_agree_with_it() {
+        for source in ["echo {{ a }} {{b.c}} }} x", "plain", "{{ run.id }}"] {
+            let fast = simple_analysis(source).expect("simple");
+            assert_eq!(fast.names, template::analyse(source).unwrap().names, "{source}");
+        }
+        for source in ["{{ a | raw }}", "{{ a }", "{{ true }}", "{% if a %}{% endif %}", "{{ a[0] }}", "{{ a"] {
+            assert!(simple_analysis(source).is_none(), "{source}");
+        }
+    }
+}
