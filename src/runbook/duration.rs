@@ -37,7 +37,7 @@ pub fn parse(text: &str) -> Result<Duration, String> {
 /// Formats a duration the way it is written in runbooks (`1h30m`, `10s`, `500ms`).
 pub fn format(duration: Duration) -> String {
     let millis = duration.as_millis();
-    if millis % 1000 != 0 || millis == 0 {
+    if !millis.is_multiple_of(1000) || millis == 0 {
         return format!("{millis}ms");
     }
     let mut secs = duration.as_secs();

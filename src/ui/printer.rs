@@ -23,7 +23,7 @@ impl Printer {
     }
 
     /// Writes data to stdout; a broken pipe is ignored.
-    #[expect(clippy::unused_self, reason = "all output goes through the printer")]
+    #[allow(clippy::unused_self, reason = "all output goes through the printer")]
     pub fn data(&self, text: &str) {
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(text.as_bytes());
@@ -31,7 +31,7 @@ impl Printer {
     }
 
     /// Writes one line to stderr.
-    #[expect(clippy::unused_self, reason = "all output goes through the printer")]
+    #[allow(clippy::unused_self, reason = "all output goes through the printer")]
     pub fn line(&self, text: &str) {
         let mut err = std::io::stderr().lock();
         let _ = writeln!(err, "{text}");
