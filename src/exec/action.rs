@@ -24,7 +24,8 @@ pub enum ActionResult {
 }
 
 impl Session<'_> {
-    pub fn attempt(&mut self, scope: &mut Scope, step: &Step, id: &str, position: (usize, usize), attempts_before: u32) -> Result<ActionResult> {
+    /// `retrying`: the operator just chose retry, so the step is not offered again.
+    pub fn attempt(&mut self, scope: &mut Scope, step: &Step, id: &str, position: (usize, usize), attempts_before: u32, retrying: bool) -> Result<ActionResult> {
         let title = self.shown(scope, &step.title);
         let command = self.shown_action(scope, step);
         let description = step.description.as_ref().map(|d| self.shown(scope, d));
@@ -38,7 +39,7 @@ impl Session<'_> {
             command: command.clone(),
         });
         let view = StepView { id: id.into(), title: title.clone(), details: self.details(scope, step) };
-        if let Some(result) = self.offer(step, id, &view)? {
+        if let Some(result) = self.offer(step, id, &view, retrying)? {
             return Ok(result);
         }
         if self.options.dry_run {
@@ -95,8 +96,9 @@ impl Session<'_> {
     }
 
     /// Interactive offer and confirmation. `Some` ends the attempt (skipped or stopped).
-    fn offer(&mut self, step: &Step, id: &str, view: &StepView) -> Result<Option<ActionResult>> {
-        let offered = self.options.mode == Mode::Interactive && !matches!(step.action, Action::Manual(_));
+    fn offer(&mut self, step: &Step, id: &str, view: &StepView, retrying: bool) -> Result<Option<ActionResult>> {
+        let offered = !retrying
+            && self.options.mode == Mode::Interactive && !matches!(step.action, Action::Manual(_) | Action::Ask(_));
         if offered {
             match self.prompter.offer_step(view) {
                 Ok(StepChoice::Run) => {}
@@ -112,7 +114,7 @@ impl Session<'_> {
                 Err(e) => return Ok(Some(ActionResult::Stop(Self::prompt_stop(e)))),
             }
         }
-        if step.confirm && !self.options.dry_run {
+        if step.confirm && !self.options.dry_run && !retrying {
             match self.prompter.confirm(view) {
                 Ok(true) => self.record(Entry::Decision { step: Some(id.into()), choice: "confirmed".into() })?,
                 Ok(false) => {
@@ -138,7 +140,9 @@ impl Session<'_> {
             let finished = self.spawn_logged(&spec, id, attempts_before + attempt)?;
             let tail = tail_lines(&finished.stdout, &finished.stderr, 10).iter().map(|l| self.mask(l)).collect::<Vec<_>>();
             let success = finished.exit == Exit::Code(0);
-            self.emit(Event::CommandFinished { id: id.into(), attempt, exit: finished.exit.describe(), success, tail: tail.clone() });
+            let log = self.log_path(id, attempts_before + attempt).display().to_string();
+            let lines = finished.stdout.lines().count() + finished.stderr.lines().count();
+            self.emit(Event::CommandFinished { id: id.into(), attempt, exit: finished.exit.describe(), success, tail: tail.clone(), lines, log });
             if success {
                 let value = step.capture.as_ref().map(|name| {
                     let value = finished.stdout.trim().to_string();

@@ -45,7 +45,9 @@ pub enum Event {
     /// About to spawn the step's command (attempt n of m).
     CommandStarted { id: String, attempt: u32, attempts: u32, command: String },
     Output { id: String, stream: Stream, line: String },
-    CommandFinished { id: String, attempt: u32, exit: String, success: bool, tail: Vec<String> },
+    /// `tail`: the last lines of output (masked); `lines`: how many there were; `log`: where
+    /// the full output is.
+    CommandFinished { id: String, attempt: u32, exit: String, success: bool, tail: Vec<String>, lines: usize, log: String },
     /// One try of a check. `next_in` is set when another try will follow.
     CheckAttempt {
         step: Option<String>,

@@ -93,7 +93,7 @@ impl Session<'_> {
         let view = FailureView {
             step: StepView { id: id.into(), title: title.into(), details: self.details(scope, step) },
             reason: self.mask(&failure.reason),
-            tail: failure.tail.clone(),
+            tail: if failure.exit_code.is_some() { Vec::new() } else { failure.tail.clone() },
             can_rollback: true,
         };
         loop {

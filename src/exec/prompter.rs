@@ -42,6 +42,7 @@ pub struct StepView {
 pub struct FailureView {
     pub step: StepView,
     pub reason: String,
+    /// Output of the failing check (command output was already shown with the command).
     pub tail: Vec<String>,
     pub can_rollback: bool,
 }

@@ -3,6 +3,7 @@
 
 pub mod color;
 pub mod diagnostic;
+pub mod markdown;
 pub mod printer;
 pub mod prompt;
 pub mod reporter;

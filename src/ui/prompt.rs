@@ -74,8 +74,7 @@ impl Prompter for TerminalPrompter {
         self.confirm_default(&prompt, false)
     }
 
-    fn manual(&mut self, _: &StepView, instructions: &str) -> Answer<StepChoice> {
-        self.printer.line(&indent(instructions.trim()));
+    fn manual(&mut self, _: &StepView, _: &str) -> Answer<StepChoice> {
         Ok(match self.select("when you have done this:", &["done", "skip", "abort (resumable)"], 0)? {
             0 => StepChoice::Run,
             1 => StepChoice::Skip,
@@ -100,13 +99,13 @@ impl Prompter for TerminalPrompter {
     }
 
     fn failure(&mut self, failure: &FailureView) -> Answer<FailureChoice> {
-        let mut text = format!("{}: {}", self.printer.styles.error.apply_to("failed"), failure.reason);
-        for line in &failure.tail {
-            text.push_str(&format!("\n  {} {}", self.printer.styles.dim.apply_to("│"), super::diagnostic::sanitize(line)));
+        if !failure.tail.is_empty() {
+            let lines: Vec<String> = failure.tail.iter().map(|l| format!("  {} {}", self.printer.styles.dim.apply_to("│"), super::diagnostic::sanitize(l))).collect();
+            self.printer.line(&lines.join("\n"));
         }
-        self.printer.line(&text);
         let items = ["retry", "skip this step", "roll back to the last checkpoint", "open a shell here", "abort (resumable)"];
-        Ok(match self.select("what now?", &items, 0)? {
+        let prompt = format!("`{}` failed. what now?", failure.step.id);
+        Ok(match self.select(&prompt, &items, 0)? {
             0 => FailureChoice::Retry,
             1 => FailureChoice::Skip,
             2 => FailureChoice::Rollback,

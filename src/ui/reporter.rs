@@ -104,6 +104,21 @@ impl Reporter for TerminalReporter {
                 }
                 self.refresh();
             }
+            Event::CommandFinished { success, exit, lines, log, .. } => {
+                let live: Vec<String> = self.live.iter().cloned().collect();
+                self.stop_spinner();
+                let styles = &self.printer.styles;
+                let mut text: Vec<String> = live.iter().map(|l| format!("  {} {l}", styles.dim.apply_to("│"))).collect();
+                if *lines > live.len() {
+                    text.insert(0, format!("  {}", styles.dim.apply_to(format!("… {} earlier lines in {log}", lines - live.len()))));
+                }
+                if !success {
+                    text.push(format!("  {} {exit}", styles.error.apply_to("✗")));
+                }
+                if !text.is_empty() {
+                    self.print(&text.join("\n"));
+                }
+            }
             Event::CheckAttempt { passed: false, next_in: Some(next), name, attempt, attempts, reason, .. } => {
                 let reason = reason.as_deref().map(|r| format!(" — {}", sanitize(r))).unwrap_or_default();
                 let label = format!("waiting for {name} (attempt {attempt}/{attempts}, next in {}){reason}", crate::runbook::duration::format(*next));

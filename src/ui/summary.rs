@@ -27,18 +27,26 @@ pub fn format_event(event: &Event, s: &Styles) -> Option<String> {
             }
             out
         }
-        Event::StepStarted { id, index, total, title, kind, command, .. } => {
+        Event::StepStarted { id, index, total, title, kind, command, description } => {
             let mut out = format!("\n{} {}", s.accent.apply_to(format!("[{index}/{total}]")), s.bold.apply_to(title));
             if title != id {
                 let _ = write!(out, " {}", s.dim.apply_to(format!("({id})")));
+            }
+            if let Some(description) = description {
+                let _ = write!(out, "\n{}", super::markdown::render(description, s, "  "));
             }
             if let Some(command) = command {
                 let prefix = match *kind {
                     "run" => "$",
                     "ask" => "?",
                     "manual" => "✋",
+                    "call" => "↪",
                     _ => "→",
                 };
+                if *kind == "manual" {
+                    let _ = write!(out, "\n  {} {}", s.dim.apply_to(prefix), super::markdown::render(command, s, "    ").trim_start());
+                    return Some(out);
+                }
                 for (i, line) in sanitize_lines(command).iter().enumerate() {
                     let lead = if i == 0 { prefix } else { " " };
                     let _ = write!(out, "\n  {} {}", s.dim.apply_to(lead), line);
