@@ -6,6 +6,8 @@ mod check;
 mod cli;
 mod docs;
 mod graph;
+mod interactive;
 mod list;
+mod rollback;
 mod schema;
 mod show;

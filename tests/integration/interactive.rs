@@ -1,0 +1,220 @@
+//! The interactive walk through a real pseudo-terminal (rexpect): default choices, skip,
+//! abort then resume, failure then retry, a confirmation refused by default, Ctrl-C during
+//! a command, and a non-terminal run that prints no escape codes.
+
+use std::path::Path;
+use std::process::Command;
+
+use rexpect::process::WaitStatus;
+use rexpect::session::{PtySession, spawn_command};
+
+use crate::support::Test;
+
+const ENTER: &str = "\r";
+const DOWN: &str = "\x1b[B";
+const TIMEOUT_MS: u64 = 20_000;
+
+/// Starts `runbook ARGS` in a pseudo-terminal inside the test's project.
+fn pty(project: &Path, args: &[&str]) -> PtySession {
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin("runbook"));
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("RUNBOOK_") {
+            command.env_remove(&key);
+        }
+    }
+    for key in ["CI", "CLICOLOR", "CLICOLOR_FORCE", "FORCE_COLOR"] {
+        command.env_remove(key);
+    }
+    command
+        .args(args)
+        .current_dir(project)
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm-256color")
+        .env("KUBECONFIG", project.join("no-such-kubeconfig"));
+    spawn_command(command, Some(TIMEOUT_MS)).expect("spawn runbook in a pty")
+}
+
+fn send(session: &mut PtySession, keys: &str) {
+    session.send(keys).expect("write to the pty");
+    session.flush().expect("flush the pty");
+}
+
+fn expect(session: &mut PtySession, text: &str) {
+    if let Err(e) = session.exp_string(text) {
+        panic!("expected {text:?} on the terminal: {e}");
+    }
+}
+
+/// Waits for the process to end and returns its exit code.
+fn exit_code(session: PtySession) -> i32 {
+    let mut session = session;
+    let _ = session.exp_eof();
+    match session.process().wait() {
+        Ok(WaitStatus::Exited(_, code)) => code,
+        Ok(WaitStatus::Signaled(_, signal, _)) => 128 + signal as i32,
+        other => panic!("runbook did not exit normally: {other:?}"),
+    }
+}
+
+const WALK: &str = r#"
+[runbook]
+title = "Walk"
+
+[[step]]
+id = "first"
+title = "First step"
+description = "Writes **one** line."
+run = "echo first >> trail"
+
+[[step]]
+id = "pick"
+ask = "Which colour?"
+into = "colour"
+choices = ["blue", "green"]
+default = "green"
+
+[[step]]
+id = "second"
+title = "Second step"
+run = "echo second-{{ colour }} >> trail"
+confirm = true
+"#;
+
+fn trail(project: &Path) -> String {
+    std::fs::read_to_string(project.join("trail")).unwrap_or_default()
+}
+
+#[test]
+fn full_walk_with_default_choices() {
+    let test = Test::new().runbook("walk", WALK);
+    let mut s = pty(test.path(), &["run", "walk"]);
+    expect(&mut s, "[1/3] First step");
+    expect(&mut s, "Writes one line.");
+    expect(&mut s, "run this step?");
+    send(&mut s, ENTER);
+    expect(&mut s, "Which colour?");
+    send(&mut s, ENTER);
+    expect(&mut s, "run this step?");
+    send(&mut s, ENTER);
+    expect(&mut s, "asks for confirmation");
+    send(&mut s, "y");
+    expect(&mut s, "walk: succeeded");
+    assert_eq!(exit_code(s), 0);
+    assert_eq!(trail(test.path()), "first\nsecond-green\n");
+}
+
+#[test]
+fn skip_then_a_refused_confirmation_aborts_resumably() {
+    let test = Test::new().runbook("walk", WALK);
+    let mut s = pty(test.path(), &["run", "walk"]);
+    expect(&mut s, "run this step?");
+    send(&mut s, &format!("{DOWN}{ENTER}"));
+    expect(&mut s, "skipped by the operator");
+    expect(&mut s, "Which colour?");
+    send(&mut s, &format!("{DOWN}{ENTER}"));
+    expect(&mut s, "run this step?");
+    send(&mut s, ENTER);
+    expect(&mut s, "asks for confirmation");
+    // The default of a confirmation is no.
+    send(&mut s, ENTER);
+    expect(&mut s, "aborted");
+    assert_eq!(exit_code(s), 1);
+    assert_eq!(trail(test.path()), "", "neither the skipped nor the refused step ran");
+}
+
+#[test]
+fn abort_then_resume_continues_where_it_stopped() {
+    let test = Test::new().runbook("walk", WALK);
+    let mut s = pty(test.path(), &["run", "walk"]);
+    expect(&mut s, "run this step?");
+    send(&mut s, ENTER);
+    expect(&mut s, "Which colour?");
+    send(&mut s, ENTER);
+    expect(&mut s, "run this step?");
+    send(&mut s, &format!("{DOWN}{DOWN}{DOWN}{ENTER}"));
+    expect(&mut s, "runbook resume");
+    assert_eq!(exit_code(s), 1);
+    assert_eq!(trail(test.path()), "first\n");
+
+    let mut s = pty(test.path(), &["resume"]);
+    expect(&mut s, "resuming: 2 steps already done");
+    expect(&mut s, "done in an earlier session");
+    expect(&mut s, "[3/3] Second step");
+    send(&mut s, ENTER);
+    expect(&mut s, "asks for confirmation");
+    send(&mut s, "y");
+    expect(&mut s, "walk: succeeded");
+    assert_eq!(exit_code(s), 0);
+    assert_eq!(trail(test.path()), "first\nsecond-green\n", "the first step did not run again");
+}
+
+#[test]
+fn a_failure_offers_the_menu_and_retry_runs_the_step_again() {
+    let flaky = r#"
+[runbook]
+title = "Flaky"
+
+[[step]]
+id = "flaky"
+run = "echo try >> trail; if [ -f ok ]; then echo fine; else touch ok; echo 'boom: 502' >&2; exit 1; fi"
+"#;
+    let test = Test::new().runbook("flaky", flaky);
+    let mut s = pty(test.path(), &["run", "flaky"]);
+    expect(&mut s, "run this step?");
+    send(&mut s, ENTER);
+    expect(&mut s, "boom: 502");
+    expect(&mut s, "`flaky` failed. what now?");
+    send(&mut s, ENTER);
+    expect(&mut s, "flaky: succeeded");
+    assert_eq!(exit_code(s), 0);
+    assert_eq!(trail(test.path()), "try\ntry\n");
+}
+
+#[test]
+fn ctrl_c_interrupts_the_command_then_a_second_one_ends_the_run() {
+    let slow = r#"
+[runbook]
+title = "Slow"
+
+[[step]]
+id = "slow"
+run = "echo $$ > pid; touch started; sleep 30"
+"#;
+    let test = Test::new().runbook("slow", slow);
+    let mut s = pty(test.path(), &["run", "slow", "--auto"]);
+    expect(&mut s, "running slow");
+    while !test.path().join("started").exists() {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    send(&mut s, "\x03");
+    expect(&mut s, "what now?");
+    let pid = std::fs::read_to_string(test.path().join("pid")).expect("pid file");
+    let alive = Command::new("kill").args(["-0", pid.trim()]).status().expect("run kill").success();
+    assert!(!alive, "the command's process group was stopped");
+    send(&mut s, "\x03");
+    assert_eq!(exit_code(s), 130);
+    let log = test.command().args(["log", "--json"]).output().expect("runbook log");
+    let records: serde_json::Value = serde_json::from_slice(&log.stdout).expect("log --json is JSON");
+    assert!(records.as_array().expect("an array").iter().any(|r| r["type"] == "interrupted"));
+}
+
+#[test]
+fn without_a_terminal_output_has_no_escape_codes() {
+    let test = Test::new().runbook("walk", WALK);
+    let mut command = test.command();
+    command.env_remove("NO_COLOR").args(["run", "walk", "--yes"]);
+    let output = command.output().expect("run");
+    assert_eq!(output.status.code(), Some(0));
+    let all = [output.stdout, output.stderr].concat();
+    assert!(!all.contains(&0x1b), "no escape codes: {}", String::from_utf8_lossy(&all));
+    assert!(String::from_utf8_lossy(&all).contains("[1/3] First step"));
+}
+
+#[test]
+fn without_a_terminal_and_without_yes_or_auto_it_fails_at_once() {
+    let test = Test::new().runbook("walk", WALK);
+    let output = test.command().args(["run", "walk"]).output().expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("hint: pass `--yes`"));
+    assert!(!test.path().join(".runbook/runs").exists(), "nothing started");
+}
