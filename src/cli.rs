@@ -12,8 +12,15 @@ use crate::ui::color::ColorChoice;
 /// Runbooks are TOML files in `runbooks/`; the project is found by walking up from the
 /// current directory.
 #[derive(Debug, Parser)]
-#[command(name = "runbook", version, propagate_version = true, max_term_width = 100)]
-#[command(after_help = "Examples:\n  runbook list\n  runbook run tour\n  runbook run edge-stabilization --var cluster=edge\n  runbook resume\n  runbook docs --check")]
+#[command(
+    name = "runbook",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+#[command(
+    after_help = "Examples:\n  runbook list\n  runbook run tour\n  runbook run edge-stabilization --var cluster=edge\n  runbook resume\n  runbook docs --check"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

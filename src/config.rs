@@ -40,11 +40,18 @@ impl Config {
             no_color: set(env_vars::NO_COLOR),
             force: set(env_vars::CLICOLOR_FORCE) || set(env_vars::FORCE_COLOR),
         };
-        let ci = set(env_vars::CI) && environment.get(env_vars::CI).is_some_and(|v| v != "false" && v != "0");
+        let ci = set(env_vars::CI)
+            && environment
+                .get(env_vars::CI)
+                .is_some_and(|v| v != "false" && v != "0");
         let stderr_tty = std::io::stderr().is_terminal();
         let printer = Printer::new(
             color::resolve(global.color, color_env, stderr_tty && !ci),
-            color::resolve(global.color, color_env, std::io::stdout().is_terminal() && !ci),
+            color::resolve(
+                global.color,
+                color_env,
+                std::io::stdout().is_terminal() && !ci,
+            ),
         );
         console::set_colors_enabled(printer.color);
         console::set_colors_enabled_stderr(printer.color);

@@ -33,15 +33,27 @@ pub enum Error {
         source: std::io::Error,
     },
     #[error("{message}")]
-    Failed { message: String, hint: Option<String> },
+    Failed {
+        message: String,
+        hint: Option<String>,
+    },
     #[error("{message}")]
-    Waiting { message: String, hint: Option<String> },
+    Waiting {
+        message: String,
+        hint: Option<String>,
+    },
     #[error("{message}")]
-    Locked { message: String, hint: Option<String> },
+    Locked {
+        message: String,
+        hint: Option<String>,
+    },
     #[error("interrupted")]
     Interrupted { hint: Option<String> },
     #[error("{message}")]
-    Journal { message: String, hint: Option<String> },
+    Journal {
+        message: String,
+        hint: Option<String>,
+    },
 }
 
 fn count_errors(diagnostics: &[Diagnostic]) -> usize {

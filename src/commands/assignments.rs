@@ -22,17 +22,29 @@ pub fn parse(runbook: &Runbook, pairs: &[String]) -> Result<BTreeMap<String, Str
             let names = runbook.vars.iter().map(|v| v.name.as_str());
             let hint = match suggest(key, names) {
                 Some(s) => format!("did you mean `{s}`?"),
-                None if runbook.vars.is_empty() => format!("runbook `{}` declares no variables", runbook.name),
+                None if runbook.vars.is_empty() => {
+                    format!("runbook `{}` declares no variables", runbook.name)
+                }
                 None => format!(
                     "runbook `{}` declares: {}",
                     runbook.name,
-                    runbook.vars.iter().map(|v| format!("`{}`", v.name)).collect::<Vec<_>>().join(", ")
+                    runbook
+                        .vars
+                        .iter()
+                        .map(|v| format!("`{}`", v.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             };
-            return Err(Error::usage_hint(format!("runbook `{}` has no variable `{key}`", runbook.name), hint));
+            return Err(Error::usage_hint(
+                format!("runbook `{}` has no variable `{key}`", runbook.name),
+                hint,
+            ));
         };
         if let Some(problem) = var.reject(value) {
-            return Err(Error::usage(format!("`--var {key}={value}`: `{key}` {problem}")));
+            return Err(Error::usage(format!(
+                "`--var {key}={value}`: `{key}` {problem}"
+            )));
         }
         values.insert(key.to_string(), value.to_string());
     }

@@ -11,7 +11,10 @@ pub fn execute(config: &Config, printer: &Printer, json: bool) -> Result<()> {
     let catalog = load_catalog(config)?;
     let mut rows = Vec::new();
     for name in &catalog.names {
-        let valid = !catalog.problems_of(std::slice::from_ref(name)).iter().any(|d| d.is_error());
+        let valid = !catalog
+            .problems_of(std::slice::from_ref(name))
+            .iter()
+            .any(|d| d.is_error());
         let runbook = catalog.runbooks.get(name);
         rows.push(json!({
             "name": name,
@@ -31,7 +34,10 @@ pub fn execute(config: &Config, printer: &Printer, json: bool) -> Result<()> {
     }
     printer.data(&table(&rows));
     for row in rows.iter().filter(|r| r["valid"] == false) {
-        printer.warning(&format!("runbook `{}` is invalid", row["name"].as_str().unwrap_or_default()));
+        printer.warning(&format!(
+            "runbook `{}` is invalid",
+            row["name"].as_str().unwrap_or_default()
+        ));
         printer.hint("`runbook check` lists its problems");
     }
     Ok(())
@@ -45,9 +51,19 @@ fn table(rows: &[serde_json::Value]) -> String {
     };
     let headers = ["NAME", "PHASE", "RISK", "STEPS", "TITLE"];
     let keys = ["name", "phase", "risk", "steps", "title"];
-    let cells: Vec<Vec<String>> = rows.iter().map(|r| keys.iter().map(|k| cell(r, k)).collect()).collect();
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| keys.iter().map(|k| cell(r, k)).collect())
+        .collect();
     let widths: Vec<usize> = (0..keys.len())
-        .map(|i| cells.iter().map(|c| c[i].chars().count()).chain([headers[i].len()]).max().unwrap_or(0))
+        .map(|i| {
+            cells
+                .iter()
+                .map(|c| c[i].chars().count())
+                .chain([headers[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let line = |values: Vec<String>| {
         let mut out = String::new();

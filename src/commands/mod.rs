@@ -12,8 +12,8 @@ mod resume;
 mod rollback;
 mod run;
 mod runs;
-mod session;
 mod schema;
+mod session;
 mod show;
 
 use crate::cli::Command;

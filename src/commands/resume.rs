@@ -47,17 +47,37 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
     let mode = session::mode(config, args.mode.yes, args.mode.auto, false)?;
     let mut prompter = session::prompter(config, printer, mode);
     let can_ask = config.interactive_terminal && mode != Mode::Yes;
-    let given: BTreeMap<String, String> = state.vars.iter().filter(|(k, _)| runbook.var(k).is_some()).map(|(k, v)| (k.clone(), v.clone())).collect();
-    let values = vars::resolve(&runbook, &given, &config.environment, can_ask.then_some(&mut *prompter))?;
+    let given: BTreeMap<String, String> = state
+        .vars
+        .iter()
+        .filter(|(k, _)| runbook.var(k).is_some())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let values = vars::resolve(
+        &runbook,
+        &given,
+        &config.environment,
+        can_ask.then_some(&mut *prompter),
+    )?;
     let _lock = lock(&store, &runbook.name, &run_id)?;
     let path = store.journal_path(&run_id);
     let mut journal = Journal::open(&path).map_err(|e| Error::io("open journal", &path, e))?;
     journal
-        .append(Entry::RunResumed { digest: runbook.digest.clone(), mode: mode.as_str().into(), pid: std::process::id(), host: host_name() })
+        .append(Entry::RunResumed {
+            digest: runbook.digest.clone(),
+            mode: mode.as_str().into(),
+            pid: std::process::id(),
+            host: host_name(),
+        })
         .map_err(|e| Error::io("write journal", &path, e))?;
-    let done = state.steps.values().filter(|s| matches!(s.status, Status::Succeeded | Status::Skipped)).count();
+    let done = state
+        .steps
+        .values()
+        .filter(|s| matches!(s.status, Status::Succeeded | Status::Skipped))
+        .count();
     let scope = Scope::new(Arc::clone(&runbook), String::new(), values);
-    let interrupt = Interrupt::install().map_err(|e| Error::io("install signal handler", "SIGINT", e))?;
+    let interrupt =
+        Interrupt::install().map_err(|e| Error::io("install signal handler", "SIGINT", e))?;
     let mut reporter = session::reporter(config, printer);
     let mut session = Session {
         catalog: &catalog,
@@ -68,7 +88,13 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
         reporter: &mut *reporter,
         prompter: &mut *prompter,
         interrupt,
-        options: Options { mode, dry_run: false, no_reverify: args.no_reverify, operator: can_ask, from: None },
+        options: Options {
+            mode,
+            dry_run: false,
+            no_reverify: args.no_reverify,
+            operator: can_ask,
+            from: None,
+        },
         renderer: Renderer::new(),
         cwd: session::workdir(&catalog.project),
         summary: Vec::new(),
@@ -87,7 +113,10 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
 /// Reads and replays a run's journal, warning about a torn last line.
 pub fn load_state(store: &Store, run_id: &str, printer: &Printer) -> Result<RunState> {
     if !store.journal_path(run_id).is_file() {
-        return Err(Error::usage_hint(format!("no run `{run_id}`"), "`runbook runs` lists the runs"));
+        return Err(Error::usage_hint(
+            format!("no run `{run_id}`"),
+            "`runbook runs` lists the runs",
+        ));
     }
     let loaded = store.load(run_id)?;
     if let Some(warning) = loaded.torn {
@@ -103,7 +132,12 @@ fn newest_unfinished(store: &Store) -> Result<String> {
         .rev()
         .find(|(_, state)| state.resumable() && !state.rollback.in_progress)
         .map(|(id, _)| id)
-        .ok_or_else(|| Error::usage_hint("no unfinished run to resume", "start one with `runbook run NAME`; `runbook runs` lists the runs"))
+        .ok_or_else(|| {
+            Error::usage_hint(
+                "no unfinished run to resume",
+                "start one with `runbook run NAME`; `runbook runs` lists the runs",
+            )
+        })
 }
 
 /// Names the steps that already ran and changed (or vanished) since the run started.
@@ -132,7 +166,12 @@ fn refuse_changes(runbook: &Runbook, state: &RunState, accept: bool) -> Result<(
         return Ok(());
     }
     Err(Error::usage_hint(
-        format!("runbook `{}` changed since run `{}` started; steps that already ran changed: {}", runbook.name, state.run_id, changed.join(", ")),
+        format!(
+            "runbook `{}` changed since run `{}` started; steps that already ran changed: {}",
+            runbook.name,
+            state.run_id,
+            changed.join(", ")
+        ),
         "check that the change is what you want, then pass `--accept-changed`",
     ))
 }

@@ -25,27 +25,50 @@ pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Resul
     let store = store(config, &catalog.project);
     let run_id = match &args.run_id {
         Some(id) => id.clone(),
-        None => store.list()?.pop().map(|(id, _)| id).ok_or_else(|| Error::usage_hint("no run to roll back", "`runbook runs` lists the runs"))?,
+        None => store.list()?.pop().map(|(id, _)| id).ok_or_else(|| {
+            Error::usage_hint("no run to roll back", "`runbook runs` lists the runs")
+        })?,
     };
     let state = load_state(&store, &run_id, printer)?;
-    let plan = plan(&state, args.to.as_deref()).map_err(|m| Error::usage_hint(m, format!("`runbook log {run_id}` shows what ran")))?;
+    let plan = plan(&state, args.to.as_deref())
+        .map_err(|m| Error::usage_hint(m, format!("`runbook log {run_id}` shows what ran")))?;
     if plan.steps.is_empty() {
         printer.line(&format!("nothing to roll back in run `{run_id}`"));
         return Ok(());
     }
     if !args.yes && !config.interactive_terminal {
-        return Err(Error::usage_hint("the rollback plan needs your approval, and there is no terminal", "pass `--yes` to run it without asking"));
+        return Err(Error::usage_hint(
+            "the rollback plan needs your approval, and there is no terminal",
+            "pass `--yes` to run it without asking",
+        ));
     }
     let runbook = catalog.get(&state.runbook)?;
     let _lock = lock(&store, &runbook.name, &run_id)?;
     let mut reporter = session::reporter(config, printer);
-    let mut prompter: Box<dyn Prompter> = if args.yes { Box::new(AssumeYes) } else { session::prompter(config, printer, Mode::Interactive) };
-    let no_undo: Vec<String> = plan.steps.iter().filter(|(_, u)| u.is_empty()).map(|(id, _)| id.clone()).collect();
+    let mut prompter: Box<dyn Prompter> = if args.yes {
+        Box::new(AssumeYes)
+    } else {
+        session::prompter(config, printer, Mode::Interactive)
+    };
+    let no_undo: Vec<String> = plan
+        .steps
+        .iter()
+        .filter(|(_, u)| u.is_empty())
+        .map(|(id, _)| id.clone())
+        .collect();
     reporter.event(&Event::RollbackPlanned {
-        steps: plan.steps.iter().map(|(id, undo)| (id.clone(), undo.iter().map(|u| u.run.clone()).collect())).collect(),
+        steps: plan
+            .steps
+            .iter()
+            .map(|(id, undo)| (id.clone(), undo.iter().map(|u| u.run.clone()).collect()))
+            .collect(),
         no_undo,
     });
-    let question = format!("undo {} step{} of run `{run_id}`?", plan.steps.len(), if plan.steps.len() == 1 { "" } else { "s" });
+    let question = format!(
+        "undo {} step{} of run `{run_id}`?",
+        plan.steps.len(),
+        if plan.steps.len() == 1 { "" } else { "s" }
+    );
     match prompter.approve_rollback(&question) {
         Ok(true) => {}
         Ok(false) => {
@@ -57,7 +80,8 @@ pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Resul
     let path = store.journal_path(&run_id);
     let journal = Journal::open(&path).map_err(|e| Error::io("open journal", &path, e))?;
     let scope = Scope::new(Arc::clone(&runbook), String::new(), state.vars.clone());
-    let interrupt = Interrupt::install().map_err(|e| Error::io("install signal handler", "SIGINT", e))?;
+    let interrupt =
+        Interrupt::install().map_err(|e| Error::io("install signal handler", "SIGINT", e))?;
     let mut session = Session {
         catalog: &catalog,
         runbook: Arc::clone(&runbook),
@@ -67,7 +91,13 @@ pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Resul
         reporter: &mut *reporter,
         prompter: &mut *prompter,
         interrupt,
-        options: Options { mode: Mode::Yes, dry_run: false, no_reverify: false, operator: false, from: None },
+        options: Options {
+            mode: Mode::Yes,
+            dry_run: false,
+            no_reverify: false,
+            operator: false,
+            from: None,
+        },
         renderer: Renderer::new(),
         cwd: session::workdir(&catalog.project),
         summary: Vec::new(),
@@ -79,11 +109,25 @@ pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Resul
         store,
     };
     if session.execute_rollback(&plan)? {
+        if plan.complete {
+            printer.hint(&format!(
+                "run `{run_id}` is rolled back completely; start again with `runbook run {}`",
+                runbook.name
+            ));
+        } else {
+            let point = plan.to.as_ref().map_or_else(
+                || "its last checkpoint".to_string(),
+                |to| format!("step `{to}`"),
+            );
+            printer.hint(&format!("run `{run_id}` is back at {point}: `runbook resume {run_id}` runs the undone steps again, `runbook rollback {run_id}` goes one checkpoint further back"));
+        }
         Ok(())
     } else {
         Err(Error::failed(
             format!("rollback of run `{run_id}` stopped at a failing undo command"),
-            Some(format!("fix the cause, then `runbook rollback {run_id}` continues from that step")),
+            Some(format!(
+                "fix the cause, then `runbook rollback {run_id}` continues from that step"
+            )),
         ))
     }
 }

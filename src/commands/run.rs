@@ -22,37 +22,66 @@ use crate::ui::printer::Printer;
 pub fn execute(config: &Config, printer: &Printer, args: &RunArgs) -> Result<()> {
     let catalog = load_catalog(config)?;
     let runbook = catalog.get(&args.name)?;
-    super::print_warnings(printer, &catalog.problems_of(std::slice::from_ref(&args.name)));
+    super::print_warnings(
+        printer,
+        &catalog.problems_of(std::slice::from_ref(&args.name)),
+    );
     let given = assignments::parse(&runbook, &args.vars)?;
     let mode = session::mode(config, args.mode.yes, args.mode.auto, args.dry_run)?;
-    if let Some(from) = &args.from {
-        if runbook.step(from).is_none() {
-            let hint = suggest(from, runbook.steps.iter().map(|s| s.id.as_str())).map_or_else(
-                || format!("`runbook show {}` lists its steps", runbook.name),
-                |s| format!("did you mean `{s}`?"),
-            );
-            return Err(Error::usage_hint(format!("runbook `{}` has no step `{from}`", runbook.name), hint));
-        }
+    if let Some(from) = &args.from
+        && runbook.step(from).is_none()
+    {
+        let hint = suggest(from, runbook.steps.iter().map(|s| s.id.as_str())).map_or_else(
+            || format!("`runbook show {}` lists its steps", runbook.name),
+            |s| format!("did you mean `{s}`?"),
+        );
+        return Err(Error::usage_hint(
+            format!("runbook `{}` has no step `{from}`", runbook.name),
+            hint,
+        ));
     }
     let mut prompter = session::prompter(config, printer, mode);
     let can_ask = config.interactive_terminal && mode != crate::exec::session::Mode::Yes;
-    let values = vars::resolve(&runbook, &given, &config.environment, can_ask.then_some(&mut *prompter))?;
+    let values = vars::resolve(
+        &runbook,
+        &given,
+        &config.environment,
+        can_ask.then_some(&mut *prompter),
+    )?;
     let store = store(config, &catalog.project);
-    let run_id = if args.dry_run { "dry-run".to_string() } else { store.new_run_id(&runbook.name) };
-    let _lock = if args.dry_run { None } else { Some(lock(&store, &runbook.name, &run_id)?) };
+    let run_id = if args.dry_run {
+        "dry-run".to_string()
+    } else {
+        store.new_run_id(&runbook.name)
+    };
+    let _lock = if args.dry_run {
+        None
+    } else {
+        Some(lock(&store, &runbook.name, &run_id)?)
+    };
     let scope = Scope::new(std::sync::Arc::clone(&runbook), String::new(), values);
     let journal = if args.dry_run {
         None
     } else {
         let path = store.journal_path(&run_id);
-        let mut journal = Journal::open(&path).map_err(|e| Error::io("create journal", &path, e))?;
-        let shown: BTreeMap<String, String> = scope.values.iter().filter(|(k, _)| !scope.secret_names.contains(*k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let mut journal =
+            Journal::open(&path).map_err(|e| Error::io("create journal", &path, e))?;
+        let shown: BTreeMap<String, String> = scope
+            .values
+            .iter()
+            .filter(|(k, _)| !scope.secret_names.contains(*k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         journal
             .append(Entry::RunStarted {
                 run_id: run_id.clone(),
                 runbook: runbook.name.clone(),
                 digest: runbook.digest.clone(),
-                step_digests: runbook.steps.iter().map(|s| (s.id.clone(), s.digest.clone())).collect(),
+                step_digests: runbook
+                    .steps
+                    .iter()
+                    .map(|s| (s.id.clone(), s.digest.clone()))
+                    .collect(),
                 vars: shown,
                 mode: mode.as_str().into(),
                 pid: std::process::id(),
@@ -61,7 +90,8 @@ pub fn execute(config: &Config, printer: &Printer, args: &RunArgs) -> Result<()>
             .map_err(|e| Error::io("write journal", &path, e))?;
         Some(journal)
     };
-    let interrupt = Interrupt::install().map_err(|e| Error::io("install signal handler", "SIGINT", e))?;
+    let interrupt =
+        Interrupt::install().map_err(|e| Error::io("install signal handler", "SIGINT", e))?;
     let mut reporter = session::reporter(config, printer);
     let mut session = Session {
         catalog: &catalog,
@@ -72,7 +102,13 @@ pub fn execute(config: &Config, printer: &Printer, args: &RunArgs) -> Result<()>
         reporter: &mut *reporter,
         prompter: &mut *prompter,
         interrupt,
-        options: Options { mode, dry_run: args.dry_run, no_reverify: false, operator: config.interactive_terminal && mode != crate::exec::session::Mode::Yes, from: args.from.clone() },
+        options: Options {
+            mode,
+            dry_run: args.dry_run,
+            no_reverify: false,
+            operator: config.interactive_terminal && mode != crate::exec::session::Mode::Yes,
+            from: args.from.clone(),
+        },
         renderer: Renderer::new(),
         cwd: session::workdir(&catalog.project),
         summary: Vec::new(),

@@ -17,7 +17,10 @@ pub fn execute(config: &Config, printer: &Printer, json: bool) -> Result<()> {
             .iter()
             .map(|(id, s)| json!({ "id": id, "runbook": s.runbook, "state": s.state(), "started": s.started, "updated": s.updated, "step": s.current }))
             .collect();
-        printer.data(&format!("{}\n", serde_json::to_string_pretty(&rows).expect("JSON values serialize")));
+        printer.data(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&rows).expect("JSON values serialize")
+        ));
         return Ok(());
     }
     if runs.is_empty() {
@@ -26,8 +29,19 @@ pub fn execute(config: &Config, printer: &Printer, json: bool) -> Result<()> {
     }
     let rows: Vec<Vec<String>> = runs
         .iter()
-        .map(|(id, s)| vec![id.clone(), s.runbook.clone(), s.state().to_string(), s.started.clone(), s.current.clone().unwrap_or_else(|| "-".into())])
+        .map(|(id, s)| {
+            vec![
+                id.clone(),
+                s.runbook.clone(),
+                s.state().to_string(),
+                s.started.clone(),
+                s.current.clone().unwrap_or_else(|| "-".into()),
+            ]
+        })
         .collect();
-    printer.data(&table(&["RUN", "RUNBOOK", "STATE", "STARTED", "STEP"], &rows));
+    printer.data(&table(
+        &["RUN", "RUNBOOK", "STATE", "STARTED", "STEP"],
+        &rows,
+    ));
     Ok(())
 }

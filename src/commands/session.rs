@@ -17,7 +17,10 @@ use crate::ui::prompt::TerminalPrompter;
 use crate::ui::reporter::{PlainReporter, TerminalReporter};
 
 pub fn store(config: &Config, project: &Project) -> Store {
-    let root = config.state_dir.as_ref().map_or_else(|| project.root.join(".runbook"), |dir| config.cwd.join(dir));
+    let root = config
+        .state_dir
+        .as_ref()
+        .map_or_else(|| project.root.join(".runbook"), |dir| config.cwd.join(dir));
     Store::new(root)
 }
 
@@ -43,7 +46,11 @@ pub fn prompter(config: &Config, printer: &Printer, mode: Mode) -> Box<dyn Promp
         Mode::Yes => Box::new(AssumeYes),
         _ if config.interactive_terminal => Box::new(TerminalPrompter::new(
             printer.clone(),
-            config.environment.get("SHELL").cloned().unwrap_or_else(|| "sh".into()),
+            config
+                .environment
+                .get("SHELL")
+                .cloned()
+                .unwrap_or_else(|| "sh".into()),
         )),
         _ => Box::new(Unattended),
     }
@@ -70,11 +77,17 @@ pub fn lock(store: &Store, runbook: &str, run_id: &str) -> Result<RunLock> {
 
 /// Maps how the run ended to the command's result (and so its exit code).
 pub fn outcome(end: End, run_id: &str) -> Result<()> {
-    let resume = format!("continue with `runbook resume {run_id}`, or undo with `runbook rollback {run_id}`");
+    let resume = format!(
+        "continue with `runbook resume {run_id}`, or undo with `runbook rollback {run_id}`"
+    );
     match end {
         End::Succeeded => Ok(()),
         End::Stopped(Stop::Failed(message)) => Err(Error::failed(
-            if message.is_empty() { "the run stopped".to_string() } else { message },
+            if message.is_empty() {
+                "the run stopped".to_string()
+            } else {
+                message
+            },
             Some(resume),
         )),
         End::Stopped(Stop::RolledBack(message)) => Err(Error::failed(
@@ -85,7 +98,9 @@ pub fn outcome(end: End, run_id: &str) -> Result<()> {
         End::Stopped(Stop::Interrupted) => Err(Error::Interrupted { hint: Some(resume) }),
         End::Stopped(Stop::Waiting(message)) => Err(Error::Waiting {
             message: format!("the run waits for an operator: {message}"),
-            hint: Some(format!("continue from a terminal with `runbook resume {run_id}` (or decide with `--yes` where that is safe)")),
+            hint: Some(format!(
+                "continue from a terminal with `runbook resume {run_id}` (or decide with `--yes` where that is safe)"
+            )),
         }),
     }
 }

@@ -33,13 +33,21 @@ pub fn execute(config: &Config, printer: &Printer, args: &ShowArgs) -> Result<()
 }
 
 /// Given values, then `from-env`, then defaults; anything else becomes `<name>`.
-fn placeholder_values(runbook: &Runbook, given: &BTreeMap<String, String>, config: &Config) -> BTreeMap<String, String> {
+fn placeholder_values(
+    runbook: &Runbook,
+    given: &BTreeMap<String, String>,
+    config: &Config,
+) -> BTreeMap<String, String> {
     let mut values = BTreeMap::new();
     for var in &runbook.vars {
         let value = given
             .get(&var.name)
             .cloned()
-            .or_else(|| var.from_env.as_ref().and_then(|e| config.environment.get(e).cloned()))
+            .or_else(|| {
+                var.from_env
+                    .as_ref()
+                    .and_then(|e| config.environment.get(e).cloned())
+            })
             .or_else(|| var.default.clone());
         let shown = match value {
             Some(_) if var.secret => "********".to_string(),
@@ -58,7 +66,9 @@ fn placeholder_values(runbook: &Runbook, given: &BTreeMap<String, String>, confi
             names.push(&f.var);
         }
         for name in names {
-            values.entry(name.clone()).or_insert_with(|| format!("<{name}>"));
+            values
+                .entry(name.clone())
+                .or_insert_with(|| format!("<{name}>"));
         }
     }
     values
@@ -80,15 +90,28 @@ impl View {
     fn header(&mut self, runbook: &Runbook, values: &BTreeMap<String, String>) {
         let out = &mut self.out;
         let _ = writeln!(out, "{} — {}", runbook.name, runbook.title);
-        let phase = runbook.phase.as_deref().map(|p| format!("phase {p}, ")).unwrap_or_default();
-        let _ = writeln!(out, "{phase}risk {}, {} steps", runbook.risk.as_str(), runbook.steps.len());
+        let phase = runbook
+            .phase
+            .as_deref()
+            .map(|p| format!("phase {p}, "))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{phase}risk {}, {} steps",
+            runbook.risk.as_str(),
+            runbook.steps.len()
+        );
         if let Some(summary) = &runbook.summary {
             let _ = writeln!(out, "{summary}");
         }
         if !runbook.vars.is_empty() {
             out.push_str("\nvariables:\n");
             for var in &runbook.vars {
-                let description = var.description.as_deref().map(|d| format!("  # {d}")).unwrap_or_default();
+                let description = var
+                    .description
+                    .as_deref()
+                    .map(|d| format!("  # {d}"))
+                    .unwrap_or_default();
                 let _ = writeln!(out, "  {} = {}{description}", var.name, values[&var.name]);
             }
         }
@@ -105,10 +128,18 @@ impl View {
         let _ = writeln!(self.out, "\n[{index}/{total}] {} — {title}", step.id);
         let mut marks = Vec::new();
         if !step.needs.is_empty() {
-            let needs: Vec<&str> = step.needs.iter().map(|&n| runbook.steps[n].id.as_str()).collect();
+            let needs: Vec<&str> = step
+                .needs
+                .iter()
+                .map(|&n| runbook.steps[n].id.as_str())
+                .collect();
             marks.push(format!("needs {}", needs.join(", ")));
         }
-        for (on, mark) in [(step.checkpoint, "checkpoint"), (step.confirm, "confirm"), (step.idempotent, "idempotent")] {
+        for (on, mark) in [
+            (step.checkpoint, "checkpoint"),
+            (step.confirm, "confirm"),
+            (step.idempotent, "idempotent"),
+        ] {
             if on {
                 marks.push(mark.to_string());
             }
@@ -121,7 +152,11 @@ impl View {
         }
         if let Some(foreach) = &step.foreach {
             let items = match &foreach.items {
-                ForeachItems::List(items) => items.iter().map(|i| self.render(i, Escape::None)).collect::<Vec<_>>().join(", "),
+                ForeachItems::List(items) => items
+                    .iter()
+                    .map(|i| self.render(i, Escape::None))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 ForeachItems::From(var) => format!("the lines of `{var}`"),
             };
             let _ = writeln!(self.out, "      for each `{}` in {items}", foreach.var);
@@ -153,11 +188,23 @@ impl View {
             }
             Action::Manual(text) => format!("manual: {}", self.render(text, Escape::None).trim()),
             Action::Ask(ask) => {
-                let choices = if ask.choices.is_empty() { String::new() } else { format!(" [{}]", ask.choices.join("/")) };
-                format!("ask: {}{choices} → {}", self.render(&ask.question, Escape::None), ask.into)
+                let choices = if ask.choices.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", ask.choices.join("/"))
+                };
+                format!(
+                    "ask: {}{choices} → {}",
+                    self.render(&ask.question, Escape::None),
+                    ask.into
+                )
             }
             Action::Call(call) => {
-                let with: Vec<String> = call.with.iter().map(|(k, v)| format!("{k}={}", self.render(v, Escape::Shell))).collect();
+                let with: Vec<String> = call
+                    .with
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", self.render(v, Escape::Shell)))
+                    .collect();
                 format!("call: {} {}", call.runbook, with.join(" "))
             }
             Action::Gate => "gate: checks only".to_string(),
@@ -179,7 +226,11 @@ impl View {
             }
         };
         let polling = if check.attempts > 1 {
-            format!(" ({} × every {})", check.attempts, duration::format(check.interval))
+            format!(
+                " ({} × every {})",
+                check.attempts,
+                duration::format(check.interval)
+            )
         } else {
             String::new()
         };

@@ -17,6 +17,10 @@ use crate::journal::writer::{create_private_dir, create_private_file};
 use crate::render::template::Escape;
 use crate::runbook::model::{Action, Ask, Call, Step};
 
+/// What an action did: its result, a value to journal (capture or answer), and whether
+/// its verify checks already passed (a manual step confirmed by them).
+type Acted = (ActionResult, Option<(String, String)>, bool);
+
 pub enum ActionResult {
     Done,
     Failed(Failure),
@@ -25,7 +29,15 @@ pub enum ActionResult {
 
 impl Session<'_> {
     /// `retrying`: the operator just chose retry, so the step is not offered again.
-    pub fn attempt(&mut self, scope: &mut Scope, step: &Step, id: &str, position: (usize, usize), attempts_before: u32, retrying: bool) -> Result<ActionResult> {
+    pub fn attempt(
+        &mut self,
+        scope: &mut Scope,
+        step: &Step,
+        id: &str,
+        position: (usize, usize),
+        attempts_before: u32,
+        retrying: bool,
+    ) -> Result<ActionResult> {
         let title = self.shown(scope, &step.title);
         let command = self.shown_action(scope, step);
         let description = step.description.as_ref().map(|d| self.shown(scope, d));
@@ -38,17 +50,42 @@ impl Session<'_> {
             kind: step.action.kind(),
             command: command.clone(),
         });
-        let view = StepView { id: id.into(), title: title.clone(), details: self.details(scope, step) };
+        let view = StepView {
+            id: id.into(),
+            title: title.clone(),
+            details: self.details(scope, step),
+        };
         if let Some(result) = self.offer(step, id, &view, retrying)? {
             return Ok(result);
         }
         if self.options.dry_run {
-            self.summary.push(SummaryRow { id: id.into(), title, outcome: "would run".into(), duration: std::time::Duration::ZERO, attempts: 0 });
+            self.summary.push(SummaryRow {
+                id: id.into(),
+                title,
+                outcome: "would run".into(),
+                duration: std::time::Duration::ZERO,
+                attempts: 0,
+            });
             return Ok(ActionResult::Done);
         }
-        if let CheckOutcome::Failed { name, reason, tail, message } = self.run_checks(scope, &step.preconditions, Some(id), "precondition", false)? {
-            let reason = format!("precondition `{name}` failed: {reason}{}", message.map(|m| format!(" ({m})")).unwrap_or_default());
-            return Ok(ActionResult::Failed(Failure { reason, tail, exit_code: None, interrupted: false, started: false }));
+        if let CheckOutcome::Failed {
+            name,
+            reason,
+            tail,
+            message,
+        } = self.run_checks(scope, &step.preconditions, Some(id), "precondition", false)?
+        {
+            let reason = format!(
+                "precondition `{name}` failed: {reason}{}",
+                message.map(|m| format!(" ({m})")).unwrap_or_default()
+            );
+            return Ok(ActionResult::Failed(Failure {
+                reason,
+                tail,
+                exit_code: None,
+                interrupted: false,
+                started: false,
+            }));
         }
         let undo = self.render_undo(scope, step);
         self.record(Entry::StepStarted {
@@ -72,9 +109,24 @@ impl Session<'_> {
             return Ok(result);
         }
         if !verified {
-            if let CheckOutcome::Failed { name, reason, tail, message } = self.run_checks(scope, &step.verify, Some(id), "verify", false)? {
-                let reason = format!("verify `{name}` failed: {reason}{}", message.map(|m| format!(" — {m}")).unwrap_or_default());
-                return Ok(ActionResult::Failed(Failure { reason, tail, exit_code: None, interrupted: false, started: true }));
+            if let CheckOutcome::Failed {
+                name,
+                reason,
+                tail,
+                message,
+            } = self.run_checks(scope, &step.verify, Some(id), "verify", false)?
+            {
+                let reason = format!(
+                    "verify `{name}` failed: {reason}{}",
+                    message.map(|m| format!(" — {m}")).unwrap_or_default()
+                );
+                return Ok(ActionResult::Failed(Failure {
+                    reason,
+                    tail,
+                    exit_code: None,
+                    interrupted: false,
+                    started: true,
+                }));
             } else if self.interrupt.is_set() {
                 return Ok(ActionResult::Failed(Failure::interrupted()));
             }
@@ -90,25 +142,51 @@ impl Session<'_> {
             attempts: attempts_before + 1,
         })?;
         self.outcomes.insert(id.into(), "succeeded".into());
-        self.emit(Event::StepFinished { id: id.into(), title: title.clone(), outcome: "succeeded".into(), reason: None, duration, attempts: attempts_before + 1 });
-        self.summary.push(SummaryRow { id: id.into(), title, outcome: "succeeded".into(), duration, attempts: attempts_before + 1 });
+        self.emit(Event::StepFinished {
+            id: id.into(),
+            title: title.clone(),
+            outcome: "succeeded".into(),
+            reason: None,
+            duration,
+            attempts: attempts_before + 1,
+        });
+        self.summary.push(SummaryRow {
+            id: id.into(),
+            title,
+            outcome: "succeeded".into(),
+            duration,
+            attempts: attempts_before + 1,
+        });
         Ok(ActionResult::Done)
     }
 
     /// Interactive offer and confirmation. `Some` ends the attempt (skipped or stopped).
-    fn offer(&mut self, step: &Step, id: &str, view: &StepView, retrying: bool) -> Result<Option<ActionResult>> {
+    fn offer(
+        &mut self,
+        step: &Step,
+        id: &str,
+        view: &StepView,
+        retrying: bool,
+    ) -> Result<Option<ActionResult>> {
         let offered = !retrying
-            && self.options.mode == Mode::Interactive && !matches!(step.action, Action::Manual(_) | Action::Ask(_));
+            && self.options.mode == Mode::Interactive
+            && !matches!(step.action, Action::Manual(_) | Action::Ask(_));
         if offered {
             match self.prompter.offer_step(view) {
                 Ok(StepChoice::Run) => {}
                 Ok(StepChoice::Skip) => {
-                    self.record(Entry::Decision { step: Some(id.into()), choice: "skip".into() })?;
+                    self.record(Entry::Decision {
+                        step: Some(id.into()),
+                        choice: "skip".into(),
+                    })?;
                     self.skip(id, &view.title, "skipped by the operator")?;
                     return Ok(Some(ActionResult::Done));
                 }
                 Ok(StepChoice::Abort) => {
-                    self.record(Entry::Decision { step: Some(id.into()), choice: "abort".into() })?;
+                    self.record(Entry::Decision {
+                        step: Some(id.into()),
+                        choice: "abort".into(),
+                    })?;
                     return Ok(Some(ActionResult::Stop(Stop::Aborted)));
                 }
                 Err(e) => return Ok(Some(ActionResult::Stop(Self::prompt_stop(e)))),
@@ -116,9 +194,15 @@ impl Session<'_> {
         }
         if step.confirm && !self.options.dry_run && !retrying {
             match self.prompter.confirm(view) {
-                Ok(true) => self.record(Entry::Decision { step: Some(id.into()), choice: "confirmed".into() })?,
+                Ok(true) => self.record(Entry::Decision {
+                    step: Some(id.into()),
+                    choice: "confirmed".into(),
+                })?,
                 Ok(false) => {
-                    self.record(Entry::Decision { step: Some(id.into()), choice: "declined".into() })?;
+                    self.record(Entry::Decision {
+                        step: Some(id.into()),
+                        choice: "declined".into(),
+                    })?;
                     return Ok(Some(ActionResult::Stop(Stop::Aborted)));
                 }
                 Err(e) => return Ok(Some(ActionResult::Stop(Self::prompt_stop(e)))),
@@ -127,7 +211,14 @@ impl Session<'_> {
         Ok(None)
     }
 
-    fn run_action(&mut self, scope: &mut Scope, step: &Step, id: &str, run: &str, attempts_before: u32) -> Result<(ActionResult, Option<(String, String)>, bool)> {
+    fn run_action(
+        &mut self,
+        scope: &mut Scope,
+        step: &Step,
+        id: &str,
+        run: &str,
+        attempts_before: u32,
+    ) -> Result<Acted> {
         let script = match scope.command(&mut self.renderer, &self.run_id, run) {
             Ok(s) => s,
             Err(e) => return Ok((ActionResult::Failed(Failure::render(&e)), None, false)),
@@ -136,13 +227,32 @@ impl Session<'_> {
         spec.interactive = step.interactive;
         let attempts = step.retry.attempts;
         for attempt in 1..=attempts {
-            self.emit(Event::CommandStarted { id: id.into(), attempt, attempts, command: self.mask(&script) });
+            self.emit(Event::CommandStarted {
+                id: id.into(),
+                attempt,
+                attempts,
+                command: self.mask(&script),
+            });
             let finished = self.spawn_logged(&spec, id, attempts_before + attempt)?;
-            let tail = tail_lines(&finished.stdout, &finished.stderr, 10).iter().map(|l| self.mask(l)).collect::<Vec<_>>();
+            let tail = tail_lines(&finished.stdout, &finished.stderr, 10)
+                .iter()
+                .map(|l| self.mask(l))
+                .collect::<Vec<_>>();
             let success = finished.exit == Exit::Code(0);
-            let log = self.log_path(id, attempts_before + attempt).display().to_string();
+            let log = self
+                .log_path(id, attempts_before + attempt)
+                .display()
+                .to_string();
             let lines = finished.stdout.lines().count() + finished.stderr.lines().count();
-            self.emit(Event::CommandFinished { id: id.into(), attempt, exit: finished.exit.describe(), success, tail: tail.clone(), lines, log });
+            self.emit(Event::CommandFinished {
+                id: id.into(),
+                attempt,
+                exit: finished.exit.describe(),
+                success,
+                tail: tail.clone(),
+                lines,
+                log,
+            });
             if success {
                 let value = step.capture.as_ref().map(|name| {
                     let value = finished.stdout.trim().to_string();
@@ -158,17 +268,40 @@ impl Session<'_> {
                 return Ok((ActionResult::Failed(Failure::interrupted()), None, false));
             }
             if attempt == attempts {
-                let exit_code = if let Exit::Code(c) = finished.exit { Some(c) } else { None };
-                let tries = if attempts > 1 { format!(" after {attempts} attempts") } else { String::new() };
+                let exit_code = if let Exit::Code(c) = finished.exit {
+                    Some(c)
+                } else {
+                    None
+                };
+                let tries = if attempts > 1 {
+                    format!(" after {attempts} attempts")
+                } else {
+                    String::new()
+                };
                 let reason = format!("`run` failed with {}{tries}", finished.exit.describe());
-                return Ok((ActionResult::Failed(Failure { reason, tail, exit_code, interrupted: false, started: true }), None, false));
+                return Ok((
+                    ActionResult::Failed(Failure {
+                        reason,
+                        tail,
+                        exit_code,
+                        interrupted: false,
+                        started: true,
+                    }),
+                    None,
+                    false,
+                ));
             }
         }
         unreachable!("retry.attempts is at least 1")
     }
 
     /// Runs a command, writing its masked output to the attempt's log file.
-    fn spawn_logged(&mut self, spec: &command::CommandSpec, id: &str, attempt: u32) -> Result<command::Finished> {
+    fn spawn_logged(
+        &mut self,
+        spec: &command::CommandSpec,
+        id: &str,
+        attempt: u32,
+    ) -> Result<command::Finished> {
         let path = self.log_path(id, attempt);
         if let Some(dir) = path.parent() {
             create_private_dir(dir).map_err(|e| Error::io("create directory", dir, e))?;
@@ -180,19 +313,37 @@ impl Session<'_> {
         let result = command::run(spec, &self.interrupt, &mut |stream, line| {
             let line = super::scope::mask(line, &secrets);
             let _ = writeln!(log, "{line}");
-            reporter.event(&Event::Output { id: id.into(), stream, line });
+            reporter.event(&Event::Output {
+                id: id.into(),
+                stream,
+                line,
+            });
         });
         match result {
             Ok(finished) => {
                 let _ = writeln!(log, "# {}", finished.exit.describe());
                 Ok(finished)
             }
-            Err(e) => Ok(command::Finished { exit: Exit::Code(127), stdout: String::new(), stderr: format!("cannot start `{}`: {e}", spec.shell.join(" ")) }),
+            Err(e) => Ok(command::Finished {
+                exit: Exit::Code(127),
+                stdout: String::new(),
+                stderr: format!("cannot start `{}`: {e}", spec.shell.join(" ")),
+            }),
         }
     }
 
-    fn manual_action(&mut self, scope: &Scope, step: &Step, id: &str, text: &str, view: &StepView) -> Result<(ActionResult, Option<(String, String)>, bool)> {
-        if !step.verify.is_empty() && self.run_checks(scope, &step.verify, Some(id), "verify", true)? == CheckOutcome::Passed {
+    fn manual_action(
+        &mut self,
+        scope: &Scope,
+        step: &Step,
+        id: &str,
+        text: &str,
+        view: &StepView,
+    ) -> Result<Acted> {
+        if !step.verify.is_empty()
+            && self.run_checks(scope, &step.verify, Some(id), "verify", true)?
+                == CheckOutcome::Passed
+        {
             return Ok((ActionResult::Done, None, true));
         }
         let instructions = scope.display(&mut self.renderer, &self.run_id, text);
@@ -200,7 +351,10 @@ impl Session<'_> {
             Ok(choice) => choice,
             Err(e) => return Ok((ActionResult::Stop(Self::prompt_stop(e)), None, false)),
         };
-        self.record(Entry::Decision { step: Some(id.into()), choice: format!("manual: {choice:?}").to_lowercase() })?;
+        self.record(Entry::Decision {
+            step: Some(id.into()),
+            choice: format!("manual: {choice:?}").to_lowercase(),
+        })?;
         Ok(match choice {
             StepChoice::Run => (ActionResult::Done, None, false),
             StepChoice::Skip => {
@@ -211,7 +365,7 @@ impl Session<'_> {
         })
     }
 
-    fn ask_action(&mut self, scope: &mut Scope, id: &str, ask: &Ask) -> Result<(ActionResult, Option<(String, String)>, bool)> {
+    fn ask_action(&mut self, scope: &mut Scope, id: &str, ask: &Ask) -> Result<Acted> {
         let view = AskView {
             step: id.into(),
             question: scope.display(&mut self.renderer, &self.run_id, &ask.question),
@@ -271,9 +425,16 @@ impl Session<'_> {
         step.rollback
             .iter()
             .map(|r| Undo {
-                name: r.name.as_ref().map(|n| scope.display(&mut self.renderer, &self.run_id, n)),
-                run: scope.command(&mut self.renderer, &self.run_id, &r.run).unwrap_or_else(|e| format!("false # cannot render: {e}")),
-                timeout_ms: r.timeout.map(|t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX)),
+                name: r
+                    .name
+                    .as_ref()
+                    .map(|n| scope.display(&mut self.renderer, &self.run_id, n)),
+                run: scope
+                    .command(&mut self.renderer, &self.run_id, &r.run)
+                    .unwrap_or_else(|e| format!("false # cannot render: {e}")),
+                timeout_ms: r
+                    .timeout
+                    .map(|t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX)),
             })
             .collect()
     }
@@ -282,13 +443,31 @@ impl Session<'_> {
     pub fn details(&mut self, scope: &Scope, step: &Step) -> String {
         let mut lines = Vec::new();
         if !step.needs.is_empty() {
-            let needs: Vec<&str> = step.needs.iter().map(|&n| scope.runbook.steps[n].id.as_str()).collect();
+            let needs: Vec<&str> = step
+                .needs
+                .iter()
+                .map(|&n| scope.runbook.steps[n].id.as_str())
+                .collect();
             lines.push(format!("needs: {}", needs.join(", ")));
         }
-        for (phase, checks) in [("precondition", &step.preconditions), ("verify", &step.verify)] {
+        for (phase, checks) in [
+            ("precondition", &step.preconditions),
+            ("verify", &step.verify),
+        ] {
             for check in checks {
-                let polling = if check.attempts > 1 { format!(" ({} × every {})", check.attempts, crate::runbook::duration::format(check.interval)) } else { String::new() };
-                lines.push(format!("{phase}{polling}: {}", scope.display(&mut self.renderer, &self.run_id, &check.label())));
+                let polling = if check.attempts > 1 {
+                    format!(
+                        " ({} × every {})",
+                        check.attempts,
+                        crate::runbook::duration::format(check.interval)
+                    )
+                } else {
+                    String::new()
+                };
+                lines.push(format!(
+                    "{phase}{polling}: {}",
+                    scope.display(&mut self.renderer, &self.run_id, &check.label())
+                ));
             }
         }
         for undo in self.render_undo(scope, step) {
@@ -297,7 +476,15 @@ impl Session<'_> {
         if step.rollback.is_empty() {
             lines.push("undo: none".into());
         }
-        let flags: Vec<&str> = [(step.checkpoint, "checkpoint"), (step.confirm, "confirm"), (step.idempotent, "idempotent")].into_iter().filter(|(on, _)| *on).map(|(_, f)| f).collect();
+        let flags: Vec<&str> = [
+            (step.checkpoint, "checkpoint"),
+            (step.confirm, "confirm"),
+            (step.idempotent, "idempotent"),
+        ]
+        .into_iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, f)| f)
+        .collect();
         if !flags.is_empty() {
             lines.push(flags.join(" · "));
         }

@@ -16,7 +16,12 @@ use crate::runbook::model::{Check, CheckKind, FluxCheck};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CheckOutcome {
     Passed,
-    Failed { name: String, reason: String, tail: Vec<String>, message: Option<String> },
+    Failed {
+        name: String,
+        reason: String,
+        tail: Vec<String>,
+        message: Option<String>,
+    },
     Interrupted,
 }
 
@@ -33,7 +38,14 @@ enum Try {
 impl Session<'_> {
     /// Runs `checks` in order; the first failure stops the rest. `single_try` runs each
     /// check once (a manual step's early look).
-    pub fn run_checks(&mut self, scope: &Scope, checks: &[Check], step: Option<&str>, phase: &'static str, single_try: bool) -> Result<CheckOutcome> {
+    pub fn run_checks(
+        &mut self,
+        scope: &Scope,
+        checks: &[Check],
+        step: Option<&str>,
+        phase: &'static str,
+        single_try: bool,
+    ) -> Result<CheckOutcome> {
         for check in checks {
             let outcome = self.run_check(scope, check, step, phase, single_try)?;
             if outcome != CheckOutcome::Passed {
@@ -43,7 +55,14 @@ impl Session<'_> {
         Ok(CheckOutcome::Passed)
     }
 
-    fn run_check(&mut self, scope: &Scope, check: &Check, step: Option<&str>, phase: &'static str, single_try: bool) -> Result<CheckOutcome> {
+    fn run_check(
+        &mut self,
+        scope: &Scope,
+        check: &Check,
+        step: Option<&str>,
+        phase: &'static str,
+        single_try: bool,
+    ) -> Result<CheckOutcome> {
         let name = self.shown(scope, &check.label());
         let attempts = if single_try { 1 } else { check.attempts };
         for attempt in 1..=attempts {
@@ -78,9 +97,17 @@ impl Session<'_> {
                 return Ok(CheckOutcome::Passed);
             }
             if last {
-                let message = check.message.as_ref().map(|m| scope.display(&mut self.renderer, &self.run_id, m));
+                let message = check
+                    .message
+                    .as_ref()
+                    .map(|m| scope.display(&mut self.renderer, &self.run_id, m));
                 let tail = tail.iter().map(|l| self.mask(l)).collect();
-                return Ok(CheckOutcome::Failed { name, reason: reason.unwrap_or_default(), tail, message });
+                return Ok(CheckOutcome::Failed {
+                    name,
+                    reason: reason.unwrap_or_default(),
+                    tail,
+                    message,
+                });
             }
             if !self.pause(check.interval) {
                 return Ok(CheckOutcome::Interrupted);
@@ -99,8 +126,16 @@ impl Session<'_> {
     fn try_command_check(&mut self, scope: &Scope, check: &Check, run: &str) -> Try {
         let rendered = (|| {
             let script = scope.command(&mut self.renderer, &self.run_id, run)?;
-            let expect = check.expect_stdout.as_ref().map(|r| scope.value(&mut self.renderer, &self.run_id, r, Escape::Regex)).transpose()?;
-            let reject = check.reject_stdout.as_ref().map(|r| scope.value(&mut self.renderer, &self.run_id, r, Escape::Regex)).transpose()?;
+            let expect = check
+                .expect_stdout
+                .as_ref()
+                .map(|r| scope.value(&mut self.renderer, &self.run_id, r, Escape::Regex))
+                .transpose()?;
+            let reject = check
+                .reject_stdout
+                .as_ref()
+                .map(|r| scope.value(&mut self.renderer, &self.run_id, r, Escape::Regex))
+                .transpose()?;
             Ok::<_, String>((script, expect, reject))
         })();
         let (script, expect, reject) = match rendered {
@@ -110,7 +145,12 @@ impl Session<'_> {
         let spec = self.spec(scope, script, Some(check.timeout));
         let finished = match command::run(&spec, &self.interrupt, &mut |_, _| {}) {
             Ok(f) => f,
-            Err(e) => return Try::Fatal(format!("cannot start `{}`: {e}", spec.shell.join(" ")), Vec::new()),
+            Err(e) => {
+                return Try::Fatal(
+                    format!("cannot start `{}`: {e}", spec.shell.join(" ")),
+                    Vec::new(),
+                );
+            }
         };
         let tail = tail_lines(&finished.stdout, &finished.stderr, 6);
         let code = match finished.exit {
@@ -119,7 +159,10 @@ impl Session<'_> {
             other => return Try::Pending(other.describe(), tail),
         };
         if code != check.expect_exit {
-            return Try::Pending(format!("exit code {code}, expected {}", check.expect_exit), tail);
+            return Try::Pending(
+                format!("exit code {code}, expected {}", check.expect_exit),
+                tail,
+            );
         }
         for (pattern, must_match) in [(expect, true), (reject, false)] {
             let Some(pattern) = pattern else { continue };
@@ -129,7 +172,11 @@ impl Session<'_> {
                 Err(e) => return Try::Fatal(format!("invalid regex `{pattern}`: {e}"), tail),
             };
             if regex.is_match(&finished.stdout) != must_match {
-                let verb = if must_match { "does not match" } else { "matches the rejected pattern" };
+                let verb = if must_match {
+                    "does not match"
+                } else {
+                    "matches the rejected pattern"
+                };
                 return Try::Pending(format!("stdout {verb} /{pattern}/"), tail);
             }
         }
@@ -137,15 +184,26 @@ impl Session<'_> {
     }
 
     fn try_flux_check(&mut self, scope: &Scope, check: &Check, spec: &FluxCheck) -> Try {
-        let mut render = |text: &str| scope.value(&mut self.renderer, &self.run_id, text, Escape::None);
+        let mut render =
+            |text: &str| scope.value(&mut self.renderer, &self.run_id, text, Escape::None);
         let rendered = (|| {
             Ok::<_, String>(FluxCheck {
                 kind: spec.kind,
                 name: render(&spec.name)?,
                 namespace: render(&spec.namespace)?,
-                chart_version: spec.chart_version.as_deref().map(&mut render).transpose()?.filter(|v| !v.is_empty()),
+                chart_version: spec
+                    .chart_version
+                    .as_deref()
+                    .map(&mut render)
+                    .transpose()?
+                    .filter(|v| !v.is_empty()),
                 follow_inventory: spec.follow_inventory,
-                context: spec.context.as_deref().map(&mut render).transpose()?.filter(|c| !c.is_empty()),
+                context: spec
+                    .context
+                    .as_deref()
+                    .map(&mut render)
+                    .transpose()?
+                    .filter(|c| !c.is_empty()),
             })
         })();
         let flux_check = match rendered {
@@ -154,17 +212,27 @@ impl Session<'_> {
         };
         let mut interrupted = false;
         let verdict = flux::evaluate(&flux_check, &mut |args: &[String]| {
-            let script = std::iter::once("kubectl".to_string()).chain(args.iter().map(|a| shell_quote(a))).collect::<Vec<_>>().join(" ");
+            let script = std::iter::once("kubectl".to_string())
+                .chain(args.iter().map(|a| shell_quote(a)))
+                .collect::<Vec<_>>()
+                .join(" ");
             let spec = self.spec(scope, script, Some(check.timeout));
             let finished = command::run(&spec, &self.interrupt, &mut |_, _| {})?;
             match finished.exit {
-                Exit::Code(127) => Err(std::io::Error::new(std::io::ErrorKind::NotFound, "kubectl not found")),
+                Exit::Code(127) => Err(std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "kubectl not found",
+                )),
                 Exit::Interrupted => {
                     interrupted = true;
                     Err(std::io::Error::other("interrupted"))
                 }
                 exit => Ok(KubectlOutput {
-                    exit_code: if let Exit::Code(c) = exit { Some(c) } else { None },
+                    exit_code: if let Exit::Code(c) = exit {
+                        Some(c)
+                    } else {
+                        None
+                    },
                     stdout: finished.stdout,
                     stderr: finished.stderr,
                 }),
@@ -181,10 +249,16 @@ impl Session<'_> {
     }
 
     /// A command spec in this scope: the runbook's shell, cwd, `env` and variables.
-    pub fn spec(&mut self, scope: &Scope, script: String, timeout: Option<std::time::Duration>) -> CommandSpec {
+    pub fn spec(
+        &mut self,
+        scope: &Scope,
+        script: String,
+        timeout: Option<std::time::Duration>,
+    ) -> CommandSpec {
         let mut env = scope.environment();
         for (key, template) in &scope.runbook.env {
-            if let Ok(value) = scope.value(&mut self.renderer, &self.run_id, template, Escape::None) {
+            if let Ok(value) = scope.value(&mut self.renderer, &self.run_id, template, Escape::None)
+            {
                 env.insert(key.clone(), value);
             }
         }
@@ -192,12 +266,31 @@ impl Session<'_> {
             Some(dir) => self.cwd.join(dir),
             None => self.cwd.clone(),
         };
-        CommandSpec { shell: scope.runbook.shell.split_whitespace().map(str::to_string).collect(), script, cwd, env, timeout, interactive: false }
+        CommandSpec {
+            shell: scope
+                .runbook
+                .shell
+                .split_whitespace()
+                .map(str::to_string)
+                .collect(),
+            script,
+            cwd,
+            env,
+            timeout,
+            interactive: false,
+        }
     }
 }
 
 /// The last `n` lines of a command's output (stdout then stderr).
 pub fn tail_lines(stdout: &str, stderr: &str, n: usize) -> Vec<String> {
-    let lines: Vec<&str> = stdout.lines().chain(stderr.lines()).filter(|l| !l.trim().is_empty()).collect();
-    lines[lines.len().saturating_sub(n)..].iter().map(ToString::to_string).collect()
+    let lines: Vec<&str> = stdout
+        .lines()
+        .chain(stderr.lines())
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    lines[lines.len().saturating_sub(n)..]
+        .iter()
+        .map(ToString::to_string)
+        .collect()
 }

@@ -48,7 +48,10 @@ impl Exit {
         match self {
             Exit::Code(code) => format!("exit code {code}"),
             Exit::Signal(signal) => format!("killed by signal {signal}"),
-            Exit::TimedOut(limit) => format!("timed out after {}", crate::runbook::duration::format(*limit)),
+            Exit::TimedOut(limit) => format!(
+                "timed out after {}",
+                crate::runbook::duration::format(*limit)
+            ),
             Exit::Interrupted => "interrupted".to_string(),
         }
     }
@@ -68,8 +71,15 @@ const KILL_GRACE: Duration = Duration::from_secs(5);
 const DRAIN_GRACE: Duration = Duration::from_millis(500);
 
 /// Runs `spec`, calling `on_line` for every output line as it arrives.
-pub fn run(spec: &CommandSpec, interrupt: &Interrupt, on_line: &mut dyn FnMut(Stream, &str)) -> std::io::Result<Finished> {
-    let (program, leading) = spec.shell.split_first().ok_or_else(|| std::io::Error::other("empty shell"))?;
+pub fn run(
+    spec: &CommandSpec,
+    interrupt: &Interrupt,
+    on_line: &mut dyn FnMut(Stream, &str),
+) -> std::io::Result<Finished> {
+    let (program, leading) = spec
+        .shell
+        .split_first()
+        .ok_or_else(|| std::io::Error::other("empty shell"))?;
     let mut args: Vec<String> = leading.to_vec();
     args.push("-c".into());
     args.push(spec.script.clone());
@@ -124,12 +134,22 @@ pub fn run(spec: &CommandSpec, interrupt: &Interrupt, on_line: &mut dyn FnMut(St
         Some((reason, _)) => reason,
         None => exit_of(status),
     };
-    Ok(Finished { exit, stdout: collected.stdout, stderr: collected.stderr })
+    Ok(Finished {
+        exit,
+        stdout: collected.stdout,
+        stderr: collected.stderr,
+    })
 }
 
 /// Decides whether to stop the command now (timeout or Ctrl-C) and signals its group,
 /// escalating to SIGKILL after a grace period or on a second Ctrl-C.
-fn escalate(stop: Option<(Exit, Instant)>, spec: &CommandSpec, started: Instant, interrupt: &Interrupt, pgid: u32) -> Option<(Exit, Instant)> {
+fn escalate(
+    stop: Option<(Exit, Instant)>,
+    spec: &CommandSpec,
+    started: Instant,
+    interrupt: &Interrupt,
+    pgid: u32,
+) -> Option<(Exit, Instant)> {
     match stop {
         None => {
             if interrupt.is_set() {
@@ -172,7 +192,11 @@ impl Collected {
     }
 }
 
-fn spawn_reader(reader: impl Read + Send + 'static, stream: Stream, tx: mpsc::Sender<Option<(Stream, String)>>) {
+fn spawn_reader(
+    reader: impl Read + Send + 'static,
+    stream: Stream,
+    tx: mpsc::Sender<Option<(Stream, String)>>,
+) {
     std::thread::spawn(move || {
         let mut reader = BufReader::new(reader);
         let mut buffer = Vec::new();
@@ -194,8 +218,14 @@ fn spawn_reader(reader: impl Read + Send + 'static, stream: Stream, tx: mpsc::Se
 }
 
 /// Runs an interactive program (the operator's shell) on the terminal and waits for it.
-pub fn interactive(program: &str, cwd: &std::path::Path, env: &BTreeMap<String, String>) -> std::io::Result<()> {
-    let mut expression = duct::cmd(program, Vec::<String>::new()).dir(cwd).unchecked();
+pub fn interactive(
+    program: &str,
+    cwd: &std::path::Path,
+    env: &BTreeMap<String, String>,
+) -> std::io::Result<()> {
+    let mut expression = duct::cmd(program, Vec::<String>::new())
+        .dir(cwd)
+        .unchecked();
     for (key, value) in env {
         expression = expression.env(key, value);
     }
@@ -212,9 +242,14 @@ fn exit_of(status: std::process::ExitStatus) -> Exit {
 }
 
 /// Sends `signal` to the process group `pgid` (the command and everything it started).
-#[expect(unsafe_code, reason = "libc::kill has no safe wrapper in std; arguments are plain integers")]
+#[expect(
+    unsafe_code,
+    reason = "libc::kill has no safe wrapper in std; arguments are plain integers"
+)]
 fn signal_group(pgid: u32, signal: i32) {
-    let Ok(pgid) = i32::try_from(pgid) else { return };
+    let Ok(pgid) = i32::try_from(pgid) else {
+        return;
+    };
     if pgid > 1 {
         // SAFETY: kill(2) with a negative pid signals a process group; no memory is involved.
         unsafe {
@@ -241,7 +276,12 @@ mod tests {
     #[test]
     fn captures_streams_and_exit_code() {
         let mut lines = Vec::new();
-        let out = run(&spec("echo out; echo err >&2; echo $RUNBOOK_VAR_X; exit 3"), &Interrupt::default(), &mut |s, l| lines.push((s, l.to_string()))).unwrap();
+        let out = run(
+            &spec("echo out; echo err >&2; echo $RUNBOOK_VAR_X; exit 3"),
+            &Interrupt::default(),
+            &mut |s, l| lines.push((s, l.to_string())),
+        )
+        .unwrap();
         assert_eq!(out.exit, Exit::Code(3));
         assert_eq!(out.stdout, "out\nvalue\n");
         assert_eq!(out.stderr, "err\n");

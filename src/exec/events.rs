@@ -43,11 +43,28 @@ pub enum Event {
         command: Option<String>,
     },
     /// About to spawn the step's command (attempt n of m).
-    CommandStarted { id: String, attempt: u32, attempts: u32, command: String },
-    Output { id: String, stream: Stream, line: String },
+    CommandStarted {
+        id: String,
+        attempt: u32,
+        attempts: u32,
+        command: String,
+    },
+    Output {
+        id: String,
+        stream: Stream,
+        line: String,
+    },
     /// `tail`: the last lines of output (masked); `lines`: how many there were; `log`: where
     /// the full output is.
-    CommandFinished { id: String, attempt: u32, exit: String, success: bool, tail: Vec<String>, lines: usize, log: String },
+    CommandFinished {
+        id: String,
+        attempt: u32,
+        exit: String,
+        success: bool,
+        tail: Vec<String>,
+        lines: usize,
+        log: String,
+    },
     /// One try of a check. `next_in` is set when another try will follow.
     CheckAttempt {
         step: Option<String>,
@@ -59,13 +76,42 @@ pub enum Event {
         reason: Option<String>,
         next_in: Option<Duration>,
     },
-    StepFinished { id: String, title: String, outcome: String, reason: Option<String>, duration: Duration, attempts: u32 },
-    StepSkipped { id: String, title: String, reason: String },
-    Warning { message: String },
-    RollbackPlanned { steps: Vec<(String, Vec<String>)>, no_undo: Vec<String> },
-    RollbackStep { id: String, command: Option<String>, outcome: String, reason: Option<String> },
-    RollbackFinished { state: String },
-    RunFinished { run_id: String, runbook: String, state: String, summary: Vec<SummaryRow>, hint: Option<String> },
+    StepFinished {
+        id: String,
+        title: String,
+        outcome: String,
+        reason: Option<String>,
+        duration: Duration,
+        attempts: u32,
+    },
+    StepSkipped {
+        id: String,
+        title: String,
+        reason: String,
+    },
+    Warning {
+        message: String,
+    },
+    RollbackPlanned {
+        steps: Vec<(String, Vec<String>)>,
+        no_undo: Vec<String>,
+    },
+    RollbackStep {
+        id: String,
+        command: Option<String>,
+        outcome: String,
+        reason: Option<String>,
+    },
+    RollbackFinished {
+        state: String,
+    },
+    RunFinished {
+        run_id: String,
+        runbook: String,
+        state: String,
+        summary: Vec<SummaryRow>,
+        hint: Option<String>,
+    },
 }
 
 /// Receives the engine's events.

@@ -23,11 +23,23 @@ pub struct Failure {
 
 impl Failure {
     pub fn interrupted() -> Self {
-        Self { reason: "interrupted by Ctrl-C".into(), tail: Vec::new(), exit_code: None, interrupted: true, started: true }
+        Self {
+            reason: "interrupted by Ctrl-C".into(),
+            tail: Vec::new(),
+            exit_code: None,
+            interrupted: true,
+            started: true,
+        }
     }
 
     pub fn render(error: &str) -> Self {
-        Self { reason: format!("cannot render the command: {error}"), tail: Vec::new(), exit_code: None, interrupted: false, started: false }
+        Self {
+            reason: format!("cannot render the command: {error}"),
+            tail: Vec::new(),
+            exit_code: None,
+            interrupted: false,
+            started: false,
+        }
     }
 }
 
@@ -39,11 +51,19 @@ pub enum FailureAction {
 }
 
 impl Session<'_> {
-    pub fn handle_failure(&mut self, scope: &mut Scope, step: &Step, id: &str, failure: Failure) -> Result<FailureAction> {
+    pub fn handle_failure(
+        &mut self,
+        scope: &mut Scope,
+        step: &Step,
+        id: &str,
+        failure: Failure,
+    ) -> Result<FailureAction> {
         let title = self.shown(scope, &step.title);
         let reason = self.mask(&failure.reason);
         if failure.interrupted {
-            self.record(Entry::Interrupted { step: Some(id.into()) })?;
+            self.record(Entry::Interrupted {
+                step: Some(id.into()),
+            })?;
         } else {
             self.record(Entry::StepFinished {
                 step: id.into(),
@@ -59,7 +79,12 @@ impl Session<'_> {
         self.emit(Event::StepFinished {
             id: id.into(),
             title: title.clone(),
-            outcome: if failure.interrupted { "interrupted" } else { "failed" }.into(),
+            outcome: if failure.interrupted {
+                "interrupted"
+            } else {
+                "failed"
+            }
+            .into(),
             reason: Some(reason.clone()),
             duration: std::time::Duration::ZERO,
             attempts: 0,
@@ -78,8 +103,7 @@ impl Session<'_> {
             }
             OnFailure::Rollback if !failure.interrupted => {
                 self.push_summary(id, &title, "failed");
-                self.rollback_to_checkpoint()?;
-                Ok(FailureAction::Stop(Stop::RolledBack(message)))
+                self.rollback_after(message)
             }
             _ if operator => self.failure_menu(scope, step, id, &title, failure, message),
             _ => {
@@ -89,11 +113,27 @@ impl Session<'_> {
         }
     }
 
-    fn failure_menu(&mut self, scope: &Scope, step: &Step, id: &str, title: &str, failure: Failure, message: String) -> Result<FailureAction> {
+    fn failure_menu(
+        &mut self,
+        scope: &Scope,
+        step: &Step,
+        id: &str,
+        title: &str,
+        failure: Failure,
+        message: String,
+    ) -> Result<FailureAction> {
         let view = FailureView {
-            step: StepView { id: id.into(), title: title.into(), details: self.details(scope, step) },
+            step: StepView {
+                id: id.into(),
+                title: title.into(),
+                details: self.details(scope, step),
+            },
             reason: self.mask(&failure.reason),
-            tail: if failure.exit_code.is_some() { Vec::new() } else { failure.tail.clone() },
+            tail: if failure.exit_code.is_some() {
+                Vec::new()
+            } else {
+                failure.tail.clone()
+            },
             can_rollback: true,
         };
         loop {
@@ -101,7 +141,10 @@ impl Session<'_> {
                 Ok(choice) => choice,
                 Err(e) => return Ok(FailureAction::Stop(Self::prompt_stop(e))),
             };
-            self.record(Entry::Decision { step: Some(id.into()), choice: format!("failure: {choice:?}").to_lowercase() })?;
+            self.record(Entry::Decision {
+                step: Some(id.into()),
+                choice: format!("failure: {choice:?}").to_lowercase(),
+            })?;
             match choice {
                 FailureChoice::Retry => {
                     self.interrupt.clear();
@@ -113,8 +156,7 @@ impl Session<'_> {
                 }
                 FailureChoice::Rollback => {
                     self.push_summary(id, title, "failed");
-                    self.rollback_to_checkpoint()?;
-                    return Ok(FailureAction::Stop(Stop::RolledBack(message)));
+                    return self.rollback_after(message);
                 }
                 FailureChoice::Shell => {
                     let spec = self.spec(scope, String::new(), None);
@@ -130,7 +172,26 @@ impl Session<'_> {
         }
     }
 
+    /// Rolls back to the newest checkpoint after a failure; a failing undo command leaves
+    /// the rollback unfinished, and the run stops saying so.
+    fn rollback_after(&mut self, message: String) -> Result<FailureAction> {
+        Ok(FailureAction::Stop(if self.rollback_to_checkpoint()? {
+            Stop::RolledBack(message)
+        } else {
+            Stop::Failed(format!(
+                "{message}; the rollback stopped at a failing undo command: fix the cause, then continue it with `runbook rollback {}`",
+                self.run_id
+            ))
+        }))
+    }
+
     fn push_summary(&mut self, id: &str, title: &str, outcome: &str) {
-        self.summary.push(SummaryRow { id: id.into(), title: title.into(), outcome: outcome.into(), duration: std::time::Duration::ZERO, attempts: 0 });
+        self.summary.push(SummaryRow {
+            id: id.into(),
+            title: title.into(),
+            outcome: outcome.into(),
+            duration: std::time::Duration::ZERO,
+            attempts: 0,
+        });
     }
 }

@@ -14,7 +14,10 @@ impl Interrupt {
     pub fn install() -> std::io::Result<Self> {
         let interrupt = Self::default();
         let count = Arc::clone(&interrupt.count);
-        let mut signals = signal_hook::iterator::Signals::new([signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM])?;
+        let mut signals = signal_hook::iterator::Signals::new([
+            signal_hook::consts::SIGINT,
+            signal_hook::consts::SIGTERM,
+        ])?;
         std::thread::spawn(move || {
             for _ in signals.forever() {
                 count.fetch_add(1, Ordering::SeqCst);

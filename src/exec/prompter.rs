@@ -81,7 +81,11 @@ pub trait Prompter {
     /// Agree to a rollback plan.
     fn approve_rollback(&mut self, summary: &str) -> Answer<bool>;
     /// Open a shell for the operator (the failure menu's "shell" choice).
-    fn shell(&mut self, cwd: &std::path::Path, env: &std::collections::BTreeMap<String, String>) -> Answer<()>;
+    fn shell(
+        &mut self,
+        cwd: &std::path::Path,
+        env: &std::collections::BTreeMap<String, String>,
+    ) -> Answer<()>;
 }
 
 /// `--yes`: every question answered yes; asks take their default.
@@ -99,7 +103,10 @@ impl Prompter for AssumeYes {
     }
     fn ask(&mut self, ask: &AskView) -> Answer<String> {
         ask.default.clone().ok_or_else(|| {
-            PromptError::Waiting(format!("step `{}` asks \"{}\" and has no default", ask.step, ask.question))
+            PromptError::Waiting(format!(
+                "step `{}` asks \"{}\" and has no default",
+                ask.step, ask.question
+            ))
         })
     }
     fn failure(&mut self, _: &FailureView) -> Answer<FailureChoice> {
@@ -109,12 +116,19 @@ impl Prompter for AssumeYes {
         Err(PromptError::Waiting(unknown_message(&step.id)))
     }
     fn variable(&mut self, var: &Var) -> Answer<String> {
-        Err(PromptError::Waiting(format!("variable `{}` has no value", var.name)))
+        Err(PromptError::Waiting(format!(
+            "variable `{}` has no value",
+            var.name
+        )))
     }
     fn approve_rollback(&mut self, _: &str) -> Answer<bool> {
         Ok(true)
     }
-    fn shell(&mut self, _: &std::path::Path, _: &std::collections::BTreeMap<String, String>) -> Answer<()> {
+    fn shell(
+        &mut self,
+        _: &std::path::Path,
+        _: &std::collections::BTreeMap<String, String>,
+    ) -> Answer<()> {
         Ok(())
     }
 }
@@ -127,10 +141,16 @@ impl Prompter for Unattended {
         Ok(StepChoice::Run)
     }
     fn confirm(&mut self, step: &StepView) -> Answer<bool> {
-        Err(PromptError::Waiting(format!("step `{}` needs confirmation", step.id)))
+        Err(PromptError::Waiting(format!(
+            "step `{}` needs confirmation",
+            step.id
+        )))
     }
     fn manual(&mut self, step: &StepView, _: &str) -> Answer<StepChoice> {
-        Err(PromptError::Waiting(format!("manual step `{}` needs an operator", step.id)))
+        Err(PromptError::Waiting(format!(
+            "manual step `{}` needs an operator",
+            step.id
+        )))
     }
     fn ask(&mut self, ask: &AskView) -> Answer<String> {
         AssumeYes.ask(ask)
@@ -145,9 +165,15 @@ impl Prompter for Unattended {
         AssumeYes.variable(var)
     }
     fn approve_rollback(&mut self, _: &str) -> Answer<bool> {
-        Err(PromptError::Waiting("the rollback plan needs approval".into()))
+        Err(PromptError::Waiting(
+            "the rollback plan needs approval".into(),
+        ))
     }
-    fn shell(&mut self, _: &std::path::Path, _: &std::collections::BTreeMap<String, String>) -> Answer<()> {
+    fn shell(
+        &mut self,
+        _: &std::path::Path,
+        _: &std::collections::BTreeMap<String, String>,
+    ) -> Answer<()> {
         Ok(())
     }
 }

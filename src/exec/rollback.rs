@@ -7,7 +7,7 @@ use super::events::Event;
 use super::session::Session;
 use crate::error::{Error, Result};
 use crate::journal::record::{Entry, Undo};
-use crate::journal::replay::{RunState, Status, replay};
+use crate::journal::replay::{RunState, Status, StepState, replay};
 
 /// The steps to undo, newest first.
 #[derive(Debug, Clone)]
@@ -21,51 +21,95 @@ pub struct Plan {
 }
 
 /// Works out what to undo from a replayed run.
+///
+/// Undoable are the steps whose action began (or that recorded undo commands) and that are
+/// not undone yet: succeeded ones, and failed or unknown ones, whose command may have done
+/// part of its work. They are undone newest first (by start: a `call` step after its inner
+/// steps), back to the boundary: everything that started after the newest succeeded
+/// checkpoint finished (or after `--to STEP` finished) is undone; a rollback with no
+/// checkpoint left undoes everything and ends the run.
 pub fn plan(state: &RunState, to: Option<&str>) -> Result<Plan, String> {
-    // Asks and gates change nothing outside the run, so there is nothing to undo or list.
-    let undoable = |s: &&(&String, &crate::journal::replay::StepState)| {
-        (s.1.ran || !s.1.undo.is_empty()) && matches!(s.1.status, Status::Succeeded | Status::Failed | Status::Unknown)
-    };
+    let mut candidates: Vec<(&String, &StepState)> =
+        state.steps.iter().filter(|s| undoable(s.1)).collect();
+    candidates.sort_by_key(|(_, s)| std::cmp::Reverse(s.started_seq));
     if state.rollback.in_progress && to.is_none() {
+        // Steps whose undo did not finish (failed, or the process died mid-undo) run again
+        // from their first undo command: undo commands must be idempotent.
         let steps = state
             .rollback
             .plan
             .iter()
             .filter(|id| !state.rollback.done.contains(id))
-            .map(|id| (id.clone(), state.steps.get(id).map(|s| s.undo.clone()).unwrap_or_default()))
+            .map(|id| {
+                (
+                    id.clone(),
+                    state
+                        .steps
+                        .get(id)
+                        .map(|s| s.undo.clone())
+                        .unwrap_or_default(),
+                )
+            })
             .collect();
-        let complete = state.steps.iter().filter(|(_, s)| s.status == Status::Succeeded).all(|(id, _)| state.rollback.plan.contains(id));
-        return Ok(Plan { to: state.rollback.to.clone(), steps, complete, continuing: true });
+        let complete = state.rollback.to.is_none()
+            && candidates
+                .iter()
+                .all(|(id, _)| state.rollback.plan.contains(id));
+        return Ok(Plan {
+            to: state.rollback.to.clone(),
+            steps,
+            complete,
+            continuing: true,
+        });
     }
-    let mut candidates: Vec<(&String, &crate::journal::replay::StepState)> = state.steps.iter().collect();
-    candidates.retain(|s| undoable(&s));
-    candidates.sort_by_key(|(_, s)| std::cmp::Reverse(s.started_seq));
     let boundary = match to {
         Some(target) => {
-            let step = state.steps.get(target).ok_or_else(|| format!("step `{target}` did not run in this run"))?;
+            let step = state
+                .steps
+                .get(target)
+                .ok_or_else(|| format!("step `{target}` did not run in this run"))?;
             if step.status != Status::Succeeded {
-                return Err(format!("step `{target}` has not succeeded in this run, so it is no rollback point"));
+                return Err(format!(
+                    "step `{target}` has not succeeded in this run, so it is no rollback point"
+                ));
             }
-            Some(step.started_seq)
+            step.finished_seq
         }
-        None => checkpoint_boundary(&candidates),
+        None => checkpoint_boundary(state, &candidates),
     };
     let steps: Vec<(String, Vec<Undo>)> = candidates
         .iter()
         .filter(|(_, s)| boundary.is_none_or(|b| s.started_seq > b))
         .map(|(id, s)| ((*id).clone(), s.undo.clone()))
         .collect();
-    Ok(Plan { to: to.map(str::to_string), steps, complete: boundary.is_none(), continuing: false })
+    Ok(Plan {
+        to: to.map(str::to_string),
+        steps,
+        complete: boundary.is_none(),
+        continuing: false,
+    })
 }
 
-/// The newest checkpoint with something done after it; if nothing was done after the
-/// newest, the one before (so a second rollback goes one checkpoint further back).
-fn checkpoint_boundary(candidates: &[(&String, &crate::journal::replay::StepState)]) -> Option<usize> {
-    let checkpoints: Vec<usize> = candidates
-        .iter()
-        .filter(|(_, s)| s.checkpoint && s.status == Status::Succeeded)
-        .map(|(_, s)| s.started_seq)
+/// Asks and gates change nothing outside the run, so there is nothing to undo or list.
+fn undoable(step: &StepState) -> bool {
+    (step.ran || !step.undo.is_empty())
+        && matches!(
+            step.status,
+            Status::Succeeded | Status::Failed | Status::Unknown
+        )
+}
+
+/// Where the newest succeeded checkpoint (of any kind, a gate too) finished, if something
+/// undoable started after it; otherwise the checkpoint before it (so a second rollback goes
+/// one checkpoint further back). `None`: no checkpoint left, undo everything.
+fn checkpoint_boundary(state: &RunState, candidates: &[(&String, &StepState)]) -> Option<usize> {
+    let mut checkpoints: Vec<usize> = state
+        .steps
+        .values()
+        .filter(|s| s.checkpoint && s.status == Status::Succeeded)
+        .filter_map(|s| s.finished_seq)
         .collect();
+    checkpoints.sort_unstable_by(|a, b| b.cmp(a));
     let newest = *checkpoints.first()?;
     if candidates.iter().any(|(_, s)| s.started_seq > newest) {
         Some(newest)
@@ -80,50 +124,107 @@ impl Session<'_> {
         Ok(replay(&self.store.load(&self.run_id)?.records))
     }
 
-    /// `on-failure = "rollback"` or the failure menu's choice: undo back to the newest checkpoint.
-    pub fn rollback_to_checkpoint(&mut self) -> Result<()> {
+    /// `on-failure = "rollback"` or the failure menu's choice: undo back to the newest
+    /// checkpoint; `Ok(false)` when an undo command failed (the rollback is unfinished).
+    pub fn rollback_to_checkpoint(&mut self) -> Result<bool> {
         if self.journal.is_none() {
-            return Ok(());
+            return Ok(true);
         }
         let state = self.current_state()?;
         let plan = plan(&state, None).map_err(|m| Error::failed(m, None))?;
-        let no_undo: Vec<String> = plan.steps.iter().filter(|(_, u)| u.is_empty()).map(|(id, _)| id.clone()).collect();
+        let no_undo: Vec<String> = plan
+            .steps
+            .iter()
+            .filter(|(_, u)| u.is_empty())
+            .map(|(id, _)| id.clone())
+            .collect();
         self.emit(Event::RollbackPlanned {
-            steps: plan.steps.iter().map(|(id, undo)| (id.clone(), undo.iter().map(|u| u.run.clone()).collect())).collect(),
+            steps: plan
+                .steps
+                .iter()
+                .map(|(id, undo)| (id.clone(), undo.iter().map(|u| u.run.clone()).collect()))
+                .collect(),
             no_undo,
         });
-        self.execute_rollback(&plan).map(|_| ())
+        self.execute_rollback(&plan)
     }
 
     /// Runs a rollback plan; `Ok(true)` when every undo command succeeded.
     pub fn execute_rollback(&mut self, plan: &Plan) -> Result<bool> {
         if !plan.continuing {
-            self.record(Entry::RollbackStarted { to: plan.to.clone(), steps: plan.steps.iter().map(|(id, _)| id.clone()).collect() })?;
+            self.record(Entry::RollbackStarted {
+                to: plan.to.clone(),
+                steps: plan.steps.iter().map(|(id, _)| id.clone()).collect(),
+            })?;
         }
         for (id, undo) in &plan.steps {
             if undo.is_empty() {
-                self.record(Entry::RollbackStep { step: id.clone(), outcome: "no-undo".into(), reason: None })?;
-                self.emit(Event::RollbackStep { id: id.clone(), command: None, outcome: "no undo".into(), reason: None });
+                self.record(Entry::RollbackStep {
+                    step: id.clone(),
+                    outcome: "no-undo".into(),
+                    reason: None,
+                })?;
+                self.emit(Event::RollbackStep {
+                    id: id.clone(),
+                    command: None,
+                    outcome: "no undo".into(),
+                    reason: None,
+                });
                 continue;
             }
-            self.record(Entry::RollbackStep { step: id.clone(), outcome: "started".into(), reason: None })?;
+            self.record(Entry::RollbackStep {
+                step: id.clone(),
+                outcome: "started".into(),
+                reason: None,
+            })?;
             for command in undo {
                 if let Some(reason) = self.run_undo(id, command)? {
-                    self.record(Entry::RollbackStep { step: id.clone(), outcome: "failed".into(), reason: Some(reason.clone()) })?;
-                    self.record(Entry::RollbackFinished { state: "rollback-failed".into(), reason: Some(format!("`{id}`: {reason}")) })?;
-                    self.emit(Event::RollbackStep { id: id.clone(), command: Some(command.run.clone()), outcome: "failed".into(), reason: Some(reason) });
-                    self.emit(Event::RollbackFinished { state: "rollback-failed".into() });
+                    self.record(Entry::RollbackStep {
+                        step: id.clone(),
+                        outcome: "failed".into(),
+                        reason: Some(reason.clone()),
+                    })?;
+                    self.record(Entry::RollbackFinished {
+                        state: "rollback-failed".into(),
+                        reason: Some(format!("`{id}`: {reason}")),
+                    })?;
+                    self.emit(Event::RollbackStep {
+                        id: id.clone(),
+                        command: Some(command.run.clone()),
+                        outcome: "failed".into(),
+                        reason: Some(reason),
+                    });
+                    self.emit(Event::RollbackFinished {
+                        state: "rollback-failed".into(),
+                    });
                     return Ok(false);
                 }
-                self.emit(Event::RollbackStep { id: id.clone(), command: Some(command.run.clone()), outcome: "succeeded".into(), reason: None });
+                self.emit(Event::RollbackStep {
+                    id: id.clone(),
+                    command: Some(command.run.clone()),
+                    outcome: "succeeded".into(),
+                    reason: None,
+                });
             }
-            self.record(Entry::RollbackStep { step: id.clone(), outcome: "succeeded".into(), reason: None })?;
+            self.record(Entry::RollbackStep {
+                step: id.clone(),
+                outcome: "succeeded".into(),
+                reason: None,
+            })?;
         }
-        self.record(Entry::RollbackFinished { state: "rolled-back".into(), reason: None })?;
+        self.record(Entry::RollbackFinished {
+            state: "rolled-back".into(),
+            reason: None,
+        })?;
         if plan.complete {
-            self.record(Entry::RunFinished { state: "rolled-back".into(), reason: None })?;
+            self.record(Entry::RunFinished {
+                state: "rolled-back".into(),
+                reason: None,
+            })?;
         }
-        self.emit(Event::RollbackFinished { state: "rolled-back".into() });
+        self.emit(Event::RollbackFinished {
+            state: "rolled-back".into(),
+        });
         Ok(true)
     }
 
@@ -132,11 +233,20 @@ impl Session<'_> {
         let scope = self.top_scope.clone();
         let timeout = undo.timeout_ms.map(std::time::Duration::from_millis);
         let spec = self.spec(&scope, undo.run.clone(), timeout);
-        self.emit(Event::CommandStarted { id: format!("undo {id}"), attempt: 1, attempts: 1, command: undo.run.clone() });
+        self.emit(Event::CommandStarted {
+            id: format!("undo {id}"),
+            attempt: 1,
+            attempts: 1,
+            command: undo.run.clone(),
+        });
         let reporter = &mut *self.reporter;
         let secrets = self.secrets.clone();
         let finished = match command::run(&spec, &self.interrupt, &mut |stream, line| {
-            reporter.event(&Event::Output { id: format!("undo {id}"), stream, line: super::scope::mask(line, &secrets) });
+            reporter.event(&Event::Output {
+                id: format!("undo {id}"),
+                stream,
+                line: super::scope::mask(line, &secrets),
+            });
         }) {
             Ok(f) => f,
             Err(e) => return Ok(Some(format!("cannot start the shell: {e}"))),
@@ -144,8 +254,18 @@ impl Session<'_> {
         Ok(match finished.exit {
             Exit::Code(0) => None,
             exit => {
-                let tail = super::checks::tail_lines(&finished.stdout, &finished.stderr, 3).join(" | ");
-                Some(self.mask(&format!("`{}` failed with {}{}", undo.run, exit.describe(), if tail.is_empty() { String::new() } else { format!(": {tail}") })))
+                let tail =
+                    super::checks::tail_lines(&finished.stdout, &finished.stderr, 3).join(" | ");
+                Some(self.mask(&format!(
+                    "`{}` failed with {}{}",
+                    undo.run,
+                    exit.describe(),
+                    if tail.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {tail}")
+                    }
+                )))
             }
         })
     }

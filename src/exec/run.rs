@@ -35,12 +35,25 @@ impl Session<'_> {
         let stop = if self.options.dry_run {
             self.walk(scope)?
         } else {
-            match self.run_checks(scope, &runbook.preconditions, None, "runbook-precondition", false)? {
+            match self.run_checks(
+                scope,
+                &runbook.preconditions,
+                None,
+                "runbook-precondition",
+                false,
+            )? {
                 CheckOutcome::Passed => self.walk(scope)?,
                 CheckOutcome::Interrupted => Some(Stop::Interrupted),
-                CheckOutcome::Failed { name, reason, message, .. } => {
+                CheckOutcome::Failed {
+                    name,
+                    reason,
+                    message,
+                    ..
+                } => {
                     let hint = message.map(|m| format!(" ({m})")).unwrap_or_default();
-                    Some(Stop::Failed(format!("runbook precondition `{name}` failed: {reason}{hint}")))
+                    Some(Stop::Failed(format!(
+                        "runbook precondition `{name}` failed: {reason}{hint}"
+                    )))
                 }
             }
         };
@@ -59,11 +72,18 @@ impl Session<'_> {
         };
         match state {
             "interrupted" => self.record(Entry::Interrupted { step: None })?,
-            "waiting" => self.record(Entry::Decision { step: None, choice: "waiting for an operator".into() })?,
+            "waiting" => self.record(Entry::Decision {
+                step: None,
+                choice: "waiting for an operator".into(),
+            })?,
             _ => {
-                let already_rolled_back = self.journal.is_some() && self.current_state()?.finished.as_deref() == Some("rolled-back");
+                let already_rolled_back = self.journal.is_some()
+                    && self.current_state()?.finished.as_deref() == Some("rolled-back");
                 if !already_rolled_back {
-                    self.record(Entry::RunFinished { state: state.into(), reason: reason.filter(|r| !r.is_empty()) })?;
+                    self.record(Entry::RunFinished {
+                        state: state.into(),
+                        reason: reason.filter(|r| !r.is_empty()),
+                    })?;
                 }
             }
         }
@@ -76,7 +96,11 @@ impl Session<'_> {
         self.emit(Event::RunFinished {
             run_id: self.run_id.clone(),
             runbook: self.runbook.name.clone(),
-            state: if self.options.dry_run { "dry-run".into() } else { state.into() },
+            state: if self.options.dry_run {
+                "dry-run".into()
+            } else {
+                state.into()
+            },
             summary,
             hint,
         });

@@ -29,8 +29,18 @@ pub fn env_name(name: &str) -> String {
 
 impl Scope {
     pub fn new(runbook: Arc<Runbook>, prefix: String, values: BTreeMap<String, String>) -> Self {
-        let secret_names = runbook.vars.iter().filter(|v| v.secret).map(|v| v.name.clone()).collect();
-        Self { runbook, prefix, values, secret_names }
+        let secret_names = runbook
+            .vars
+            .iter()
+            .filter(|v| v.secret)
+            .map(|v| v.name.clone())
+            .collect();
+        Self {
+            runbook,
+            prefix,
+            values,
+            secret_names,
+        }
     }
 
     pub fn set(&mut self, name: &str, value: String, secret: bool) {
@@ -42,14 +52,26 @@ impl Scope {
 
     /// Every variable as `RUNBOOK_VAR_<NAME>` for the commands' environment.
     pub fn environment(&self) -> BTreeMap<String, String> {
-        self.values.iter().map(|(k, v)| (env_name(k), v.clone())).collect()
+        self.values
+            .iter()
+            .map(|(k, v)| (env_name(k), v.clone()))
+            .collect()
     }
 
     /// Values shown to the operator and written to disk: secrets masked.
     pub fn shown_values(&self) -> BTreeMap<String, String> {
         self.values
             .iter()
-            .map(|(k, v)| (k.clone(), if self.secret_names.contains(k) { MASK.to_string() } else { v.clone() }))
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    if self.secret_names.contains(k) {
+                        MASK.to_string()
+                    } else {
+                        v.clone()
+                    },
+                )
+            })
             .collect()
     }
 
@@ -59,7 +81,12 @@ impl Scope {
 
     /// Renders a command: secrets become `"${RUNBOOK_VAR_X}"`, expanded by the shell from
     /// the environment, so they never appear in the command line, the journal or a log.
-    pub fn command(&self, renderer: &mut Renderer, run_id: &str, source: &str) -> Result<String, String> {
+    pub fn command(
+        &self,
+        renderer: &mut Renderer,
+        run_id: &str,
+        source: &str,
+    ) -> Result<String, String> {
         let mut values = self.values.clone();
         for name in &self.secret_names {
             values.insert(name.clone(), secret_reference(name));
@@ -70,23 +97,43 @@ impl Scope {
     /// Renders prose for the operator: secrets masked.
     pub fn display(&self, renderer: &mut Renderer, run_id: &str, source: &str) -> String {
         renderer
-            .render(source, Escape::None, &self.context_with(run_id, &self.shown_values()))
+            .render(
+                source,
+                Escape::None,
+                &self.context_with(run_id, &self.shown_values()),
+            )
             .unwrap_or_else(|_| source.to_string())
     }
 
     /// Renders with real values (regexes, `with` values, items, typed-check fields).
-    pub fn value(&self, renderer: &mut Renderer, run_id: &str, source: &str, escape: Escape) -> Result<String, String> {
+    pub fn value(
+        &self,
+        renderer: &mut Renderer,
+        run_id: &str,
+        source: &str,
+        escape: Escape,
+    ) -> Result<String, String> {
         renderer.render(source, escape, &self.context_with(run_id, &self.values))
     }
 
     /// Evaluates a `when` expression.
-    pub fn condition(&self, renderer: &mut Renderer, run_id: &str, expression: &str) -> Result<bool, String> {
+    pub fn condition(
+        &self,
+        renderer: &mut Renderer,
+        run_id: &str,
+        expression: &str,
+    ) -> Result<bool, String> {
         renderer.condition(expression, &self.context_with(run_id, &self.values))
     }
 
     /// The secret values of this scope, for masking output.
     pub fn secret_values(&self) -> Vec<String> {
-        self.secret_names.iter().filter_map(|n| self.values.get(n)).filter(|v| !v.is_empty()).cloned().collect()
+        self.secret_names
+            .iter()
+            .filter_map(|n| self.values.get(n))
+            .filter(|v| !v.is_empty())
+            .cloned()
+            .collect()
     }
 }
 

@@ -93,7 +93,9 @@ impl Session<'_> {
     pub fn record(&mut self, entry: Entry) -> Result<()> {
         if let Some(journal) = &mut self.journal {
             let path = journal.path().to_path_buf();
-            journal.append(entry).map_err(|e| Error::io("write journal", path, e))?;
+            journal
+                .append(entry)
+                .map_err(|e| Error::io("write journal", path, e))?;
         }
         Ok(())
     }
@@ -103,8 +105,13 @@ impl Session<'_> {
     }
 
     pub fn log_path(&self, journal_id: &str, attempt: u32) -> PathBuf {
-        let name: String = journal_id.chars().map(|c| if c == '/' { '~' } else { c }).collect();
-        self.store.logs_dir(&self.run_id).join(format!("{name}.{attempt}.log"))
+        let name: String = journal_id
+            .chars()
+            .map(|c| if c == '/' { '~' } else { c })
+            .collect();
+        self.store
+            .logs_dir(&self.run_id)
+            .join(format!("{name}.{attempt}.log"))
     }
 
     /// Renders prose for the operator in `scope`, secrets masked.
@@ -129,5 +136,4 @@ impl Session<'_> {
             PromptError::Interrupted => Stop::Interrupted,
         }
     }
-
 }

@@ -20,12 +20,21 @@ pub fn resolve(
         let value = given
             .get(&var.name)
             .cloned()
-            .or_else(|| var.from_env.as_ref().and_then(|e| environment.get(e)).filter(|v| !v.is_empty()).cloned())
+            .or_else(|| {
+                var.from_env
+                    .as_ref()
+                    .and_then(|e| environment.get(e))
+                    .filter(|v| !v.is_empty())
+                    .cloned()
+            })
             .or_else(|| var.default.clone());
         match value {
             Some(value) => {
                 if let Some(problem) = var.reject(&value) {
-                    return Err(Error::usage(format!("variable `{}` = `{value}`: {problem}", var.name)));
+                    return Err(Error::usage(format!(
+                        "variable `{}` = `{value}`: {problem}",
+                        var.name
+                    )));
                 }
                 values.insert(var.name.clone(), value);
             }
@@ -37,9 +46,16 @@ pub fn resolve(
     }
     let Some(prompter) = prompter else {
         let names: Vec<String> = missing.iter().map(|v| format!("`{}`", v.name)).collect();
-        let example: Vec<String> = missing.iter().map(|v| format!("--var {}=…", v.name)).collect();
+        let example: Vec<String> = missing
+            .iter()
+            .map(|v| format!("--var {}=…", v.name))
+            .collect();
         return Err(Error::usage_hint(
-            format!("missing value{} for {}", if names.len() == 1 { "" } else { "s" }, names.join(", ")),
+            format!(
+                "missing value{} for {}",
+                if names.len() == 1 { "" } else { "s" },
+                names.join(", ")
+            ),
             format!("pass {}{}", example.join(" "), env_hint(&missing)),
         ));
     };
@@ -56,6 +72,13 @@ pub fn resolve(
 }
 
 fn env_hint(missing: &[&crate::runbook::model::Var]) -> String {
-    let from_env: Vec<String> = missing.iter().filter_map(|v| v.from_env.as_ref().map(|e| format!("`{e}`"))).collect();
-    if from_env.is_empty() { String::new() } else { format!(", or set {}", from_env.join(", ")) }
+    let from_env: Vec<String> = missing
+        .iter()
+        .filter_map(|v| v.from_env.as_ref().map(|e| format!("`{e}`")))
+        .collect();
+    if from_env.is_empty() {
+        String::new()
+    } else {
+        format!(", or set {}", from_env.join(", "))
+    }
 }

@@ -13,9 +13,9 @@ use super::scope::Scope;
 use super::session::{Session, Stop};
 use crate::error::Result;
 use crate::journal::record::{Entry, Outcome};
-use crate::journal::replay::{StepState, Status};
+use crate::journal::replay::{Status, StepState};
 use crate::render::template::Escape;
-use crate::runbook::model::{Action, ForeachItems, Foreach, Step};
+use crate::runbook::model::{Action, Foreach, ForeachItems, Step};
 
 impl Session<'_> {
     /// Walks every step of `scope`; `Some(stop)` when the run must stop.
@@ -39,7 +39,12 @@ impl Session<'_> {
         Ok(None)
     }
 
-    fn visit(&mut self, scope: &mut Scope, step: &Step, position: (usize, usize)) -> Result<Option<Stop>> {
+    fn visit(
+        &mut self,
+        scope: &mut Scope,
+        step: &Step,
+        position: (usize, usize),
+    ) -> Result<Option<Stop>> {
         let id = format!("{}{}", scope.prefix, step.id);
         let failed_need = step
             .needs
@@ -70,13 +75,14 @@ impl Session<'_> {
                 return Ok(Some(stop));
             }
             any_failed |= self.outcomes.get(&item_id).is_some_and(|o| o == "failed");
-            if let Some(capture) = &step.capture {
-                if let Some(value) = item_scope.values.get(capture) {
-                    scope.set(capture, value.clone(), false);
-                }
+            if let Some(capture) = &step.capture
+                && let Some(value) = item_scope.values.get(capture)
+            {
+                scope.set(capture, value.clone(), false);
             }
         }
-        self.outcomes.insert(id, if any_failed { "failed" } else { "succeeded" }.into());
+        self.outcomes
+            .insert(id, if any_failed { "failed" } else { "succeeded" }.into());
         Ok(None)
     }
 
@@ -86,7 +92,11 @@ impl Session<'_> {
                 .iter()
                 .map(|i| scope.value(&mut self.renderer, &self.run_id, i, Escape::None))
                 .collect::<Result<_, _>>()?,
-            ForeachItems::From(var) => scope.values.get(var).map(|v| v.lines().map(str::to_string).collect()).unwrap_or_default(),
+            ForeachItems::From(var) => scope
+                .values
+                .get(var)
+                .map(|v| v.lines().map(str::to_string).collect())
+                .unwrap_or_default(),
         };
         let mut items: Vec<String> = Vec::new();
         for item in raw.iter().map(|i| i.trim()).filter(|i| !i.is_empty()) {
@@ -98,12 +108,18 @@ impl Session<'_> {
     }
 
     /// One step instance (a step, or one `foreach` item).
-    fn instance(&mut self, scope: &mut Scope, step: &Step, id: &str, position: (usize, usize)) -> Result<Option<Stop>> {
+    fn instance(
+        &mut self,
+        scope: &mut Scope,
+        step: &Step,
+        id: &str,
+        position: (usize, usize),
+    ) -> Result<Option<Stop>> {
         let previous = self.previous.step(id).cloned();
-        if let Some(previous) = &previous {
-            if let Some(done) = self.resume_rules(scope, step, id, previous)? {
-                return Ok(done);
-            }
+        if let Some(previous) = &previous
+            && let Some(done) = self.resume_rules(scope, step, id, previous)?
+        {
+            return Ok(done);
         }
         if let Some(when) = &step.when {
             match scope.condition(&mut self.renderer, &self.run_id, when) {
@@ -113,17 +129,26 @@ impl Session<'_> {
                     self.skip(id, &title, &format!("`when` is false: {when}"))?;
                     return Ok(None);
                 }
-                Err(e) => return self.fail_without_running(scope, step, id, position, format!("cannot evaluate `when`: {e}")),
+                Err(e) => {
+                    return self.fail_without_running(
+                        scope,
+                        step,
+                        id,
+                        position,
+                        format!("cannot evaluate `when`: {e}"),
+                    );
+                }
             }
         }
         let mut attempts_before = previous.as_ref().map_or(0, |p| p.attempts);
         let mut retrying = false;
         loop {
-            let failure = match self.attempt(scope, step, id, position, attempts_before, retrying)? {
-                ActionResult::Done => return Ok(None),
-                ActionResult::Stop(stop) => return Ok(Some(stop)),
-                ActionResult::Failed(failure) => failure,
-            };
+            let failure =
+                match self.attempt(scope, step, id, position, attempts_before, retrying)? {
+                    ActionResult::Done => return Ok(None),
+                    ActionResult::Stop(stop) => return Ok(Some(stop)),
+                    ActionResult::Failed(failure) => failure,
+                };
             attempts_before += 1;
             match self.handle_failure(scope, step, id, failure)? {
                 FailureAction::Retry => retrying = true,
@@ -134,8 +159,21 @@ impl Session<'_> {
     }
 
     /// A step that cannot even start (bad template, `when` error) fails like any other.
-    fn fail_without_running(&mut self, scope: &mut Scope, step: &Step, id: &str, _: (usize, usize), reason: String) -> Result<Option<Stop>> {
-        let failure = Failure { reason, tail: Vec::new(), exit_code: None, interrupted: false, started: false };
+    fn fail_without_running(
+        &mut self,
+        scope: &mut Scope,
+        step: &Step,
+        id: &str,
+        _: (usize, usize),
+        reason: String,
+    ) -> Result<Option<Stop>> {
+        let failure = Failure {
+            reason,
+            tail: Vec::new(),
+            exit_code: None,
+            interrupted: false,
+            started: false,
+        };
         match self.handle_failure(scope, step, id, failure)? {
             FailureAction::Stop(stop) => Ok(Some(stop)),
             FailureAction::Continue | FailureAction::Retry => Ok(None),
@@ -143,46 +181,73 @@ impl Session<'_> {
     }
 
     /// What an earlier session of this run already did. `Some` means the step is settled.
-    fn resume_rules(&mut self, scope: &mut Scope, step: &Step, id: &str, previous: &StepState) -> Result<Option<Option<Stop>>> {
+    fn resume_rules(
+        &mut self,
+        scope: &mut Scope,
+        step: &Step,
+        id: &str,
+        previous: &StepState,
+    ) -> Result<Option<Option<Stop>>> {
         if let Some((name, value)) = &previous.value {
             scope.set(name, value.clone(), false);
         }
         match previous.status {
             Status::Succeeded => self.already_done(scope, step, id, previous),
             Status::Skipped => {
-                self.emit(Event::StepSkipped { id: id.into(), title: previous.title.clone(), reason: "skipped in an earlier session".into() });
+                self.emit(Event::StepSkipped {
+                    id: id.into(),
+                    title: previous.title.clone(),
+                    reason: "skipped in an earlier session".into(),
+                });
                 self.outcomes.insert(id.into(), "skipped".into());
                 Ok(Some(None))
             }
-            Status::Unknown if !matches!(step.action, Action::Call(_)) => self.settle_unknown(scope, step, id),
+            Status::Unknown if !matches!(step.action, Action::Call(_)) => {
+                self.settle_unknown(scope, step, id)
+            }
             _ => Ok(None),
         }
     }
 
     /// A step that succeeded earlier: re-run its verify checks to catch drift. A failing
     /// re-verify is a failure of the step, handled by its `on-failure` (retry re-runs it).
-    fn already_done(&mut self, scope: &mut Scope, step: &Step, id: &str, previous: &StepState) -> Result<Option<Option<Stop>>> {
-        let reverify = !self.options.no_reverify && !step.verify.is_empty() && !matches!(step.action, Action::Call(_));
-        if reverify {
-            if let CheckOutcome::Failed { name, reason, tail, .. } = self.run_checks(scope, &step.verify, Some(id), "reverify", true)? {
-                let failure = Failure {
-                    reason: format!("succeeded earlier, but verify `{name}` fails now: {reason}"),
-                    tail,
-                    exit_code: None,
-                    interrupted: false,
-                    started: false,
-                };
-                return Ok(match self.handle_failure(scope, step, id, failure)? {
-                    FailureAction::Retry => None,
-                    FailureAction::Continue => Some(None),
-                    FailureAction::Stop(stop) => Some(Some(stop)),
-                });
-            }
+    fn already_done(
+        &mut self,
+        scope: &mut Scope,
+        step: &Step,
+        id: &str,
+        previous: &StepState,
+    ) -> Result<Option<Option<Stop>>> {
+        let reverify = !self.options.no_reverify
+            && !step.verify.is_empty()
+            && !matches!(step.action, Action::Call(_));
+        if reverify
+            && let CheckOutcome::Failed {
+                name, reason, tail, ..
+            } = self.run_checks(scope, &step.verify, Some(id), "reverify", true)?
+        {
+            let failure = Failure {
+                reason: format!("succeeded earlier, but verify `{name}` fails now: {reason}"),
+                tail,
+                exit_code: None,
+                interrupted: false,
+                started: false,
+            };
+            return Ok(match self.handle_failure(scope, step, id, failure)? {
+                FailureAction::Retry => None,
+                FailureAction::Continue => Some(None),
+                FailureAction::Stop(stop) => Some(Some(stop)),
+            });
         }
         self.emit(Event::StepSkipped {
             id: id.into(),
             title: previous.title.clone(),
-            reason: if reverify { "done in an earlier session (verified again)" } else { "done in an earlier session" }.into(),
+            reason: if reverify {
+                "done in an earlier session (verified again)"
+            } else {
+                "done in an earlier session"
+            }
+            .into(),
         });
         self.outcomes.insert(id.into(), "succeeded".into());
         Ok(Some(None))
@@ -190,27 +255,56 @@ impl Session<'_> {
 
     /// A step that started in an earlier session without an outcome: verify first, then
     /// `idempotent`, then the operator.
-    fn settle_unknown(&mut self, scope: &mut Scope, step: &Step, id: &str) -> Result<Option<Option<Stop>>> {
-        self.emit(Event::Warning { message: format!("step `{id}` started in an earlier session but has no recorded outcome") });
-        if !step.verify.is_empty() {
-            if self.run_checks(scope, &step.verify, Some(id), "verify", true)? == CheckOutcome::Passed {
-                self.finish(id, &step.title, Outcome::Succeeded, Some("verified after an unknown outcome".into()), None)?;
-                return Ok(Some(None));
-            }
+    fn settle_unknown(
+        &mut self,
+        scope: &mut Scope,
+        step: &Step,
+        id: &str,
+    ) -> Result<Option<Option<Stop>>> {
+        self.emit(Event::Warning {
+            message: format!(
+                "step `{id}` started in an earlier session but has no recorded outcome"
+            ),
+        });
+        if !step.verify.is_empty()
+            && self.run_checks(scope, &step.verify, Some(id), "verify", true)?
+                == CheckOutcome::Passed
+        {
+            self.finish(
+                id,
+                &step.title,
+                Outcome::Succeeded,
+                Some("verified after an unknown outcome".into()),
+                None,
+            )?;
+            return Ok(Some(None));
         }
         if step.idempotent {
             return Ok(None);
         }
-        let view = StepView { id: id.into(), title: step.title.clone(), details: self.details(scope, step) };
+        let view = StepView {
+            id: id.into(),
+            title: step.title.clone(),
+            details: self.details(scope, step),
+        };
         let choice = match self.prompter.unknown_outcome(&view) {
             Ok(choice) => choice,
             Err(e) => return Ok(Some(Some(Self::prompt_stop(e)))),
         };
-        self.record(Entry::Decision { step: Some(id.into()), choice: format!("unknown-outcome: {choice:?}").to_lowercase() })?;
+        self.record(Entry::Decision {
+            step: Some(id.into()),
+            choice: format!("unknown-outcome: {choice:?}").to_lowercase(),
+        })?;
         Ok(match choice {
             UnknownChoice::Rerun => None,
             UnknownChoice::MarkDone => {
-                self.finish(id, &step.title, Outcome::Succeeded, Some("marked done by the operator".into()), None)?;
+                self.finish(
+                    id,
+                    &step.title,
+                    Outcome::Succeeded,
+                    Some("marked done by the operator".into()),
+                    None,
+                )?;
                 Some(None)
             }
             UnknownChoice::Skip => {
@@ -232,7 +326,11 @@ impl Session<'_> {
             duration_ms: 0,
             attempts: 0,
         })?;
-        self.emit(Event::StepSkipped { id: id.into(), title: title.into(), reason: reason.into() });
+        self.emit(Event::StepSkipped {
+            id: id.into(),
+            title: title.into(),
+            reason: reason.into(),
+        });
         self.outcomes.insert(id.into(), "skipped".into());
         self.summary.push(super::events::SummaryRow {
             id: id.into(),
@@ -245,15 +343,37 @@ impl Session<'_> {
     }
 
     /// Journals a final outcome (no command ran in this session for it).
-    pub fn finish(&mut self, id: &str, title: &str, outcome: Outcome, reason: Option<String>, value: Option<(String, String)>) -> Result<()> {
-        self.record(Entry::StepFinished { step: id.into(), outcome, exit_code: None, reason: reason.clone(), value, duration_ms: 0, attempts: 0 })?;
+    pub fn finish(
+        &mut self,
+        id: &str,
+        title: &str,
+        outcome: Outcome,
+        reason: Option<String>,
+        value: Option<(String, String)>,
+    ) -> Result<()> {
+        self.record(Entry::StepFinished {
+            step: id.into(),
+            outcome,
+            exit_code: None,
+            reason: reason.clone(),
+            value,
+            duration_ms: 0,
+            attempts: 0,
+        })?;
         let word = match outcome {
             Outcome::Succeeded => "succeeded",
             Outcome::Failed => "failed",
             Outcome::Skipped => "skipped",
         };
         self.outcomes.insert(id.into(), word.into());
-        self.emit(Event::StepFinished { id: id.into(), title: title.into(), outcome: word.into(), reason, duration: std::time::Duration::ZERO, attempts: 0 });
+        self.emit(Event::StepFinished {
+            id: id.into(),
+            title: title.into(),
+            outcome: word.into(),
+            reason,
+            duration: std::time::Duration::ZERO,
+            attempts: 0,
+        });
         Ok(())
     }
 }

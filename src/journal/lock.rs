@@ -39,9 +39,12 @@ impl RunLock {
             Err(std::fs::TryLockError::WouldBlock) => return Err(locked(runbook, &info)),
             Err(std::fs::TryLockError::Error(e)) => return Err(Error::io("lock", &path, e)),
         }
-        let text = serde_json::to_string(holder).map_err(std::io::Error::other).map_err(|e| Error::io("write", &info, e))?;
+        let text = serde_json::to_string(holder)
+            .map_err(std::io::Error::other)
+            .map_err(|e| Error::io("write", &info, e))?;
         let mut sidecar = create_private_file(&info).map_err(|e| Error::io("write", &info, e))?;
-        std::io::Write::write_all(&mut sidecar, text.as_bytes()).map_err(|e| Error::io("write", &info, e))?;
+        std::io::Write::write_all(&mut sidecar, text.as_bytes())
+            .map_err(|e| Error::io("write", &info, e))?;
         Ok(Self { _file: file, info })
     }
 }
@@ -53,7 +56,9 @@ impl Drop for RunLock {
 }
 
 fn locked(runbook: &str, info: &std::path::Path) -> Error {
-    let holder: Option<Holder> = std::fs::read_to_string(info).ok().and_then(|t| serde_json::from_str(&t).ok());
+    let holder: Option<Holder> = std::fs::read_to_string(info)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok());
     let message = match holder {
         Some(h) => format!(
             "runbook `{runbook}` is locked by run `{}` (pid {} on {}, started {})",
@@ -63,7 +68,10 @@ fn locked(runbook: &str, info: &std::path::Path) -> Error {
     };
     Error::Locked {
         message,
-        hint: Some("wait for that run to finish, or stop it; the lock is released when its process exits".into()),
+        hint: Some(
+            "wait for that run to finish, or stop it; the lock is released when its process exits"
+                .into(),
+        ),
     }
 }
 

@@ -48,7 +48,12 @@ pub enum Entry {
         host: String,
     },
     #[serde(rename_all = "kebab-case")]
-    RunResumed { digest: String, mode: String, pid: u32, host: String },
+    RunResumed {
+        digest: String,
+        mode: String,
+        pid: u32,
+        host: String,
+    },
     #[serde(rename_all = "kebab-case")]
     StepStarted {
         step: String,
@@ -151,7 +156,9 @@ impl Entry {
 /// Now, as RFC 3339 UTC with second precision.
 pub fn now() -> String {
     let now = time::OffsetDateTime::now_utc();
-    let now = now.replace_nanosecond(now.millisecond() as u32 * 1_000_000).unwrap_or(now);
+    let now = now
+        .replace_nanosecond(now.millisecond() as u32 * 1_000_000)
+        .unwrap_or(now);
     now.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
 }

@@ -68,7 +68,11 @@ impl RunState {
     /// The state shown by `runs`.
     pub fn state(&self) -> &str {
         if self.rollback.in_progress {
-            return if self.rollback.failed.is_some() { "rollback-failed" } else { "rolling-back" };
+            return if self.rollback.failed.is_some() {
+                "rollback-failed"
+            } else {
+                "rolling-back"
+            };
         }
         match &self.finished {
             Some(state) => state,
@@ -99,7 +103,14 @@ pub fn replay(records: &[Record]) -> RunState {
 
 fn apply(state: &mut RunState, seq: usize, record: &Record) {
     match &record.entry {
-        Entry::RunStarted { run_id, runbook, digest, step_digests, vars, .. } => {
+        Entry::RunStarted {
+            run_id,
+            runbook,
+            digest,
+            step_digests,
+            vars,
+            ..
+        } => {
             state.run_id.clone_from(run_id);
             state.runbook.clone_from(runbook);
             state.digest.clone_from(digest);
@@ -112,19 +123,30 @@ fn apply(state: &mut RunState, seq: usize, record: &Record) {
             state.finished = None;
             state.interrupted = false;
         }
-        Entry::StepStarted { step, attempt, title, kind, undo, checkpoint, .. } => {
-            let entry = state.steps.entry(step.clone()).or_insert_with(|| StepState {
-                status: Status::Unknown,
-                title: title.clone(),
-                attempts: 0,
-                checkpoint: *checkpoint,
-                undo: Vec::new(),
-                value: None,
-                reason: None,
-                started_seq: seq,
-                finished_seq: None,
-                ran: false,
-            });
+        Entry::StepStarted {
+            step,
+            attempt,
+            title,
+            kind,
+            undo,
+            checkpoint,
+            ..
+        } => {
+            let entry = state
+                .steps
+                .entry(step.clone())
+                .or_insert_with(|| StepState {
+                    status: Status::Unknown,
+                    title: title.clone(),
+                    attempts: 0,
+                    checkpoint: *checkpoint,
+                    undo: Vec::new(),
+                    value: None,
+                    reason: None,
+                    started_seq: seq,
+                    finished_seq: None,
+                    ran: false,
+                });
             entry.status = Status::Unknown;
             entry.attempts = entry.attempts.max(*attempt);
             entry.undo.clone_from(undo);
@@ -132,19 +154,28 @@ fn apply(state: &mut RunState, seq: usize, record: &Record) {
             entry.ran |= kind == "run" || kind == "call";
             state.current = Some(step.clone());
         }
-        Entry::StepFinished { step, outcome, reason, value, .. } => {
-            let entry = state.steps.entry(step.clone()).or_insert_with(|| StepState {
-                status: Status::Skipped,
-                title: step.clone(),
-                attempts: 0,
-                checkpoint: false,
-                undo: Vec::new(),
-                value: None,
-                reason: None,
-                started_seq: seq,
-                finished_seq: None,
-                ran: false,
-            });
+        Entry::StepFinished {
+            step,
+            outcome,
+            reason,
+            value,
+            ..
+        } => {
+            let entry = state
+                .steps
+                .entry(step.clone())
+                .or_insert_with(|| StepState {
+                    status: Status::Skipped,
+                    title: step.clone(),
+                    attempts: 0,
+                    checkpoint: false,
+                    undo: Vec::new(),
+                    value: None,
+                    reason: None,
+                    started_seq: seq,
+                    finished_seq: None,
+                    ran: false,
+                });
             {
                 entry.status = match outcome {
                     Outcome::Succeeded => Status::Succeeded,
@@ -158,16 +189,31 @@ fn apply(state: &mut RunState, seq: usize, record: &Record) {
         }
         Entry::Interrupted { .. } => state.interrupted = true,
         Entry::RollbackStarted { to, steps } => {
-            state.rollback = Rollback { in_progress: true, to: to.clone(), plan: steps.clone(), ..Rollback::default() };
+            state.rollback = Rollback {
+                in_progress: true,
+                to: to.clone(),
+                plan: steps.clone(),
+                ..Rollback::default()
+            };
+            // Undoing steps reopens the run, whatever its end was: a partial rollback leaves it
+            // resumable (the undone steps run again), a complete one ends it `rolled-back`.
+            state.finished = None;
+            state.interrupted = false;
         }
-        Entry::RollbackStep { step, outcome, reason } => match outcome.as_str() {
+        Entry::RollbackStep {
+            step,
+            outcome,
+            reason,
+        } => match outcome.as_str() {
             "succeeded" | "no-undo" => {
                 state.rollback.done.push(step.clone());
                 if let Some(entry) = state.steps.get_mut(step) {
                     entry.status = Status::RolledBack;
                 }
             }
-            "failed" => state.rollback.failed = Some((step.clone(), reason.clone().unwrap_or_default())),
+            "failed" => {
+                state.rollback.failed = Some((step.clone(), reason.clone().unwrap_or_default()))
+            }
             _ => {}
         },
         Entry::RollbackFinished { state: end, .. } => {
@@ -185,20 +231,43 @@ mod tests {
     use super::*;
 
     fn rec(entry: Entry) -> Record {
-        Record { ts: "2026-11-26T00:00:00Z".into(), entry }
+        Record {
+            ts: "2026-11-26T00:00:00Z".into(),
+            entry,
+        }
     }
 
     fn started(step: &str, attempt: u32) -> Record {
-        rec(Entry::StepStarted { step: step.into(), attempt, title: step.into(), kind: "run".into(), command: None, undo: vec![], checkpoint: false })
+        rec(Entry::StepStarted {
+            step: step.into(),
+            attempt,
+            title: step.into(),
+            kind: "run".into(),
+            command: None,
+            undo: vec![],
+            checkpoint: false,
+        })
     }
 
     fn finished(step: &str, outcome: Outcome) -> Record {
-        rec(Entry::StepFinished { step: step.into(), outcome, exit_code: None, reason: None, value: None, duration_ms: 0, attempts: 1 })
+        rec(Entry::StepFinished {
+            step: step.into(),
+            outcome,
+            exit_code: None,
+            reason: None,
+            value: None,
+            duration_ms: 0,
+            attempts: 1,
+        })
     }
 
     #[test]
     fn started_without_outcome_is_unknown() {
-        let state = replay(&[started("a", 1), finished("a", Outcome::Succeeded), started("b", 1)]);
+        let state = replay(&[
+            started("a", 1),
+            finished("a", Outcome::Succeeded),
+            started("b", 1),
+        ]);
         assert_eq!(state.steps["a"].status, Status::Succeeded);
         assert_eq!(state.steps["b"].status, Status::Unknown);
         assert_eq!(state.current.as_deref(), Some("b"));
@@ -209,14 +278,31 @@ mod tests {
     #[test]
     fn rollback_marks_steps_and_finishing_clears_it() {
         let mut records = vec![started("a", 1), finished("a", Outcome::Succeeded)];
-        records.push(rec(Entry::RollbackStarted { to: None, steps: vec!["a".into()] }));
+        records.push(rec(Entry::RollbackStarted {
+            to: None,
+            steps: vec!["a".into()],
+        }));
         let mid = replay(&records);
         assert_eq!(mid.state(), "rolling-back");
-        records.push(rec(Entry::RollbackStep { step: "a".into(), outcome: "failed".into(), reason: Some("exit 1".into()) }));
+        records.push(rec(Entry::RollbackStep {
+            step: "a".into(),
+            outcome: "failed".into(),
+            reason: Some("exit 1".into()),
+        }));
         assert_eq!(replay(&records).state(), "rollback-failed");
-        records.push(rec(Entry::RollbackStep { step: "a".into(), outcome: "succeeded".into(), reason: None }));
-        records.push(rec(Entry::RollbackFinished { state: "rolled-back".into(), reason: None }));
-        records.push(rec(Entry::RunFinished { state: "rolled-back".into(), reason: None }));
+        records.push(rec(Entry::RollbackStep {
+            step: "a".into(),
+            outcome: "succeeded".into(),
+            reason: None,
+        }));
+        records.push(rec(Entry::RollbackFinished {
+            state: "rolled-back".into(),
+            reason: None,
+        }));
+        records.push(rec(Entry::RunFinished {
+            state: "rolled-back".into(),
+            reason: None,
+        }));
         let end = replay(&records);
         assert_eq!(end.steps["a"].status, Status::RolledBack);
         assert_eq!(end.state(), "rolled-back");
@@ -224,8 +310,51 @@ mod tests {
     }
 
     #[test]
+    fn a_rollback_reopens_a_succeeded_run() {
+        let mut records = vec![
+            started("a", 1),
+            finished("a", Outcome::Succeeded),
+            started("b", 1),
+            finished("b", Outcome::Succeeded),
+        ];
+        records.push(rec(Entry::RunFinished {
+            state: "succeeded".into(),
+            reason: None,
+        }));
+        assert!(!replay(&records).resumable());
+        records.push(rec(Entry::RollbackStarted {
+            to: Some("a".into()),
+            steps: vec!["b".into()],
+        }));
+        let mid = replay(&records);
+        assert!(
+            mid.resumable(),
+            "resume must get to say that a rollback is unfinished"
+        );
+        assert_eq!(mid.state(), "rolling-back");
+        records.push(rec(Entry::RollbackStep {
+            step: "b".into(),
+            outcome: "succeeded".into(),
+            reason: None,
+        }));
+        records.push(rec(Entry::RollbackFinished {
+            state: "rolled-back".into(),
+            reason: None,
+        }));
+        let end = replay(&records);
+        assert!(end.resumable());
+        assert_eq!(end.state(), "stopped");
+        assert_eq!(end.steps["a"].status, Status::Succeeded);
+        assert_eq!(end.steps["b"].status, Status::RolledBack);
+    }
+
+    #[test]
     fn attempts_accumulate_across_resumes() {
-        let state = replay(&[started("a", 1), finished("a", Outcome::Failed), started("a", 2)]);
+        let state = replay(&[
+            started("a", 1),
+            finished("a", Outcome::Failed),
+            started("a", 2),
+        ]);
         assert_eq!(state.steps["a"].attempts, 2);
         assert_eq!(state.steps["a"].status, Status::Unknown);
     }

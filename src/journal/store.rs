@@ -71,7 +71,8 @@ impl Store {
     /// off; damage before the last line is an error.
     pub fn load(&self, run_id: &str) -> Result<Loaded> {
         let path = self.journal_path(run_id);
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::io("read journal", &path, e))?;
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| Error::io("read journal", &path, e))?;
         let lines: Vec<&str> = text.split_inclusive('\n').collect();
         let mut records = Vec::with_capacity(lines.len());
         let mut good_bytes = 0;
@@ -88,7 +89,10 @@ impl Store {
                 }
                 Err(_) if i + 1 == lines.len() => {
                     let torn = set_aside(&path, &text, good_bytes)?;
-                    return Ok(Loaded { records, torn: Some(torn) });
+                    return Ok(Loaded {
+                        records,
+                        torn: Some(torn),
+                    });
                 }
                 Err(e) => {
                     return Err(Error::Journal {
@@ -100,10 +104,17 @@ impl Store {
         }
         if !text.is_empty() && !text.ends_with('\n') {
             // A complete record whose newline was cut: finish the line so appends stay separate.
-            let mut file = std::fs::OpenOptions::new().append(true).open(&path).map_err(|e| Error::io("repair journal", &path, e))?;
-            file.write_all(b"\n").map_err(|e| Error::io("repair journal", &path, e))?;
+            let mut file = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .map_err(|e| Error::io("repair journal", &path, e))?;
+            file.write_all(b"\n")
+                .map_err(|e| Error::io("repair journal", &path, e))?;
         }
-        Ok(Loaded { records, torn: None })
+        Ok(Loaded {
+            records,
+            torn: None,
+        })
     }
 
     /// Every run with its replayed state, oldest first.
@@ -123,18 +134,27 @@ impl Store {
             let Ok(loaded) = self.load(&id) else { continue };
             runs.push((id, replay(&loaded.records)));
         }
-        runs.sort_by(|a, b| (a.1.started.as_str(), a.0.as_str()).cmp(&(b.1.started.as_str(), b.0.as_str())));
+        runs.sort_by(|a, b| {
+            (a.1.started.as_str(), a.0.as_str()).cmp(&(b.1.started.as_str(), b.0.as_str()))
+        });
         Ok(runs)
     }
 }
 
 fn set_aside(path: &Path, text: &str, good_bytes: usize) -> Result<String> {
     let torn_path = path.with_extension("jsonl.torn");
-    let mut torn = create_private_file(&torn_path).map_err(|e| Error::io("write", &torn_path, e))?;
-    torn.write_all(text[good_bytes..].as_bytes()).map_err(|e| Error::io("write", &torn_path, e))?;
-    let file = std::fs::OpenOptions::new().write(true).open(path).map_err(|e| Error::io("repair journal", path, e))?;
-    file.set_len(good_bytes as u64).map_err(|e| Error::io("repair journal", path, e))?;
-    file.sync_all().map_err(|e| Error::io("repair journal", path, e))?;
+    let mut torn =
+        create_private_file(&torn_path).map_err(|e| Error::io("write", &torn_path, e))?;
+    torn.write_all(&text.as_bytes()[good_bytes..])
+        .map_err(|e| Error::io("write", &torn_path, e))?;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::io("repair journal", path, e))?;
+    file.set_len(good_bytes as u64)
+        .map_err(|e| Error::io("repair journal", path, e))?;
+    file.sync_all()
+        .map_err(|e| Error::io("repair journal", path, e))?;
     Ok(format!(
         "the last line of `{}` was torn (a crash during a write); it was moved to `{}`",
         path.display(),

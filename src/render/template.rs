@@ -157,7 +157,9 @@ pub fn error_text(error: &tera::Error) -> String {
         .filter(|p| !p.starts_with("Failed to parse") && !p.starts_with("Failed to render"))
         .collect::<Vec<_>>()
         .join(": ");
-    text.replace("__tera_one_off", "template").trim().to_string()
+    text.replace("__tera_one_off", "template")
+        .trim()
+        .to_string()
 }
 
 /// Whether a `{{ … }}` of a command template stands inside `'…'` or `"…"`, where the
@@ -167,7 +169,9 @@ pub fn expression_inside_quotes(source: &str) -> bool {
     let mut rest = source;
     while let Some(c) = rest.chars().next() {
         if rest.starts_with("{% raw %}") {
-            let end = rest.find("{% endraw %}").map_or(rest.len(), |i| i + "{% endraw %}".len());
+            let end = rest
+                .find("{% endraw %}")
+                .map_or(rest.len(), |i| i + "{% endraw %}".len());
             rest = &rest[end..];
             continue;
         }
@@ -213,7 +217,12 @@ fn is_secret_reference(value: &str) -> bool {
     value
         .strip_prefix("\"${RUNBOOK_VAR_")
         .and_then(|rest| rest.strip_suffix("}\""))
-        .is_some_and(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+        .is_some_and(|name| {
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        })
 }
 
 struct RawFilter;
@@ -257,13 +266,18 @@ impl Renderer {
         };
         Self {
             shell: make(Some(shell_quote)),
-            regex: make(Some(|v| regex::escape(v))),
+            regex: make(Some(regex::escape)),
             plain: make(None),
         }
     }
 
     /// Renders `source` with `context`, escaping substituted strings for `escape`.
-    pub fn render(&mut self, source: &str, escape: Escape, context: &Context) -> Result<String, String> {
+    pub fn render(
+        &mut self,
+        source: &str,
+        escape: Escape,
+        context: &Context,
+    ) -> Result<String, String> {
         if !is_templated(source) {
             return Ok(source.to_string());
         }
@@ -289,7 +303,10 @@ mod tests {
     #[test]
     fn analysis_lists_free_variables_only() {
         let a = analyse("{% for x in items %}{{ x }} {{ loop.index }}{% endfor %} {{ run.id }} {{ name | raw }}").unwrap();
-        assert_eq!(a.names.iter().cloned().collect::<Vec<_>>(), ["items", "name", "run"]);
+        assert_eq!(
+            a.names.iter().cloned().collect::<Vec<_>>(),
+            ["items", "name", "run"]
+        );
         assert!(a.uses_raw);
         assert!(analyse("{{ oops").is_err());
         let c = analyse_condition("kind != 'cronjob' and ns is containing('a')").unwrap();
@@ -302,11 +319,23 @@ mod tests {
         let mut ctx = Context::new();
         ctx.insert("x", "x; touch pwned");
         ctx.insert("plain", "sonarr");
-        let out = r.render("echo {{ x }} {{ plain }} {{ x | raw }}", Escape::Shell, &ctx).unwrap();
+        let out = r
+            .render(
+                "echo {{ x }} {{ plain }} {{ x | raw }}",
+                Escape::Shell,
+                &ctx,
+            )
+            .unwrap();
         assert_eq!(out, "echo 'x; touch pwned' sonarr x; touch pwned");
-        assert_eq!(r.render("{{ x }}", Escape::Regex, &ctx).unwrap(), r"x; touch pwned");
+        assert_eq!(
+            r.render("{{ x }}", Escape::Regex, &ctx).unwrap(),
+            r"x; touch pwned"
+        );
         ctx.insert("dot", "a.b");
-        assert_eq!(r.render("^{{ dot }}$", Escape::Regex, &ctx).unwrap(), r"^a\.b$");
+        assert_eq!(
+            r.render("^{{ dot }}$", Escape::Regex, &ctx).unwrap(),
+            r"^a\.b$"
+        );
     }
 
     #[test]
@@ -315,7 +344,9 @@ mod tests {
         assert!(expression_inside_quotes("echo \"a {{ x }}\""));
         assert!(!expression_inside_quotes("echo {{ x }} 'a'"));
         assert!(!expression_inside_quotes("echo \\' {{ x }}"));
-        assert!(!expression_inside_quotes("kubectl get -o '{% raw %}{{ .x }}{% endraw %}' {{ y }}"));
+        assert!(!expression_inside_quotes(
+            "kubectl get -o '{% raw %}{{ .x }}{% endraw %}' {{ y }}"
+        ));
     }
 
     #[test]

@@ -45,7 +45,9 @@ pub fn runbook_files(project: &Project) -> Result<Vec<(String, PathBuf)>> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io("read directory", dir, e))?;
     let mut files = Vec::new();
     for entry in entries {
-        let path = entry.map_err(|e| Error::io("read directory", dir, e))?.path();
+        let path = entry
+            .map_err(|e| Error::io("read directory", dir, e))?
+            .path();
         if path.extension().is_some_and(|e| e == "toml") && path.is_file() {
             let stem = path
                 .file_stem()

@@ -28,7 +28,16 @@ fn node_label(step: &Step) -> String {
 /// Mermaid node id: kebab-case becomes snake_case, and ids that are Mermaid keywords
 /// (`end` closes a subgraph and breaks the whole chart) get a `step_` prefix.
 fn node_id(step: &Step) -> String {
-    const KEYWORDS: &[&str] = &["end", "graph", "subgraph", "flowchart", "style", "class", "click", "direction"];
+    const KEYWORDS: &[&str] = &[
+        "end",
+        "graph",
+        "subgraph",
+        "flowchart",
+        "style",
+        "class",
+        "click",
+        "direction",
+    ];
     let id = step.id.replace('-', "_");
     if KEYWORDS.contains(&id.as_str()) {
         format!("step_{id}")
@@ -51,14 +60,22 @@ pub fn mermaid(runbook: &Runbook) -> String {
     }
     for step in runbook.walk() {
         for &need in &step.needs {
-            let _ = writeln!(out, "    {} --> {}", node_id(&runbook.steps[need]), node_id(step));
+            let _ = writeln!(
+                out,
+                "    {} --> {}",
+                node_id(&runbook.steps[need]),
+                node_id(step)
+            );
         }
     }
     out
 }
 
 pub fn dot(runbook: &Runbook) -> String {
-    let mut out = format!("digraph \"{}\" {{\n    rankdir=TB;\n    node [shape=box];\n", runbook.name);
+    let mut out = format!(
+        "digraph \"{}\" {{\n    rankdir=TB;\n    node [shape=box];\n",
+        runbook.name
+    );
     for step in runbook.walk() {
         let shape = match step.action {
             Action::Manual(_) | Action::Ask(_) => ", shape=hexagon",
@@ -66,11 +83,20 @@ pub fn dot(runbook: &Runbook) -> String {
             _ if step.checkpoint => ", peripheries=2",
             _ => "",
         };
-        let _ = writeln!(out, "    \"{}\" [label=\"{}\"{shape}];", step.id, node_label(step).replace('\\', "\\\\"));
+        let _ = writeln!(
+            out,
+            "    \"{}\" [label=\"{}\"{shape}];",
+            step.id,
+            node_label(step).replace('\\', "\\\\")
+        );
     }
     for step in runbook.walk() {
         for &need in &step.needs {
-            let _ = writeln!(out, "    \"{}\" -> \"{}\";", runbook.steps[need].id, step.id);
+            let _ = writeln!(
+                out,
+                "    \"{}\" -> \"{}\";",
+                runbook.steps[need].id, step.id
+            );
         }
     }
     out.push_str("}\n");

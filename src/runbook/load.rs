@@ -131,7 +131,10 @@ pub fn parse(source: &Arc<SourceFile>) -> (Option<raw::File>, Vec<Diagnostic>) {
             Err(e) => {
                 let unknown_key = e.message().starts_with("unknown field");
                 diagnostics.push(toml_diagnostic(source, &e));
-                let blanked = e.span().filter(|_| unknown_key && diagnostics.len() < 50).and_then(|span| blank_line(&text, span.start));
+                let blanked = e
+                    .span()
+                    .filter(|_| unknown_key && diagnostics.len() < 50)
+                    .and_then(|span| blank_line(&text, span.start));
                 match blanked {
                     Some(next) => text = next,
                     None => return (None, diagnostics),
@@ -148,7 +151,8 @@ fn blank_line(text: &str, offset: usize) -> Option<String> {
     let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
     let line = &text[start..end];
     let value = line.split_once('=')?.1.trim();
-    let balanced = |open: char, close: char| value.matches(open).count() == value.matches(close).count();
+    let balanced =
+        |open: char, close: char| value.matches(open).count() == value.matches(close).count();
     let multiline = value.starts_with("\"\"\"") || value.starts_with("'''");
     if multiline || !balanced('[', ']') || !balanced('{', '}') {
         return None;

@@ -61,11 +61,21 @@ mod tests {
 
     #[test]
     fn flag_beats_environment_beats_terminal() {
-        let no_color = ColorEnv { no_color: true, force: false };
+        let no_color = ColorEnv {
+            no_color: true,
+            force: false,
+        };
         assert!(resolve(ColorChoice::Always, no_color, false));
         assert!(!resolve(ColorChoice::Auto, no_color, true));
         assert!(!resolve(ColorChoice::Never, ColorEnv::default(), true));
-        assert!(resolve(ColorChoice::Auto, ColorEnv { no_color: false, force: true }, false));
+        assert!(resolve(
+            ColorChoice::Auto,
+            ColorEnv {
+                no_color: false,
+                force: true
+            },
+            false
+        ));
         assert!(resolve(ColorChoice::Auto, ColorEnv::default(), true));
         assert!(!resolve(ColorChoice::Auto, ColorEnv::default(), false));
     }

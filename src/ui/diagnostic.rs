@@ -15,21 +15,40 @@ pub fn render(diagnostic: &Diagnostic, styles: &Styles) -> String {
         Severity::Error => ("error", &styles.error),
         Severity::Warning => ("warning", &styles.warning),
     };
-    let _ = writeln!(out, "{}: {}", style.apply_to(word), styles.bold.apply_to(&diagnostic.message));
+    let _ = writeln!(
+        out,
+        "{}: {}",
+        style.apply_to(word),
+        styles.bold.apply_to(&diagnostic.message)
+    );
     if let (Some(file), Some(span)) = (&diagnostic.file, &diagnostic.span) {
         let pos = file.position(span.start);
         let text = sanitize(file.line_text(pos.line));
         let gutter = pos.line.to_string().len();
         let pad = " ".repeat(gutter);
         let bar = styles.accent.apply_to("|");
-        let _ = writeln!(out, "{pad}{} {}:{}:{}", styles.accent.apply_to("-->"), file.display, pos.line, pos.column);
+        let _ = writeln!(
+            out,
+            "{pad}{} {}:{}:{}",
+            styles.accent.apply_to("-->"),
+            file.display,
+            pos.line,
+            pos.column
+        );
         let _ = writeln!(out, "{pad} {bar}");
         let _ = writeln!(out, "{} {bar} {text}", styles.accent.apply_to(pos.line));
         let end = span.end.min(file.text.len());
-        let same_line = file.text[span.start..end].lines().next().unwrap_or_default();
+        let same_line = file.text[span.start..end]
+            .lines()
+            .next()
+            .unwrap_or_default();
         let width = same_line.chars().count().max(1);
         let marker = "^".repeat(width);
-        let label = diagnostic.label.as_deref().map(|l| format!(" {l}")).unwrap_or_default();
+        let label = diagnostic
+            .label
+            .as_deref()
+            .map(|l| format!(" {l}"))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
             "{pad} {bar} {}{}",
@@ -46,7 +65,10 @@ pub fn render(diagnostic: &Diagnostic, styles: &Styles) -> String {
 /// Renders a top-level error with its cause chain and hint.
 pub fn render_error(error: &Error, styles: &Styles) -> String {
     if let Error::Invalid(diagnostics) = error {
-        let mut out: String = diagnostics.iter().map(|d| render(d, styles) + "\n").collect();
+        let mut out: String = diagnostics
+            .iter()
+            .map(|d| render(d, styles) + "\n")
+            .collect();
         let _ = writeln!(out, "{}: {error}", styles.error.apply_to("error"));
         return out;
     }
@@ -65,6 +87,12 @@ pub fn render_error(error: &Error, styles: &Styles) -> String {
 /// Replaces control characters so file contents cannot drive the terminal.
 pub fn sanitize(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_control() && c != '\t' { '\u{fffd}' } else { c })
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
         .collect()
 }

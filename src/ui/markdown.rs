@@ -20,8 +20,14 @@ pub fn render(markdown: &str, styles: &Styles, indent: &str) -> String {
         }
         let trimmed = line.trim_start();
         let text = if let Some(heading) = trimmed.strip_prefix('#') {
-            styles.bold.apply_to(heading.trim_start_matches('#').trim()).to_string()
-        } else if let Some(item) = trimmed.strip_prefix("- ").or_else(|| trimmed.strip_prefix("* ")) {
+            styles
+                .bold
+                .apply_to(heading.trim_start_matches('#').trim())
+                .to_string()
+        } else if let Some(item) = trimmed
+            .strip_prefix("- ")
+            .or_else(|| trimmed.strip_prefix("* "))
+        {
             let depth = line.len() - trimmed.len();
             format!("{}• {}", " ".repeat(depth), inline(item, styles))
         } else {
@@ -37,28 +43,27 @@ fn inline(text: &str, styles: &Styles) -> String {
     let mut out = String::new();
     let mut rest = text;
     while !rest.is_empty() {
-        if let Some(after) = rest.strip_prefix('`') {
-            if let Some(end) = after.find('`') {
-                out.push_str(&styles.accent.apply_to(&after[..end]).to_string());
-                rest = &after[end + 1..];
-                continue;
-            }
+        if let Some(after) = rest.strip_prefix('`')
+            && let Some(end) = after.find('`')
+        {
+            out.push_str(&styles.accent.apply_to(&after[..end]).to_string());
+            rest = &after[end + 1..];
+            continue;
         }
-        if let Some(after) = rest.strip_prefix("**") {
-            if let Some(end) = after.find("**") {
-                out.push_str(&styles.bold.apply_to(&after[..end]).to_string());
-                rest = &after[end + 2..];
-                continue;
-            }
+        if let Some(after) = rest.strip_prefix("**")
+            && let Some(end) = after.find("**")
+        {
+            out.push_str(&styles.bold.apply_to(&after[..end]).to_string());
+            rest = &after[end + 2..];
+            continue;
         }
-        if let Some(after) = rest.strip_prefix('[') {
-            if let Some((label, tail)) = after.split_once("](") {
-                if let Some((url, remainder)) = tail.split_once(')') {
-                    out.push_str(&format!("{label} ({url})"));
-                    rest = remainder;
-                    continue;
-                }
-            }
+        if let Some(after) = rest.strip_prefix('[')
+            && let Some((label, tail)) = after.split_once("](")
+            && let Some((url, remainder)) = tail.split_once(')')
+        {
+            out.push_str(&format!("{label} ({url})"));
+            rest = remainder;
+            continue;
         }
         let c = rest.chars().next().expect("rest is not empty");
         out.push(c);
@@ -75,6 +80,9 @@ mod tests {
     fn renders_markdown_plainly_without_colour() {
         let styles = Styles::new(false);
         let text = "# Why\nSuspend **first**, then `delete`.\n- see [docs](https://x)\n```\nflux get hr\n```";
-        assert_eq!(render(text, &styles, "  "), "  Why\n  Suspend first, then delete.\n  • see docs (https://x)\n    flux get hr");
+        assert_eq!(
+            render(text, &styles, "  "),
+            "  Why\n  Suspend first, then delete.\n  • see docs (https://x)\n    flux get hr"
+        );
     }
 }

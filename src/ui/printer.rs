@@ -38,7 +38,10 @@ impl Printer {
     }
 
     pub fn warning(&self, message: &str) {
-        self.line(&format!("{}: {message}", self.styles.warning.apply_to("warning")));
+        self.line(&format!(
+            "{}: {message}",
+            self.styles.warning.apply_to("warning")
+        ));
     }
 
     pub fn hint(&self, message: &str) {

@@ -8,7 +8,10 @@ use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
 use dialoguer::{Confirm, Input, Password, Select};
 
 use super::printer::Printer;
-use crate::exec::prompter::{Answer, AskView, FailureChoice, FailureView, PromptError, Prompter, StepChoice, StepView, UnknownChoice};
+use crate::exec::prompter::{
+    Answer, AskView, FailureChoice, FailureView, PromptError, Prompter, StepChoice, StepView,
+    UnknownChoice,
+};
 use crate::runbook::model::Var;
 
 pub struct TerminalPrompter {
@@ -20,8 +23,16 @@ pub struct TerminalPrompter {
 
 impl TerminalPrompter {
     pub fn new(printer: Printer, shell: String) -> Self {
-        let theme: Box<dyn Theme> = if printer.color { Box::new(ColorfulTheme::default()) } else { Box::new(SimpleTheme) };
-        Self { printer, theme, shell }
+        let theme: Box<dyn Theme> = if printer.color {
+            Box::new(ColorfulTheme::default())
+        } else {
+            Box::new(SimpleTheme)
+        };
+        Self {
+            printer,
+            theme,
+            shell,
+        }
     }
 
     fn select(&self, prompt: &str, items: &[&str], default: usize) -> Answer<usize> {
@@ -45,7 +56,12 @@ impl TerminalPrompter {
             .ok_or(PromptError::Interrupted)
     }
 
-    fn input(&self, prompt: &str, default: Option<&str>, check: &dyn Fn(&str) -> Option<String>) -> Answer<String> {
+    fn input(
+        &self,
+        prompt: &str,
+        default: Option<&str>,
+        check: &dyn Fn(&str) -> Option<String>,
+    ) -> Answer<String> {
         let mut input = Input::<String>::with_theme(&*self.theme).with_prompt(prompt);
         if let Some(default) = default {
             input = input.default(default.to_string());
@@ -60,7 +76,11 @@ impl TerminalPrompter {
 impl Prompter for TerminalPrompter {
     fn offer_step(&mut self, step: &StepView) -> Answer<StepChoice> {
         loop {
-            match self.select("run this step?", &["run", "skip", "show details", "abort (resumable)"], 0)? {
+            match self.select(
+                "run this step?",
+                &["run", "skip", "show details", "abort (resumable)"],
+                0,
+            )? {
                 0 => return Ok(StepChoice::Run),
                 1 => return Ok(StepChoice::Skip),
                 2 => self.printer.line(&indent(&step.details)),
@@ -70,40 +90,78 @@ impl Prompter for TerminalPrompter {
     }
 
     fn confirm(&mut self, step: &StepView) -> Answer<bool> {
-        let prompt = format!("`{}` changes things and asks for confirmation. run it?", step.id);
+        let prompt = format!(
+            "`{}` changes things and asks for confirmation. run it?",
+            step.id
+        );
         self.confirm_default(&prompt, false)
     }
 
     fn manual(&mut self, _: &StepView, _: &str) -> Answer<StepChoice> {
-        Ok(match self.select("when you have done this:", &["done", "skip", "abort (resumable)"], 0)? {
-            0 => StepChoice::Run,
-            1 => StepChoice::Skip,
-            _ => StepChoice::Abort,
-        })
+        Ok(
+            match self.select(
+                "when you have done this:",
+                &["done", "skip", "abort (resumable)"],
+                0,
+            )? {
+                0 => StepChoice::Run,
+                1 => StepChoice::Skip,
+                _ => StepChoice::Abort,
+            },
+        )
     }
 
     fn ask(&mut self, ask: &AskView) -> Answer<String> {
         if !ask.choices.is_empty() {
             let items: Vec<&str> = ask.choices.iter().map(String::as_str).collect();
-            let default = ask.default.as_ref().and_then(|d| ask.choices.iter().position(|c| c == d)).unwrap_or(0);
-            return self.select(&ask.question, &items, default).map(|i| ask.choices[i].clone());
+            let default = ask
+                .default
+                .as_ref()
+                .and_then(|d| ask.choices.iter().position(|c| c == d))
+                .unwrap_or(0);
+            return self
+                .select(&ask.question, &items, default)
+                .map(|i| ask.choices[i].clone());
         }
         if ask.secret {
-            return Password::with_theme(&*self.theme).with_prompt(&ask.question).interact_on(&console::Term::stderr()).map_err(|_| PromptError::Interrupted);
+            return Password::with_theme(&*self.theme)
+                .with_prompt(&ask.question)
+                .interact_on(&console::Term::stderr())
+                .map_err(|_| PromptError::Interrupted);
         }
         let pattern = ask.pattern.clone();
-        self.input(&ask.question, ask.default.as_deref(), &move |value| match &pattern {
-            Some(re) if !re.is_match(value) => Some(format!("must match `{}`", re.as_str())),
-            _ => None,
-        })
+        self.input(
+            &ask.question,
+            ask.default.as_deref(),
+            &move |value| match &pattern {
+                Some(re) if !re.is_match(value) => Some(format!("must match `{}`", re.as_str())),
+                _ => None,
+            },
+        )
     }
 
     fn failure(&mut self, failure: &FailureView) -> Answer<FailureChoice> {
         if !failure.tail.is_empty() {
-            let lines: Vec<String> = failure.tail.iter().map(|l| format!("  {} {}", self.printer.styles.dim.apply_to("│"), super::diagnostic::sanitize(l))).collect();
+            let lines: Vec<String> = failure
+                .tail
+                .iter()
+                .map(|l| {
+                    format!(
+                        "  {} {}",
+                        self.printer.styles.dim.apply_to("│"),
+                        super::diagnostic::sanitize(l)
+                    )
+                })
+                .collect();
             self.printer.line(&lines.join("\n"));
         }
-        let items = ["retry", "skip this step", "roll back to the last checkpoint", "open a shell here", "abort (resumable)"];
+        let items = [
+            "retry",
+            "skip this step",
+            "roll back to the last checkpoint",
+            "open a shell here",
+            "abort (resumable)",
+        ];
         let prompt = format!("`{}` failed. what now?", failure.step.id);
         Ok(match self.select(&prompt, &items, 0)? {
             0 => FailureChoice::Retry,
@@ -115,8 +173,16 @@ impl Prompter for TerminalPrompter {
     }
 
     fn unknown_outcome(&mut self, step: &StepView) -> Answer<UnknownChoice> {
-        self.printer.line(&format!("step `{}` was running when the previous session ended; its outcome is unknown", step.id));
-        let items = ["run it again", "it is done (mark it succeeded)", "skip it", "abort"];
+        self.printer.line(&format!(
+            "step `{}` was running when the previous session ended; its outcome is unknown",
+            step.id
+        ));
+        let items = [
+            "run it again",
+            "it is done (mark it succeeded)",
+            "skip it",
+            "abort",
+        ];
         Ok(match self.select("what happened?", &items, 0)? {
             0 => UnknownChoice::Rerun,
             1 => UnknownChoice::MarkDone,
@@ -132,10 +198,15 @@ impl Prompter for TerminalPrompter {
         };
         if !var.choices.is_empty() {
             let items: Vec<&str> = var.choices.iter().map(String::as_str).collect();
-            return self.select(&prompt, &items, 0).map(|i| var.choices[i].clone());
+            return self
+                .select(&prompt, &items, 0)
+                .map(|i| var.choices[i].clone());
         }
         if var.secret {
-            return Password::with_theme(&*self.theme).with_prompt(prompt).interact_on(&console::Term::stderr()).map_err(|_| PromptError::Interrupted);
+            return Password::with_theme(&*self.theme)
+                .with_prompt(prompt)
+                .interact_on(&console::Term::stderr())
+                .map_err(|_| PromptError::Interrupted);
         }
         let var = var.clone();
         self.input(&prompt, None, &move |value| var.reject(value))
@@ -146,11 +217,19 @@ impl Prompter for TerminalPrompter {
     }
 
     fn shell(&mut self, cwd: &Path, env: &BTreeMap<String, String>) -> Answer<()> {
-        self.printer.line(&format!("opening `{}` in {} with the run's variables; exit the shell to return to the menu", self.shell, cwd.display()));
-        crate::exec::command::interactive(&self.shell, cwd, env).map_err(|_| PromptError::Interrupted)
+        self.printer.line(&format!(
+            "opening `{}` in {} with the run's variables; exit the shell to return to the menu",
+            self.shell,
+            cwd.display()
+        ));
+        crate::exec::command::interactive(&self.shell, cwd, env)
+            .map_err(|_| PromptError::Interrupted)
     }
 }
 
 fn indent(text: &str) -> String {
-    text.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

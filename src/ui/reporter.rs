@@ -25,7 +25,8 @@ impl PlainReporter {
 impl Reporter for PlainReporter {
     fn event(&mut self, event: &Event) {
         if let Event::RunFinished { summary, .. } = event {
-            self.printer.line(summary_table(summary, &self.printer.styles).trim_end());
+            self.printer
+                .line(summary_table(summary, &self.printer.styles).trim_end());
         }
         if let Some(text) = format_event(event, &self.printer.styles) {
             self.printer.line(&text);
@@ -46,7 +47,13 @@ pub struct TerminalReporter {
 
 impl TerminalReporter {
     pub fn new(printer: Printer) -> Self {
-        Self { printer, spinner: None, live: VecDeque::new(), label: String::new(), started: Instant::now() }
+        Self {
+            printer,
+            spinner: None,
+            live: VecDeque::new(),
+            label: String::new(),
+            started: Instant::now(),
+        }
     }
 
     fn print(&self, text: &str) {
@@ -59,7 +66,8 @@ impl TerminalReporter {
     fn start_spinner(&mut self, label: String) {
         self.stop_spinner();
         let bar = ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-        let style = ProgressStyle::with_template("{spinner:.cyan} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner());
+        let style = ProgressStyle::with_template("{spinner:.cyan} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
         bar.set_style(style.tick_chars("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏ "));
         bar.enable_steady_tick(Duration::from_millis(100));
         self.label = label;
@@ -77,11 +85,22 @@ impl TerminalReporter {
 
     fn refresh(&self) {
         let Some(bar) = &self.spinner else { return };
-        let mut message = format!("{} {}", self.label, self.printer.styles.dim.apply_to(format!("· {}s", self.started.elapsed().as_secs())));
+        let mut message = format!(
+            "{} {}",
+            self.label,
+            self.printer
+                .styles
+                .dim
+                .apply_to(format!("· {}s", self.started.elapsed().as_secs()))
+        );
         let width = console::Term::stderr().size().1.saturating_sub(6).max(20) as usize;
         for line in &self.live {
             let shown: String = line.chars().take(width).collect();
-            message.push_str(&format!("\n  {} {}", self.printer.styles.dim.apply_to("│"), self.printer.styles.dim.apply_to(shown)));
+            message.push_str(&format!(
+                "\n  {} {}",
+                self.printer.styles.dim.apply_to("│"),
+                self.printer.styles.dim.apply_to(shown)
+            ));
         }
         bar.set_message(message);
     }
@@ -104,13 +123,31 @@ impl Reporter for TerminalReporter {
                 }
                 self.refresh();
             }
-            Event::CommandFinished { success, exit, lines, log, .. } => {
+            Event::CommandFinished {
+                success,
+                exit,
+                lines,
+                log,
+                ..
+            } => {
                 let live: Vec<String> = self.live.iter().cloned().collect();
                 self.stop_spinner();
                 let styles = &self.printer.styles;
-                let mut text: Vec<String> = live.iter().map(|l| format!("  {} {l}", styles.dim.apply_to("│"))).collect();
+                let mut text: Vec<String> = live
+                    .iter()
+                    .map(|l| format!("  {} {l}", styles.dim.apply_to("│")))
+                    .collect();
                 if *lines > live.len() {
-                    text.insert(0, format!("  {}", styles.dim.apply_to(format!("… {} earlier lines in {log}", lines - live.len()))));
+                    text.insert(
+                        0,
+                        format!(
+                            "  {}",
+                            styles.dim.apply_to(format!(
+                                "… {} earlier lines in {log}",
+                                lines - live.len()
+                            ))
+                        ),
+                    );
                 }
                 if !success {
                     text.push(format!("  {} {exit}", styles.error.apply_to("✗")));
@@ -119,15 +156,30 @@ impl Reporter for TerminalReporter {
                     self.print(&text.join("\n"));
                 }
             }
-            Event::CheckAttempt { passed: false, next_in: Some(next), name, attempt, attempts, reason, .. } => {
-                let reason = reason.as_deref().map(|r| format!(" — {}", sanitize(r))).unwrap_or_default();
-                let label = format!("waiting for {name} (attempt {attempt}/{attempts}, next in {}){reason}", crate::runbook::duration::format(*next));
+            Event::CheckAttempt {
+                passed: false,
+                next_in: Some(next),
+                name,
+                attempt,
+                attempts,
+                reason,
+                ..
+            } => {
+                let reason = reason
+                    .as_deref()
+                    .map(|r| format!(" — {}", sanitize(r)))
+                    .unwrap_or_default();
+                let label = format!(
+                    "waiting for {name} (attempt {attempt}/{attempts}, next in {}){reason}",
+                    crate::runbook::duration::format(*next)
+                );
                 self.start_spinner(label);
             }
             _ => {
                 self.stop_spinner();
                 if let Event::RunFinished { summary, .. } = event {
-                    self.printer.line(summary_table(summary, &self.printer.styles).trim_end());
+                    self.printer
+                        .line(summary_table(summary, &self.printer.styles).trim_end());
                 }
                 if let Some(text) = format_event(event, &self.printer.styles) {
                     self.print(&text);

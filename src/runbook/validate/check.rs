@@ -50,8 +50,14 @@ pub fn validate(cx: &mut Context, spanned: &Spanned<raw::Check>, locals: &[&str]
         name: raw.name.as_ref().map(|n| cx.template(n, locals, false)),
         kind,
         expect_exit: raw.expect_exit.unwrap_or(0),
-        expect_stdout: raw.expect_stdout.as_ref().map(|r| cx.templated_regex(r, locals)),
-        reject_stdout: raw.reject_stdout.as_ref().map(|r| cx.templated_regex(r, locals)),
+        expect_stdout: raw
+            .expect_stdout
+            .as_ref()
+            .map(|r| cx.templated_regex(r, locals)),
+        reject_stdout: raw
+            .reject_stdout
+            .as_ref()
+            .map(|r| cx.templated_regex(r, locals)),
         attempts,
         interval: cx.duration(raw.interval.as_ref(), DEFAULT_INTERVAL),
         timeout: cx.duration(raw.timeout.as_ref(), DEFAULT_TIMEOUT),
@@ -59,7 +65,11 @@ pub fn validate(cx: &mut Context, spanned: &Spanned<raw::Check>, locals: &[&str]
     }
 }
 
-fn validate_flux(cx: &mut Context, spanned: &Spanned<raw::FluxCheck>, locals: &[&str]) -> FluxCheck {
+fn validate_flux(
+    cx: &mut Context,
+    spanned: &Spanned<raw::FluxCheck>,
+    locals: &[&str],
+) -> FluxCheck {
     let raw = spanned.get_ref();
     let namespace = match &raw.namespace {
         Some(ns) => cx.template(ns, locals, false),
@@ -71,16 +81,25 @@ fn validate_flux(cx: &mut Context, spanned: &Spanned<raw::FluxCheck>, locals: &[
         }
     };
     if raw.follow_inventory && raw.kind != FluxKind::Kustomization {
-        cx.error(spanned.span(), "`follow-inventory` only applies to `kind = \"kustomization\"`");
+        cx.error(
+            spanned.span(),
+            "`follow-inventory` only applies to `kind = \"kustomization\"`",
+        );
     }
     if raw.chart_version.is_some() && raw.kind != FluxKind::Helmrelease {
-        cx.error(spanned.span(), "`chart-version` only applies to `kind = \"helmrelease\"`");
+        cx.error(
+            spanned.span(),
+            "`chart-version` only applies to `kind = \"helmrelease\"`",
+        );
     }
     FluxCheck {
         kind: raw.kind,
         name: cx.template(&raw.name, locals, false),
         namespace,
-        chart_version: raw.chart_version.as_ref().map(|v| cx.template(v, locals, false)),
+        chart_version: raw
+            .chart_version
+            .as_ref()
+            .map(|v| cx.template(v, locals, false)),
         follow_inventory: raw.follow_inventory,
         context: raw.context.as_ref().map(|c| cx.template(c, locals, false)),
     }

@@ -58,7 +58,9 @@ impl Context {
         self.report_analysis(text, result, locals, command, false);
         if command && template::expression_inside_quotes(text.get_ref()) {
             self.warning(text.span(), "template expression inside shell quotes")
-                .add_hint("values are quoted for you: write `echo {{ name }}`, not `echo '{{ name }}'`");
+                .add_hint(
+                    "values are quoted for you: write `echo {{ name }}`, not `echo '{{ name }}'`",
+                );
         }
         text.get_ref().clone()
     }
@@ -73,7 +75,10 @@ impl Context {
             .entry(source.to_string())
             .or_insert_with(|| template::analyse(source));
         match cached {
-            Ok(a) => Ok(Analysis { names: a.names.clone(), uses_raw: a.uses_raw }),
+            Ok(a) => Ok(Analysis {
+                names: a.names.clone(),
+                uses_raw: a.uses_raw,
+            }),
             Err(e) => Err(e.clone()),
         }
     }
@@ -154,13 +159,16 @@ impl Context {
     }
 
     pub fn regex(&mut self, text: &Text) -> Option<Regex> {
-        let compiled = self.regexes.entry(text.get_ref().clone()).or_insert_with(|| {
-            Regex::new(text.get_ref()).map_err(|e| {
-                let detail = e.to_string();
-                let last = detail.lines().last().unwrap_or_default().trim().to_string();
-                last.trim_start_matches("error: ").to_string()
-            })
-        });
+        let compiled = self
+            .regexes
+            .entry(text.get_ref().clone())
+            .or_insert_with(|| {
+                Regex::new(text.get_ref()).map_err(|e| {
+                    let detail = e.to_string();
+                    let last = detail.lines().last().unwrap_or_default().trim().to_string();
+                    last.trim_start_matches("error: ").to_string()
+                })
+            });
         match compiled.clone() {
             Ok(re) => Some(re),
             Err(message) => {
@@ -195,7 +203,19 @@ impl Context {
 /// found without tera's parser (the common case, and parsing is the slow part of checking a
 /// large runbook). `None` for anything else, which goes to tera.
 fn simple_analysis(source: &str) -> Option<Analysis> {
-    const KEYWORDS: &[&str] = &["true", "false", "True", "False", "and", "or", "not", "in", "is", "loop", "__tera_context"];
+    const KEYWORDS: &[&str] = &[
+        "true",
+        "false",
+        "True",
+        "False",
+        "and",
+        "or",
+        "not",
+        "in",
+        "is",
+        "loop",
+        "__tera_context",
+    ];
     if source.contains("{%") || source.contains("{#") {
         return None;
     }
@@ -231,9 +251,15 @@ fn syntax_message(message: &str, shift: usize) -> String {
     let (Some(expected), Some(position)) = (expected, position) else {
         return message.to_string();
     };
-    let mut numbers = position.split(':').map(|n| n.trim().parse::<usize>().unwrap_or(1));
+    let mut numbers = position
+        .split(':')
+        .map(|n| n.trim().parse::<usize>().unwrap_or(1));
     let (line, column) = (numbers.next().unwrap_or(1), numbers.next().unwrap_or(1));
-    let column = if line == 1 { column.saturating_sub(shift).max(1) } else { column };
+    let column = if line == 1 {
+        column.saturating_sub(shift).max(1)
+    } else {
+        column
+    };
     if line == 1 {
         format!("{expected} (at column {column} of the text)")
     } else {
@@ -266,9 +292,20 @@ mod tests {
     fn simple_templates_skip_the_parser_and_agree_with_it() {
         for source in ["echo {{ a }} {{b.c}} }} x", "plain", "{{ run.id }}"] {
             let fast = simple_analysis(source).expect("simple");
-            assert_eq!(fast.names, template::analyse(source).unwrap().names, "{source}");
+            assert_eq!(
+                fast.names,
+                template::analyse(source).unwrap().names,
+                "{source}"
+            );
         }
-        for source in ["{{ a | raw }}", "{{ a }", "{{ true }}", "{% if a %}{% endif %}", "{{ a[0] }}", "{{ a"] {
+        for source in [
+            "{{ a | raw }}",
+            "{{ a }",
+            "{{ true }}",
+            "{% if a %}{% endif %}",
+            "{{ a[0] }}",
+            "{{ a",
+        ] {
             assert!(simple_analysis(source).is_none(), "{source}");
         }
     }

@@ -2,8 +2,8 @@
 //! unknown steps and cycles with their path, and computes the walk order (topological,
 //! ties by file order). Also finds recursive `call` chains across runbooks.
 
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
 use super::context::Context;
 use crate::runbook::diagnostic::{Diagnostic, suggest};
@@ -42,7 +42,10 @@ fn resolve_names(
     for name in names {
         match index.get(name.get_ref().as_str()) {
             Some(&j) if j == me => {
-                cx.error(name.span(), format!("step `{}` needs itself", step.id.get_ref()));
+                cx.error(
+                    name.span(),
+                    format!("step `{}` needs itself", step.id.get_ref()),
+                );
             }
             Some(&j) => {
                 if !needs.contains(&j) {
@@ -52,7 +55,11 @@ fn resolve_names(
             None => {
                 let d = cx.error(
                     name.span(),
-                    format!("step `{}` needs unknown step `{}`", step.id.get_ref(), name.get_ref()),
+                    format!(
+                        "step `{}` needs unknown step `{}`",
+                        step.id.get_ref(),
+                        name.get_ref()
+                    ),
                 );
                 if let Some(s) = suggest(name.get_ref(), index.keys().copied()) {
                     d.add_hint(format!("did you mean `{s}`?"));
@@ -74,7 +81,8 @@ fn order(cx: &mut Context, file: &raw::File, steps: &[Step]) -> Vec<usize> {
             dependents[j].push(i);
         }
     }
-    let mut ready: BinaryHeap<Reverse<usize>> = (0..n).filter(|&i| indegree[i] == 0).map(Reverse).collect();
+    let mut ready: BinaryHeap<Reverse<usize>> =
+        (0..n).filter(|&i| indegree[i] == 0).map(Reverse).collect();
     let mut order = Vec::with_capacity(n);
     while let Some(Reverse(i)) = ready.pop() {
         order.push(i);
@@ -86,12 +94,19 @@ fn order(cx: &mut Context, file: &raw::File, steps: &[Step]) -> Vec<usize> {
         }
     }
     if order.len() < n {
-        let start = (0..n).find(|&i| indegree[i] > 0).expect("a step is left in the cycle");
+        let start = (0..n)
+            .find(|&i| indegree[i] > 0)
+            .expect("a step is left in the cycle");
         let cycle = find_cycle(steps, start, &indegree);
         let path: Vec<&str> = cycle.iter().map(|&i| steps[i].id.as_str()).collect();
         let first = &file.step[cycle[0]].get_ref().id;
-        cx.error(first.span(), format!("dependency cycle: {}", path.join(" → ")))
-            .add_hint("remove one of these `needs` (a step without `needs` depends on the previous step)");
+        cx.error(
+            first.span(),
+            format!("dependency cycle: {}", path.join(" → ")),
+        )
+        .add_hint(
+            "remove one of these `needs` (a step without `needs` depends on the previous step)",
+        );
         for i in 0..n {
             if !order.contains(&i) {
                 order.push(i);
@@ -124,15 +139,26 @@ fn find_cycle(steps: &[Step], start: usize, indegree: &[usize]) -> Vec<usize> {
 }
 
 /// Reports each runbook whose `call` chain comes back to itself.
-pub fn recursive_calls(parsed: &[Parsed], calls: &BTreeMap<String, Vec<String>>) -> Vec<(String, Diagnostic)> {
+pub fn recursive_calls(
+    parsed: &[Parsed],
+    calls: &BTreeMap<String, Vec<String>>,
+) -> Vec<(String, Diagnostic)> {
     let mut found = Vec::new();
     for p in parsed {
-        let Some(path) = call_path_back(&p.name, calls) else { continue };
+        let Some(path) = call_path_back(&p.name, calls) else {
+            continue;
+        };
         let span = p
             .file
             .step
             .iter()
-            .find_map(|s| s.get_ref().call.as_ref().filter(|c| c.get_ref() == &path[1]).map(toml::Spanned::span))
+            .find_map(|s| {
+                s.get_ref()
+                    .call
+                    .as_ref()
+                    .filter(|c| c.get_ref() == &path[1])
+                    .map(toml::Spanned::span)
+            })
             .unwrap_or(0..0);
         let d = Diagnostic::error(format!("recursive `call` chain: {}", path.join(" → ")))
             .at(&p.source, span)

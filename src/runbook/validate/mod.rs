@@ -9,8 +9,8 @@ mod step;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-pub use context::{is_step_id, is_variable_name};
 use context::{Context, strings};
+pub use context::{is_step_id, is_variable_name};
 
 use super::diagnostic::{Diagnostic, suggest};
 use super::load::Parsed;
@@ -38,7 +38,11 @@ pub fn validate_all(parsed: &[Parsed]) -> Outcome {
         outcome.calls.insert(p.name.clone(), calls);
     }
     for (name, diagnostic) in graph::recursive_calls(parsed, &outcome.calls) {
-        outcome.diagnostics.entry(name).or_default().push(diagnostic);
+        outcome
+            .diagnostics
+            .entry(name)
+            .or_default()
+            .push(diagnostic);
     }
     outcome
 }
@@ -83,7 +87,11 @@ fn validate_one(
         summary: header.summary.as_ref().map(|t| t.get_ref().clone()),
         description: header.description.as_ref().map(|t| t.get_ref().clone()),
         phase: header.phase.as_ref().map(|t| t.get_ref().clone()),
-        risk: header.risk.as_ref().map(|r| *r.get_ref()).unwrap_or_default(),
+        risk: header
+            .risk
+            .as_ref()
+            .map(|r| *r.get_ref())
+            .unwrap_or_default(),
         tags: strings(&header.tags),
         workdir: header.workdir.as_ref().map(|t| t.get_ref().clone()),
         shell: header
@@ -109,7 +117,10 @@ fn validate_vars(cx: &mut Context, file: &raw::File) -> Vec<Var> {
         let raw = spanned.get_ref();
         cx.variable_name(name, span.clone());
         if context::BUILTINS.contains(&name.as_str()) {
-            cx.error(span.clone(), format!("`{name}` is a built-in variable and cannot be declared"));
+            cx.error(
+                span.clone(),
+                format!("`{name}` is a built-in variable and cannot be declared"),
+            );
         }
         let var = Var {
             name: name.clone(),
@@ -120,12 +131,20 @@ fn validate_vars(cx: &mut Context, file: &raw::File) -> Vec<Var> {
             secret: raw.secret,
             from_env: raw.from_env.as_ref().map(|t| t.get_ref().clone()),
         };
-        if let (Some(default), Some(problem)) = (&raw.default, var.default.as_deref().and_then(|d| var.reject(d))) {
+        if let (Some(default), Some(problem)) = (
+            &raw.default,
+            var.default.as_deref().and_then(|d| var.reject(d)),
+        ) {
             cx.error(default.span(), format!("default of `{name}` {problem}"));
         }
         if raw.secret && raw.default.is_some() {
-            cx.warning(span.clone(), format!("secret `{name}` has a default written in the runbook"))
-                .add_hint("take secrets from the environment with `from-env`, or let the operator type them");
+            cx.warning(
+                span.clone(),
+                format!("secret `{name}` has a default written in the runbook"),
+            )
+            .add_hint(
+                "take secrets from the environment with `from-env`, or let the operator type them",
+            );
         }
         cx.known.insert(name.clone());
         vars.push(var);

@@ -14,13 +14,19 @@ use crate::runbook::model::{
 };
 use crate::runbook::raw;
 
-pub fn validate(cx: &mut Context, spanned: &Spanned<raw::Step>, all: &BTreeMap<&str, &Parsed>) -> Step {
+pub fn validate(
+    cx: &mut Context,
+    spanned: &Spanned<raw::Step>,
+    all: &BTreeMap<&str, &Parsed>,
+) -> Step {
     let raw = spanned.get_ref();
     let id = raw.id.get_ref().clone();
     if !is_step_id(&id) {
         let fixed: String = id.to_lowercase().replace(['_', ' '], "-");
         cx.error(raw.id.span(), format!("step id `{id}` is not valid"))
-            .add_hint(format!("ids are kebab-case (`^[a-z0-9][a-z0-9-]*$`): try `{fixed}`"));
+            .add_hint(format!(
+                "ids are kebab-case (`^[a-z0-9][a-z0-9-]*$`): try `{fixed}`"
+            ));
     }
     let foreach = raw.foreach.as_ref().map(|f| validate_foreach(cx, f));
     let item: Vec<String> = foreach.iter().map(|f| f.var.clone()).collect();
@@ -28,7 +34,8 @@ pub fn validate(cx: &mut Context, spanned: &Spanned<raw::Step>, all: &BTreeMap<&
     let locals = item.as_slice();
     let action = validate_action(cx, spanned, all, locals);
     check_kind_specific_keys(cx, raw, &action);
-    let text = |cx: &mut Context, t: &Option<raw::Text>| t.as_ref().map(|t| cx.template(t, locals, false));
+    let text =
+        |cx: &mut Context, t: &Option<raw::Text>| t.as_ref().map(|t| cx.template(t, locals, false));
     let title = text(cx, &raw.title).unwrap_or_else(|| id.clone());
     let description = text(cx, &raw.description);
     let when = raw.when.as_ref().map(|w| cx.condition(w, locals));
@@ -37,7 +44,10 @@ pub fn validate(cx: &mut Context, spanned: &Spanned<raw::Step>, all: &BTreeMap<&
         c.get_ref().clone()
     });
     let retry = raw.retry.as_ref().map_or(
-        Retry { attempts: 1, delay: Duration::ZERO },
+        Retry {
+            attempts: 1,
+            delay: Duration::ZERO,
+        },
         |r| {
             if r.get_ref().attempts == 0 {
                 cx.error(r.span(), "`retry.attempts` must be at least 1");
@@ -66,14 +76,30 @@ pub fn validate(cx: &mut Context, spanned: &Spanned<raw::Step>, all: &BTreeMap<&
         idempotent: raw.idempotent,
         checkpoint: raw.checkpoint,
         interactive: raw.interactive,
-        on_failure: raw.on_failure.as_ref().map(|o| *o.get_ref()).unwrap_or_default(),
-        preconditions: raw.precondition.iter().map(|c| check::validate(cx, c, locals)).collect(),
-        verify: raw.verify.iter().map(|c| check::validate(cx, c, locals)).collect(),
+        on_failure: raw
+            .on_failure
+            .as_ref()
+            .map(|o| *o.get_ref())
+            .unwrap_or_default(),
+        preconditions: raw
+            .precondition
+            .iter()
+            .map(|c| check::validate(cx, c, locals))
+            .collect(),
+        verify: raw
+            .verify
+            .iter()
+            .map(|c| check::validate(cx, c, locals))
+            .collect(),
         rollback: raw
             .rollback
             .iter()
             .map(|r| RollbackCommand {
-                name: r.get_ref().name.as_ref().map(|n| cx.template(n, locals, false)),
+                name: r
+                    .get_ref()
+                    .name
+                    .as_ref()
+                    .map(|n| cx.template(n, locals, false)),
                 run: cx.template(&r.get_ref().run, locals, true),
                 timeout: cx.optional_duration(r.get_ref().timeout.as_ref()),
             })
@@ -88,14 +114,26 @@ fn validate_action(
     locals: &[&str],
 ) -> Action {
     let raw = spanned.get_ref();
-    let kinds: Vec<(&str, &raw::Text)> = [("run", &raw.run), ("manual", &raw.manual), ("ask", &raw.ask), ("call", &raw.call)]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
-        .collect();
+    let kinds: Vec<(&str, &raw::Text)> = [
+        ("run", &raw.run),
+        ("manual", &raw.manual),
+        ("ask", &raw.ask),
+        ("call", &raw.call),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+    .collect();
     if kinds.len() > 1 {
-        let names = kinds.iter().map(|(k, _)| format!("`{k}`")).collect::<Vec<_>>().join(", ");
-        cx.error(kinds[1].1.span(), format!("step `{}` has more than one of {names}", raw.id.get_ref()))
-            .add_hint("a step does one thing: split it into several steps");
+        let names = kinds
+            .iter()
+            .map(|(k, _)| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        cx.error(
+            kinds[1].1.span(),
+            format!("step `{}` has more than one of {names}", raw.id.get_ref()),
+        )
+        .add_hint("a step does one thing: split it into several steps");
     }
     match kinds.first() {
         None => Action::Gate,
@@ -106,7 +144,12 @@ fn validate_action(
     }
 }
 
-fn validate_ask(cx: &mut Context, spanned: &Spanned<raw::Step>, question: &raw::Text, locals: &[&str]) -> Ask {
+fn validate_ask(
+    cx: &mut Context,
+    spanned: &Spanned<raw::Step>,
+    question: &raw::Text,
+    locals: &[&str],
+) -> Ask {
     let raw = spanned.get_ref();
     let into = match &raw.into {
         Some(into) => {
@@ -114,8 +157,11 @@ fn validate_ask(cx: &mut Context, spanned: &Spanned<raw::Step>, question: &raw::
             into.get_ref().clone()
         }
         None => {
-            cx.error(question.span(), format!("`ask` step `{}` has no `into`", raw.id.get_ref()))
-                .add_hint("name the variable that receives the answer: `into = \"decision\"`");
+            cx.error(
+                question.span(),
+                format!("`ask` step `{}` has no `into`", raw.id.get_ref()),
+            )
+            .add_hint("name the variable that receives the answer: `into = \"decision\"`");
             String::new()
         }
     };
@@ -130,9 +176,15 @@ fn validate_ask(cx: &mut Context, spanned: &Spanned<raw::Step>, question: &raw::
     if let Some(default) = &raw.default {
         let d = default.get_ref();
         if !ask.choices.is_empty() && !ask.choices.contains(d) {
-            cx.error(default.span(), format!("default `{d}` is not one of the choices"));
+            cx.error(
+                default.span(),
+                format!("default `{d}` is not one of the choices"),
+            );
         } else if ask.pattern.as_ref().is_some_and(|p| !p.is_match(d)) {
-            cx.error(default.span(), format!("default `{d}` does not match `pattern`"));
+            cx.error(
+                default.span(),
+                format!("default `{d}` does not match `pattern`"),
+            );
         }
     }
     ask
@@ -149,25 +201,41 @@ fn validate_call(
     let with: Vec<(String, String)> = raw
         .with
         .as_ref()
-        .map(|w| w.get_ref().iter().map(|(k, v)| (k.clone(), cx.template(v, locals, true))).collect())
+        .map(|w| {
+            w.get_ref()
+                .iter()
+                .map(|(k, v)| (k.clone(), cx.template(v, locals, true)))
+                .collect()
+        })
         .unwrap_or_default();
     let Some(callee) = all.get(name.as_str()) else {
-        let d = cx.error(target.span(), format!("`call` names unknown runbook `{name}`"));
+        let d = cx.error(
+            target.span(),
+            format!("`call` names unknown runbook `{name}`"),
+        );
         match suggest_runbook(&name, all) {
             Some(s) => d.add_hint(format!("did you mean `{s}`?")),
             None => d.add_hint("a runbook is a file `runbooks/<name>.toml`"),
         };
-        return Call { runbook: name, with };
+        return Call {
+            runbook: name,
+            with,
+        };
     };
     let declared = declared_vars(&callee.file);
     let given: HashMap<&str, ()> = with.iter().map(|(k, _)| (k.as_str(), ())).collect();
     let span = raw.with.as_ref().map_or(target.span(), Spanned::span);
     for (key, _) in &with {
         if !declared.contains(&key.as_str()) {
-            let d = cx.error(span.clone(), format!("`with` sets `{key}`, which runbook `{name}` does not declare"));
+            let d = cx.error(
+                span.clone(),
+                format!("`with` sets `{key}`, which runbook `{name}` does not declare"),
+            );
             match crate::runbook::diagnostic::suggest(key, declared.iter().copied()) {
                 Some(s) => d.add_hint(format!("did you mean `{s}`?")),
-                None if declared.is_empty() => d.add_hint(format!("runbook `{name}` declares no variables")),
+                None if declared.is_empty() => {
+                    d.add_hint(format!("runbook `{name}` declares no variables"))
+                }
                 None => d.add_hint(format!("`{name}` declares: {}", declared.join(", "))),
             };
         }
@@ -175,11 +243,17 @@ fn validate_call(
     for (var, spec) in &callee.file.vars {
         let spec = spec.get_ref();
         if spec.default.is_none() && spec.from_env.is_none() && !given.contains_key(var.as_str()) {
-            cx.error(span.clone(), format!("`call` of `{name}` does not set its required variable `{var}`"))
-                .add_hint(format!("add it to `with`: `with = {{ {var} = \"…\" }}`"));
+            cx.error(
+                span.clone(),
+                format!("`call` of `{name}` does not set its required variable `{var}`"),
+            )
+            .add_hint(format!("add it to `with`: `with = {{ {var} = \"…\" }}`"));
         }
     }
-    Call { runbook: name, with }
+    Call {
+        runbook: name,
+        with,
+    }
 }
 
 /// Keys that only mean something for one kind of step are errors elsewhere.
@@ -187,12 +261,31 @@ fn check_kind_specific_keys(cx: &mut Context, raw: &raw::Step, action: &Action) 
     let is_ask = matches!(action, Action::Ask(_));
     let misplaced: [(&str, Option<std::ops::Range<usize>>, bool); 7] = [
         ("into", raw.into.as_ref().map(Spanned::span), is_ask),
-        ("choices", raw.choices.as_ref().and_then(|c| c.first()).map(Spanned::span), is_ask),
+        (
+            "choices",
+            raw.choices
+                .as_ref()
+                .and_then(|c| c.first())
+                .map(Spanned::span),
+            is_ask,
+        ),
         ("default", raw.default.as_ref().map(Spanned::span), is_ask),
         ("pattern", raw.pattern.as_ref().map(Spanned::span), is_ask),
-        ("with", raw.with.as_ref().map(Spanned::span), matches!(action, Action::Call(_))),
-        ("capture", raw.capture.as_ref().map(Spanned::span), matches!(action, Action::Run(_))),
-        ("retry", raw.retry.as_ref().map(Spanned::span), matches!(action, Action::Run(_))),
+        (
+            "with",
+            raw.with.as_ref().map(Spanned::span),
+            matches!(action, Action::Call(_)),
+        ),
+        (
+            "capture",
+            raw.capture.as_ref().map(Spanned::span),
+            matches!(action, Action::Run(_)),
+        ),
+        (
+            "retry",
+            raw.retry.as_ref().map(Spanned::span),
+            matches!(action, Action::Run(_)),
+        ),
     ];
     for (key, span, allowed) in misplaced {
         if let (Some(span), false) = (span, allowed) {
@@ -210,20 +303,31 @@ fn validate_foreach(cx: &mut Context, spanned: &Spanned<raw::Foreach>) -> Foreac
     let raw = spanned.get_ref();
     cx.variable_name(raw.var.get_ref(), raw.var.span());
     let items = match (&raw.items, &raw.from) {
-        (Some(items), None) => ForeachItems::List(items.iter().map(|i| cx.template(i, &[], false)).collect()),
+        (Some(items), None) => {
+            ForeachItems::List(items.iter().map(|i| cx.template(i, &[], false)).collect())
+        }
         (None, Some(from)) => {
             let name = from.get_ref().clone();
             if !cx.known.contains(&name) {
-                cx.error(from.span(), format!("`foreach.from` names unknown variable `{name}`"));
+                cx.error(
+                    from.span(),
+                    format!("`foreach.from` names unknown variable `{name}`"),
+                );
             }
             ForeachItems::From(name)
         }
         _ => {
-            cx.error(spanned.span(), "`foreach` needs exactly one of `in` (a list) or `from` (a variable)");
+            cx.error(
+                spanned.span(),
+                "`foreach` needs exactly one of `in` (a list) or `from` (a variable)",
+            );
             ForeachItems::List(Vec::new())
         }
     };
-    Foreach { var: raw.var.get_ref().clone(), items }
+    Foreach {
+        var: raw.var.get_ref().clone(),
+        items,
+    }
 }
 
 pub fn check_duplicate_ids(cx: &mut Context, file: &raw::File) {
