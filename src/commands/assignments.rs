@@ -1,15 +1,23 @@
-//! `--var K=V` parsing shared by `show` and `run`: syntax and names are checked here,
-//! values against `choices`/`pattern` by the caller that knows the runbook.
+//! `--var K=V` parsing shared by `show` and `run`: syntax, names, and values against
+//! `choices`/`pattern`. A key may name a declared variable or the `into` of an `ask` step
+//! (answering that question in advance).
 
 use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
 use crate::runbook::diagnostic::suggest;
-use crate::runbook::model::Runbook;
+use crate::runbook::model::{Action, Ask, Runbook};
 
-/// Parses `K=V` pairs; every key must be a variable the runbook declares.
-pub fn parse(runbook: &Runbook, pairs: &[String]) -> Result<BTreeMap<String, String>> {
-    let mut values = BTreeMap::new();
+/// Values from the command line: declared variables, and answers to `ask` steps.
+#[derive(Debug, Default)]
+pub struct Assignments {
+    pub vars: BTreeMap<String, String>,
+    pub answers: BTreeMap<String, String>,
+}
+
+/// Parses `K=V` pairs; every key must be a declared variable or an `ask` step's `into`.
+pub fn parse(runbook: &Runbook, pairs: &[String]) -> Result<Assignments> {
+    let mut assignments = Assignments::default();
     for pair in pairs {
         let Some((key, value)) = pair.split_once('=') else {
             return Err(Error::usage_hint(
@@ -18,6 +26,32 @@ pub fn parse(runbook: &Runbook, pairs: &[String]) -> Result<BTreeMap<String, Str
             ));
         };
         let key = key.trim();
+        if runbook.var(key).is_none()
+            && let Some(ask) = ask_into(runbook, key)
+        {
+            let rejected = (!ask.choices.is_empty() && !ask.choices.iter().any(|c| c == value))
+                .then(|| {
+                    format!(
+                        "must be one of {}",
+                        crate::runbook::model::quoted_list(&ask.choices)
+                    )
+                })
+                .or_else(|| {
+                    ask.pattern
+                        .as_ref()
+                        .filter(|p| !p.is_match(value))
+                        .map(|p| format!("must match `{}`", p.as_str()))
+                });
+            if let Some(problem) = rejected {
+                return Err(Error::usage(format!(
+                    "`--var {key}={value}`: the answer to `{key}` {problem}"
+                )));
+            }
+            assignments
+                .answers
+                .insert(key.to_string(), value.to_string());
+            continue;
+        }
         let Some(var) = runbook.var(key) else {
             let names = runbook.vars.iter().map(|v| v.name.as_str());
             let hint = match suggest(key, names) {
@@ -46,7 +80,14 @@ pub fn parse(runbook: &Runbook, pairs: &[String]) -> Result<BTreeMap<String, Str
                 "`--var {key}={value}`: `{key}` {problem}"
             )));
         }
-        values.insert(key.to_string(), value.to_string());
+        assignments.vars.insert(key.to_string(), value.to_string());
     }
-    Ok(values)
+    Ok(assignments)
+}
+
+fn ask_into<'a>(runbook: &'a Runbook, name: &str) -> Option<&'a Ask> {
+    runbook.steps.iter().find_map(|s| match &s.action {
+        Action::Ask(ask) if ask.into == name => Some(ask),
+        _ => None,
+    })
 }

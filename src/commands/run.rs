@@ -8,6 +8,7 @@ use crate::cli::RunArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::exec::interrupt::Interrupt;
+use crate::exec::prompter::Preset;
 use crate::exec::scope::Scope;
 use crate::exec::session::{Options, Session};
 use crate::exec::vars;
@@ -26,7 +27,10 @@ pub fn execute(config: &Config, printer: &Printer, args: &RunArgs) -> Result<()>
         printer,
         &catalog.problems_of(std::slice::from_ref(&args.name)),
     );
-    let given = assignments::parse(&runbook, &args.vars)?;
+    let assignments::Assignments {
+        vars: given,
+        answers,
+    } = assignments::parse(&runbook, &args.vars)?;
     let mode = session::mode(config, args.mode.yes, args.mode.auto, args.dry_run)?;
     if let Some(from) = &args.from
         && runbook.step(from).is_none()
@@ -93,6 +97,10 @@ pub fn execute(config: &Config, printer: &Printer, args: &RunArgs) -> Result<()>
     let interrupt =
         Interrupt::install().map_err(|e| Error::io("install signal handler", "SIGINT", e))?;
     let mut reporter = session::reporter(config, printer);
+    let mut preset = Preset {
+        answers,
+        inner: &mut *prompter,
+    };
     let mut session = Session {
         catalog: &catalog,
         runbook: std::sync::Arc::clone(&runbook),
@@ -100,7 +108,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &RunArgs) -> Result<()>
         journal,
         previous: RunState::default(),
         reporter: &mut *reporter,
-        prompter: &mut *prompter,
+        prompter: &mut preset,
         interrupt,
         options: Options {
             mode,

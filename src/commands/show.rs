@@ -17,7 +17,8 @@ use crate::ui::printer::Printer;
 pub fn execute(config: &Config, printer: &Printer, args: &ShowArgs) -> Result<()> {
     let runbook = load_catalog(config)?.get(&args.name)?;
     let given = assignments::parse(&runbook, &args.vars)?;
-    let values = placeholder_values(&runbook, &given, config);
+    let mut values = placeholder_values(&runbook, &given.vars, config);
+    values.extend(given.answers);
     let mut view = View {
         renderer: Renderer::new(),
         context: context(&runbook.name, "<run-id>", &values),

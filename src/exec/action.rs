@@ -368,6 +368,7 @@ impl Session<'_> {
     fn ask_action(&mut self, scope: &mut Scope, id: &str, ask: &Ask) -> Result<Acted> {
         let view = AskView {
             step: id.into(),
+            into: ask.into.clone(),
             question: scope.display(&mut self.renderer, &self.run_id, &ask.question),
             choices: ask.choices.clone(),
             default: ask.default.clone(),

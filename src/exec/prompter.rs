@@ -50,6 +50,8 @@ pub struct FailureView {
 #[derive(Debug, Clone)]
 pub struct AskView {
     pub step: String,
+    /// The variable that receives the answer.
+    pub into: String,
     pub question: String,
     pub choices: Vec<String>,
     pub default: Option<String>,
@@ -182,4 +184,48 @@ fn unknown_message(step: &str) -> String {
     format!(
         "step `{step}` started but its outcome is unknown (the run was killed while it ran), its verify checks did not pass and it is not `idempotent`"
     )
+}
+
+/// Answers `ask` steps given in advance (`--var into=value`) and passes every other
+/// question to the prompter it wraps.
+pub struct Preset<'a> {
+    pub answers: std::collections::BTreeMap<String, String>,
+    pub inner: &'a mut dyn Prompter,
+}
+
+impl Prompter for Preset<'_> {
+    fn offer_step(&mut self, step: &StepView) -> Answer<StepChoice> {
+        self.inner.offer_step(step)
+    }
+    fn confirm(&mut self, step: &StepView) -> Answer<bool> {
+        self.inner.confirm(step)
+    }
+    fn manual(&mut self, step: &StepView, instructions: &str) -> Answer<StepChoice> {
+        self.inner.manual(step, instructions)
+    }
+    fn ask(&mut self, ask: &AskView) -> Answer<String> {
+        match self.answers.get(&ask.into) {
+            Some(answer) => Ok(answer.clone()),
+            None => self.inner.ask(ask),
+        }
+    }
+    fn failure(&mut self, failure: &FailureView) -> Answer<FailureChoice> {
+        self.inner.failure(failure)
+    }
+    fn unknown_outcome(&mut self, step: &StepView) -> Answer<UnknownChoice> {
+        self.inner.unknown_outcome(step)
+    }
+    fn variable(&mut self, var: &Var) -> Answer<String> {
+        self.inner.variable(var)
+    }
+    fn approve_rollback(&mut self, summary: &str) -> Answer<bool> {
+        self.inner.approve_rollback(summary)
+    }
+    fn shell(
+        &mut self,
+        cwd: &std::path::Path,
+        env: &std::collections::BTreeMap<String, String>,
+    ) -> Answer<()> {
+        self.inner.shell(cwd, env)
+    }
 }
