@@ -71,38 +71,16 @@ impl Store {
     /// off; damage before the last line is an error.
     pub fn load(&self, run_id: &str) -> Result<Loaded> {
         let path = self.journal_path(run_id);
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| Error::io("read journal", &path, e))?;
-        let lines: Vec<&str> = text.split_inclusive('\n').collect();
-        let mut records = Vec::with_capacity(lines.len());
-        let mut good_bytes = 0;
-        for (i, line) in lines.iter().enumerate() {
-            let content = line.trim_end_matches('\n');
-            if content.trim().is_empty() {
-                good_bytes += line.len();
-                continue;
-            }
-            match serde_json::from_str::<Record>(content) {
-                Ok(record) => {
-                    records.push(record);
-                    good_bytes += line.len();
-                }
-                Err(_) if i + 1 == lines.len() => {
-                    let torn = set_aside(&path, &text, good_bytes)?;
-                    return Ok(Loaded {
-                        records,
-                        torn: Some(torn),
-                    });
-                }
-                Err(e) => {
-                    return Err(Error::Journal {
-                        message: format!("journal `{}` is damaged at line {}: {e}", path.display(), i + 1),
-                        hint: Some("only a torn last line is repaired automatically: inspect the file, or start a new run".into()),
-                    });
-                }
-            }
+        let bytes = std::fs::read(&path).map_err(|e| Error::io("read journal", &path, e))?;
+        let (records, torn_at) = parse(&path, &bytes)?;
+        if let Some(good_bytes) = torn_at {
+            let torn = set_aside(&path, &bytes, good_bytes)?;
+            return Ok(Loaded {
+                records,
+                torn: Some(torn),
+            });
         }
-        if !text.is_empty() && !text.ends_with('\n') {
+        if !bytes.is_empty() && !bytes.ends_with(b"\n") {
             // A complete record whose newline was cut: finish the line so appends stay separate.
             let mut file = std::fs::OpenOptions::new()
                 .append(true)
@@ -115,6 +93,14 @@ impl Store {
             records,
             torn: None,
         })
+    }
+
+    /// Reads a run's journal without repairing it (a torn last line is left out, and left
+    /// in place for `load` to set aside and warn about).
+    pub fn peek(&self, run_id: &str) -> Result<Vec<Record>> {
+        let path = self.journal_path(run_id);
+        let bytes = std::fs::read(&path).map_err(|e| Error::io("read journal", &path, e))?;
+        Ok(parse(&path, &bytes)?.0)
     }
 
     /// Every run with its replayed state, oldest first.
@@ -131,8 +117,10 @@ impl Store {
             if !self.journal_path(&id).is_file() {
                 continue;
             }
-            let Ok(loaded) = self.load(&id) else { continue };
-            runs.push((id, replay(&loaded.records)));
+            let Ok(records) = self.peek(&id) else {
+                continue;
+            };
+            runs.push((id, replay(&records)));
         }
         runs.sort_by(|a, b| {
             (a.1.started.as_str(), a.0.as_str()).cmp(&(b.1.started.as_str(), b.0.as_str()))
@@ -141,11 +129,41 @@ impl Store {
     }
 }
 
-fn set_aside(path: &Path, text: &str, good_bytes: usize) -> Result<String> {
+/// Parses journal bytes into records. `Some(offset)` when the last line does not parse (a
+/// torn write, possibly cut inside a UTF-8 sequence): where the good part ends. Damage
+/// before the last line is an error naming the file and line.
+fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Record>, Option<usize>)> {
+    let lines: Vec<&[u8]> = bytes.split_inclusive(|&b| b == b'\n').collect();
+    let mut records = Vec::with_capacity(lines.len());
+    let mut good_bytes = 0;
+    for (i, line) in lines.iter().enumerate() {
+        let content = line.strip_suffix(b"\n").unwrap_or(line);
+        if content.iter().all(u8::is_ascii_whitespace) {
+            good_bytes += line.len();
+            continue;
+        }
+        match serde_json::from_slice::<Record>(content) {
+            Ok(record) => {
+                records.push(record);
+                good_bytes += line.len();
+            }
+            Err(_) if i + 1 == lines.len() => return Ok((records, Some(good_bytes))),
+            Err(e) => {
+                return Err(Error::Journal {
+                    message: format!("journal `{}` is damaged at line {}: {e}", path.display(), i + 1),
+                    hint: Some("only a torn last line is repaired automatically: inspect the file, or start a new run".into()),
+                });
+            }
+        }
+    }
+    Ok((records, None))
+}
+
+fn set_aside(path: &Path, bytes: &[u8], good_bytes: usize) -> Result<String> {
     let torn_path = path.with_extension("jsonl.torn");
     let mut torn =
         create_private_file(&torn_path).map_err(|e| Error::io("write", &torn_path, e))?;
-    torn.write_all(&text.as_bytes()[good_bytes..])
+    torn.write_all(&bytes[good_bytes..])
         .map_err(|e| Error::io("write", &torn_path, e))?;
     let file = std::fs::OpenOptions::new()
         .write(true)
@@ -160,4 +178,58 @@ fn set_aside(path: &Path, text: &str, good_bytes: usize) -> Result<String> {
         path.display(),
         torn_path.display()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store_with(journal: &[u8]) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path().to_path_buf());
+        std::fs::create_dir_all(store.run_dir("r")).unwrap();
+        std::fs::write(store.journal_path("r"), journal).unwrap();
+        (dir, store)
+    }
+
+    const GOOD: &str = r#"{"ts":"2026-01-01T00:00:00Z","type":"run-started","run-id":"r","runbook":"rb","digest":"d","step-digests":{},"vars":{},"mode":"yes","pid":1,"host":"h"}"#;
+
+    #[test]
+    fn a_tail_torn_inside_a_utf8_sequence_is_set_aside() {
+        let mut bytes = format!("{GOOD}\n").into_bytes();
+        let torn =
+            &r#"{"ts":"2026-01-01T00:00:01Z","type":"step-started","title":"—"#.as_bytes()[..61];
+        bytes.extend_from_slice(torn);
+        let (_dir, store) = store_with(&bytes);
+        let loaded = store.load("r").unwrap();
+        assert_eq!(loaded.records.len(), 1);
+        assert!(loaded.torn.is_some());
+        assert_eq!(
+            std::fs::read(store.journal_path("r").with_extension("jsonl.torn")).unwrap(),
+            torn
+        );
+    }
+
+    #[test]
+    fn listing_leaves_a_torn_tail_for_load_to_report() {
+        let (_dir, store) = store_with(format!("{GOOD}\n{{\"ts\":").as_bytes());
+        assert_eq!(store.list().unwrap().len(), 1);
+        assert!(
+            !store
+                .journal_path("r")
+                .with_extension("jsonl.torn")
+                .exists()
+        );
+        assert!(store.load("r").unwrap().torn.is_some());
+    }
+
+    #[test]
+    fn damage_before_the_last_line_names_the_line() {
+        let (_dir, store) = store_with(format!("{GOOD}\nnot json\n{GOOD}\n").as_bytes());
+        let error = store.load("r").err().unwrap().to_string();
+        assert!(
+            error.contains("line 2") && error.contains("journal.jsonl"),
+            "{error}"
+        );
+    }
 }
