@@ -10,14 +10,15 @@ use super::session::{self, lock, store};
 use crate::cli::RollbackArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::exec::events::Event;
 use crate::exec::interrupt::Interrupt;
 use crate::exec::prompter::{AssumeYes, Prompter};
-use crate::exec::rollback::plan;
-use crate::exec::scope::Scope;
+use crate::exec::rollback::{Plan, plan};
+use crate::exec::scope::{Scope, secret_reference};
 use crate::exec::session::{Mode, Options, Session};
+use crate::journal::replay::RunState;
 use crate::journal::writer::Journal;
 use crate::render::template::Renderer;
+use crate::runbook::model::Runbook;
 use crate::ui::printer::Printer;
 
 pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Result<()> {
@@ -43,6 +44,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Resul
         ));
     }
     let runbook = catalog.get(&state.runbook)?;
+    let values = undo_values(&runbook, &state, &plan, &config.environment)?;
     let _lock = lock(&store, &runbook.name, &run_id)?;
     let mut reporter = session::reporter(config, printer);
     let mut prompter: Box<dyn Prompter> = if args.yes {
@@ -50,20 +52,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Resul
     } else {
         session::prompter(config, printer, Mode::Interactive)
     };
-    let no_undo: Vec<String> = plan
-        .steps
-        .iter()
-        .filter(|(_, u)| u.is_empty())
-        .map(|(id, _)| id.clone())
-        .collect();
-    reporter.event(&Event::RollbackPlanned {
-        steps: plan
-            .steps
-            .iter()
-            .map(|(id, undo)| (id.clone(), undo.iter().map(|u| u.run.clone()).collect()))
-            .collect(),
-        no_undo,
-    });
+    reporter.event(&plan.event());
     let question = format!(
         "undo {} step{} of run `{run_id}`?",
         plan.steps.len(),
@@ -79,7 +68,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Resul
     }
     let path = store.journal_path(&run_id);
     let journal = Journal::open(&path).map_err(|e| Error::io("open journal", &path, e))?;
-    let scope = Scope::new(Arc::clone(&runbook), String::new(), state.vars.clone());
+    let scope = Scope::new(Arc::clone(&runbook), String::new(), values);
     let interrupt =
         Interrupt::install().map_err(|e| Error::io("install signal handler", "SIGINT", e))?;
     let mut session = Session {
@@ -130,4 +119,47 @@ pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Resul
             )),
         ))
     }
+}
+
+/// The variables of the undo commands: the run's (journaled without secrets), plus the
+/// secrets, which undo commands reference as `$RUNBOOK_VAR_<NAME>`: taken from `from-env`
+/// again. A secret an undo command needs and that is not available stops before anything runs.
+fn undo_values(
+    runbook: &Runbook,
+    state: &RunState,
+    plan: &Plan,
+    environment: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>> {
+    let mut values = state.vars.clone();
+    for var in runbook.vars.iter().filter(|v| v.secret) {
+        let value = var
+            .from_env
+            .as_ref()
+            .and_then(|e| environment.get(e))
+            .filter(|v| !v.is_empty());
+        if let Some(value) = value {
+            values.insert(var.name.clone(), value.clone());
+            continue;
+        }
+        let reference = secret_reference(&var.name);
+        if plan
+            .steps
+            .iter()
+            .flat_map(|(_, undo)| undo)
+            .any(|u| u.run.contains(&reference))
+        {
+            let source = var.from_env.as_ref().map_or_else(
+                || "it has no `from-env`, so it cannot be given again".to_string(),
+                |e| format!("set `{e}`"),
+            );
+            return Err(Error::usage_hint(
+                format!(
+                    "the undo commands need the secret `{}`, which is not available",
+                    var.name
+                ),
+                source,
+            ));
+        }
+    }
+    Ok(values)
 }

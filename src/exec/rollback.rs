@@ -20,6 +20,33 @@ pub struct Plan {
     pub continuing: bool,
 }
 
+impl Plan {
+    /// The plan as shown before anything runs. Steps without undo commands are named in a
+    /// note, except `call` steps whose inner steps are undone (they are undone through them).
+    pub fn event(&self) -> Event {
+        let no_undo = self
+            .steps
+            .iter()
+            .filter(|(id, undo)| {
+                undo.is_empty()
+                    && !self
+                        .steps
+                        .iter()
+                        .any(|(inner, _)| inner.starts_with(&format!("{id}/")))
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        Event::RollbackPlanned {
+            steps: self
+                .steps
+                .iter()
+                .map(|(id, undo)| (id.clone(), undo.iter().map(|u| u.run.clone()).collect()))
+                .collect(),
+            no_undo,
+        }
+    }
+}
+
 /// Works out what to undo from a replayed run.
 ///
 /// Undoable are the steps whose action began (or that recorded undo commands) and that are
@@ -132,20 +159,7 @@ impl Session<'_> {
         }
         let state = self.current_state()?;
         let plan = plan(&state, None).map_err(|m| Error::failed(m, None))?;
-        let no_undo: Vec<String> = plan
-            .steps
-            .iter()
-            .filter(|(_, u)| u.is_empty())
-            .map(|(id, _)| id.clone())
-            .collect();
-        self.emit(Event::RollbackPlanned {
-            steps: plan
-                .steps
-                .iter()
-                .map(|(id, undo)| (id.clone(), undo.iter().map(|u| u.run.clone()).collect()))
-                .collect(),
-            no_undo,
-        });
+        self.emit(plan.event());
         self.execute_rollback(&plan)
     }
 

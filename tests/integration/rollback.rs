@@ -823,3 +823,100 @@ fn show_lists_each_steps_undo() {
     );
     assert!(stdout.contains("undo: none"), "{stdout}");
 }
+
+const SECRET: &str = r#"[runbook]
+title = "Secret"
+
+[vars.token]
+secret = true
+from-env = "DEPLOY_TOKEN"
+
+[[step]]
+id = "login"
+title = "Log in"
+run = "echo do-login {{ token }} >> order"
+[[step.rollback]]
+run = "echo undo-login {{ token }} >> order"
+"#;
+
+#[test]
+fn undo_commands_get_secrets_from_the_environment_again() {
+    let p = Project::new().runbook("secret", SECRET);
+    let run = |args: &[&str], token: Option<&str>| {
+        let mut command = p.test.command();
+        command.args(args);
+        if let Some(token) = token {
+            command.env("DEPLOY_TOKEN", token);
+        }
+        let output = command.output().unwrap();
+        Run {
+            status: output.status.code().unwrap_or(-1),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    };
+    run(&["run", "secret", "--yes"], Some("s3cret")).exit(0);
+    assert_eq!(p.order(), lines(&["do-login s3cret"]));
+    let (id, _) = p.only_run();
+    assert!(
+        !fs::read_to_string(p.journal_path(&id))
+            .unwrap()
+            .contains("s3cret"),
+        "a secret reached the journal"
+    );
+
+    run(&["rollback", "--yes"], None)
+        .exit(2)
+        .says("the undo commands need the secret `token`")
+        .says("DEPLOY_TOKEN");
+    assert!(p.order().is_empty());
+    run(&["rollback", "--yes"], Some("s3cret"))
+        .exit(0)
+        .lacks("s3cret");
+    assert_eq!(p.order(), lines(&["undo-login s3cret"]));
+}
+
+#[test]
+fn a_checkpoint_call_keeps_its_inner_steps_and_a_call_needs_no_undo_of_its_own() {
+    let inner = r#"[runbook]
+title = "Inner"
+
+[[step]]
+id = "a"
+title = "A"
+run = "echo do-inner-a >> order"
+[[step.rollback]]
+run = "echo undo-inner-a >> order"
+"#;
+    let outer = r#"[runbook]
+title = "Outer"
+
+[[step]]
+id = "first"
+title = "First"
+call = "inner"
+checkpoint = true
+
+[[step]]
+id = "second"
+title = "Second"
+call = "inner"
+"#;
+    let p = Project::new()
+        .runbook("inner", inner)
+        .runbook("outer", outer);
+    p.run(&["run", "outer", "--yes"]).exit(0);
+    p.order();
+    let out = p.run(&["rollback", "--yes"]);
+    out.exit(0)
+        .says("second: no undo")
+        .lacks("`second` cannot be undone");
+    assert_eq!(p.order(), lines(&["undo-inner-a"]));
+    let (id, _) = p.only_run();
+    let undone: Vec<String> = p
+        .rollback_steps(&id)
+        .into_iter()
+        .filter(|(_, o)| o != "started")
+        .map(|(s, _)| s)
+        .collect();
+    assert_eq!(undone, lines(&["second/a", "second"]));
+}
