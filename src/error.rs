@@ -75,6 +75,12 @@ impl Error {
         }
     }
 
+    /// Invalid runbooks: only the errors are reported (warnings wait until they are fixed).
+    pub fn invalid(mut diagnostics: Vec<Diagnostic>) -> Self {
+        diagnostics.retain(Diagnostic::is_error);
+        Error::Invalid(diagnostics)
+    }
+
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             action,

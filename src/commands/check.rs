@@ -18,7 +18,7 @@ pub fn execute(config: &Config, printer: &Printer, names: &[String]) -> Result<(
     };
     let problems = catalog.problems_of(&names);
     if problems.iter().any(|d| d.is_error()) {
-        return Err(Error::Invalid(problems));
+        return Err(Error::invalid(problems));
     }
     for warning in &problems {
         printer.line(render(warning, &printer.styles).trim_end());

@@ -113,7 +113,7 @@ impl Catalog {
         self.require_known(name)?;
         let problems = self.problems_of(&[name.to_string()]);
         if problems.iter().any(Diagnostic::is_error) {
-            return Err(Error::Invalid(problems));
+            return Err(Error::invalid(problems));
         }
         Ok(Arc::clone(&self.runbooks[name]))
     }

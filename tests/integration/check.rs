@@ -640,3 +640,72 @@ fn shipped_runbooks_are_valid() {
         .expect_stdout_empty()
         .expect_stderr_contains("runbooks valid");
 }
+
+#[test]
+fn run_only_keys_on_other_steps_are_errors() {
+    let toml = r#"[runbook]
+title = "T"
+
+[[step]]
+id = "look"
+manual = "Look at the dashboard."
+timeout = "5m"
+interactive = true
+"#;
+    check(toml)
+        .expect_exit(3)
+        .expect_diagnostic(
+            "`timeout` only applies to `run` steps",
+            "runbooks/rb.toml:7:11",
+        )
+        .expect_diagnostic(
+            "`interactive` only applies to `run` steps (step `look`)",
+            "runbooks/rb.toml:5:6",
+        );
+}
+
+#[test]
+fn an_ask_into_a_declared_variable_is_an_error() {
+    let toml = r#"[runbook]
+title = "T"
+
+[vars.cluster]
+default = "edge"
+
+[[step]]
+id = "pick"
+ask = "Which cluster?"
+into = "cluster"
+"#;
+    check(toml).expect_exit(3).expect_diagnostic(
+        "`into` names `cluster`, which is already a declared variable",
+        "runbooks/rb.toml:10:8",
+    );
+}
+
+#[test]
+fn a_gate_without_checks_is_a_warning_but_a_join_is_not() {
+    let toml = r#"[runbook]
+title = "T"
+
+[[step]]
+id = "a"
+run = "true"
+
+[[step]]
+id = "b"
+needs = []
+run = "true"
+
+[[step]]
+id = "join"
+needs = ["a", "b"]
+
+[[step]]
+id = "idle"
+"#;
+    check(toml)
+        .expect_exit(0)
+        .expect_stderr_contains("warning: step `idle` does nothing")
+        .expect_stderr_lacks("step `join` does nothing");
+}

@@ -23,6 +23,8 @@ pub struct Context {
     pub diagnostics: Vec<Diagnostic>,
     /// Variables a template may read: declared, captured, asked and built in.
     pub known: BTreeSet<String>,
+    /// The names declared under `[vars]`.
+    pub declared: BTreeSet<String>,
     /// Parsed templates and compiled regexes by source text: a large runbook repeats the
     /// same check commands and patterns many times, and compiling is the costly part.
     analyses: HashMap<String, Result<Analysis, String>>,
@@ -35,6 +37,7 @@ impl Context {
             source: Arc::clone(source),
             diagnostics: Vec::new(),
             known: BUILTINS.iter().map(ToString::to_string).collect(),
+            declared: BTreeSet::new(),
             analyses: HashMap::new(),
             regexes: HashMap::new(),
         }

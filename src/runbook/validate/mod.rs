@@ -147,6 +147,7 @@ fn validate_vars(cx: &mut Context, file: &raw::File) -> Vec<Var> {
             );
         }
         cx.known.insert(name.clone());
+        cx.declared.insert(name.clone());
         vars.push(var);
     }
     vars

@@ -154,6 +154,18 @@ fn validate_ask(
     let into = match &raw.into {
         Some(into) => {
             cx.variable_name(into.get_ref(), into.span());
+            if cx.declared.contains(into.get_ref()) {
+                cx.error(
+                    into.span(),
+                    format!(
+                        "`into` names `{}`, which is already a declared variable",
+                        into.get_ref()
+                    ),
+                )
+                .add_hint(
+                    "give the answer its own name; `--var NAME=VALUE` can answer an ask in advance",
+                );
+            }
             into.get_ref().clone()
         }
         None => {
@@ -259,7 +271,36 @@ fn validate_call(
 /// Keys that only mean something for one kind of step are errors elsewhere.
 fn check_kind_specific_keys(cx: &mut Context, raw: &raw::Step, action: &Action) {
     let is_ask = matches!(action, Action::Ask(_));
-    let misplaced: [(&str, Option<std::ops::Range<usize>>, bool); 7] = [
+    let is_run = matches!(action, Action::Run(_));
+    if raw.interactive && !is_run {
+        cx.error(
+            raw.id.span(),
+            format!(
+                "`interactive` only applies to `run` steps (step `{}`)",
+                raw.id.get_ref()
+            ),
+        );
+    }
+    if raw.secret.is_some() && !is_ask {
+        cx.error(
+            raw.id.span(),
+            format!(
+                "`secret` on a step only applies to `ask` steps (step `{}`)",
+                raw.id.get_ref()
+            ),
+        )
+        .add_hint("secret inputs are declared under `[vars.NAME]` with `secret = true`");
+    }
+    if matches!(action, Action::Gate)
+        && raw.verify.is_empty()
+        && raw.precondition.is_empty()
+        && raw.needs.as_ref().is_none_or(|n| n.len() < 2)
+    {
+        cx.warning(raw.id.span(), format!("step `{}` does nothing", raw.id.get_ref()))
+            .add_hint("give it `run`, `manual`, `ask` or `call`, or checks; a gate without checks is only useful to join several `needs`");
+    }
+    let misplaced: [(&str, Option<std::ops::Range<usize>>, bool); 8] = [
+        ("timeout", raw.timeout.as_ref().map(Spanned::span), is_run),
         ("into", raw.into.as_ref().map(Spanned::span), is_ask),
         (
             "choices",
@@ -291,7 +332,7 @@ fn check_kind_specific_keys(cx: &mut Context, raw: &raw::Step, action: &Action) 
         if let (Some(span), false) = (span, allowed) {
             let owner = match key {
                 "with" => "`call`",
-                "capture" | "retry" => "`run`",
+                "capture" | "retry" | "timeout" => "`run`",
                 _ => "`ask`",
             };
             cx.error(span, format!("`{key}` only applies to {owner} steps"));
