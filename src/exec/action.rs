@@ -423,6 +423,12 @@ impl Session<'_> {
     }
 
     fn render_undo(&mut self, scope: &Scope, step: &Step) -> Vec<Undo> {
+        // The step's own capture is known only when it ends: undo commands reference it as
+        // `"$RUNBOOK_VAR_<NAME>"`, and rollback exports the journaled value.
+        let mut scope = scope.clone();
+        if let Some(capture) = &step.capture {
+            scope.secret_names.insert(capture.clone());
+        }
         step.rollback
             .iter()
             .map(|r| Undo {

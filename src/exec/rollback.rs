@@ -2,6 +2,8 @@
 //! checkpoint or `--to STEP`), run their recorded undo commands, journal every step, stop at
 //! the first failure, and continue an unfinished rollback on the next call.
 
+use std::collections::BTreeMap;
+
 use super::command::{self, Exit};
 use super::events::Event;
 use super::session::Session;
@@ -18,6 +20,8 @@ pub struct Plan {
     pub complete: bool,
     /// Continues a rollback that stopped.
     pub continuing: bool,
+    /// The capture of a step in the plan: its undo commands read it from the environment.
+    pub captures: BTreeMap<String, (String, String)>,
 }
 
 impl Plan {
@@ -62,7 +66,7 @@ pub fn plan(state: &RunState, to: Option<&str>) -> Result<Plan, String> {
     if state.rollback.in_progress && to.is_none() {
         // Steps whose undo did not finish (failed, or the process died mid-undo) run again
         // from their first undo command: undo commands must be idempotent.
-        let steps = state
+        let steps: Vec<(String, Vec<Undo>)> = state
             .rollback
             .plan
             .iter()
@@ -84,6 +88,7 @@ pub fn plan(state: &RunState, to: Option<&str>) -> Result<Plan, String> {
                 .all(|(id, _)| state.rollback.plan.contains(id));
         return Ok(Plan {
             to: state.rollback.to.clone(),
+            captures: captures(state, &steps),
             steps,
             complete,
             continuing: true,
@@ -111,10 +116,18 @@ pub fn plan(state: &RunState, to: Option<&str>) -> Result<Plan, String> {
         .collect();
     Ok(Plan {
         to: to.map(str::to_string),
+        captures: captures(state, &steps),
         steps,
         complete: boundary.is_none(),
         continuing: false,
     })
+}
+
+fn captures(state: &RunState, steps: &[(String, Vec<Undo>)]) -> BTreeMap<String, (String, String)> {
+    steps
+        .iter()
+        .filter_map(|(id, _)| Some((id.clone(), state.steps.get(id)?.value.clone()?)))
+        .collect()
 }
 
 /// Asks and gates change nothing outside the run, so there is nothing to undo or list.
@@ -192,7 +205,7 @@ impl Session<'_> {
                 reason: None,
             })?;
             for command in undo {
-                if let Some(reason) = self.run_undo(id, command)? {
+                if let Some(reason) = self.run_undo(id, command, plan.captures.get(id))? {
                     self.record(Entry::RollbackStep {
                         step: id.clone(),
                         outcome: "failed".into(),
@@ -243,8 +256,16 @@ impl Session<'_> {
     }
 
     /// Runs one undo command; `Some(reason)` when it failed.
-    fn run_undo(&mut self, id: &str, undo: &Undo) -> Result<Option<String>> {
-        let scope = self.top_scope.clone();
+    fn run_undo(
+        &mut self,
+        id: &str,
+        undo: &Undo,
+        capture: Option<&(String, String)>,
+    ) -> Result<Option<String>> {
+        let mut scope = self.top_scope.clone();
+        if let Some((name, value)) = capture {
+            scope.set(name, value.clone(), false);
+        }
         let timeout = undo.timeout_ms.map(std::time::Duration::from_millis);
         let spec = self.spec(&scope, undo.run.clone(), timeout);
         self.emit(Event::CommandStarted {

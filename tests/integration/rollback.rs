@@ -920,3 +920,23 @@ call = "inner"
         .collect();
     assert_eq!(undone, lines(&["second/a", "second"]));
 }
+
+#[test]
+fn an_undo_command_can_use_its_own_steps_capture() {
+    let toml = r#"[runbook]
+title = "Own capture"
+
+[[step]]
+id = "create"
+title = "Create a job"
+run = "echo do-create >> order; echo job-42"
+capture = "job"
+[[step.rollback]]
+run = "echo undo-create {{ job }} >> order"
+"#;
+    let p = Project::new().runbook("own", toml);
+    p.run(&["run", "own", "--yes"]).exit(0);
+    p.order();
+    p.run(&["rollback", "--yes"]).exit(0);
+    assert_eq!(p.order(), lines(&["undo-create job-42"]));
+}
