@@ -2,6 +2,7 @@
 //! itself (run with retries, manual, ask, call, gate), then verify and the outcome.
 
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::time::Instant;
 
 use super::checks::{CheckOutcome, tail_lines};
@@ -13,7 +14,7 @@ use super::scope::Scope;
 use super::session::{Mode, Session, Stop};
 use crate::error::{Error, Result};
 use crate::journal::record::{Entry, Outcome, Undo};
-use crate::journal::writer::{create_private_dir, create_private_file};
+use crate::journal::writer::create_private_dir;
 use crate::render::template::Escape;
 use crate::runbook::model::{Action, Ask, Call, Step};
 
@@ -29,15 +30,18 @@ pub enum ActionResult {
 
 impl Session<'_> {
     /// `retrying`: the operator just chose retry, so the step is not offered again.
+    /// `attempts` counts the step's tries so far (every run of its command, retries
+    /// included, or one per attempt of another kind of step); it numbers the logs.
     pub fn attempt(
         &mut self,
         scope: &mut Scope,
         step: &Step,
         id: &str,
         position: (usize, usize),
-        attempts_before: u32,
+        attempts: &mut u32,
         retrying: bool,
     ) -> Result<ActionResult> {
+        let attempts_before = *attempts;
         let title = self.shown(scope, &step.title);
         let command = self.shown_action(scope, step);
         let description = step.description.as_ref().map(|d| self.shown(scope, d));
@@ -99,12 +103,16 @@ impl Session<'_> {
         })?;
         let started = Instant::now();
         let (result, value, verified) = match &step.action {
-            Action::Run(run) => self.run_action(scope, step, id, run, attempts_before)?,
+            Action::Run(run) => self.run_action(scope, step, id, run, attempts)?,
             Action::Manual(text) => self.manual_action(scope, step, id, text, &view)?,
             Action::Ask(ask) => self.ask_action(scope, id, ask)?,
             Action::Call(call) => (self.call_action(scope, id, call)?, None, false),
             Action::Gate => (ActionResult::Done, None, false),
         };
+        if !matches!(step.action, Action::Run(_)) {
+            *attempts += 1;
+        }
+        let attempts = *attempts;
         if !matches!(result, ActionResult::Done) {
             return Ok(result);
         }
@@ -139,7 +147,7 @@ impl Session<'_> {
             reason: None,
             value: value.clone(),
             duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
-            attempts: attempts_before + 1,
+            attempts,
         })?;
         self.outcomes.insert(id.into(), "succeeded".into());
         self.emit(Event::StepFinished {
@@ -148,14 +156,14 @@ impl Session<'_> {
             outcome: "succeeded".into(),
             reason: None,
             duration,
-            attempts: attempts_before + 1,
+            attempts,
         });
         self.summary.push(SummaryRow {
             id: id.into(),
             title,
             outcome: "succeeded".into(),
             duration,
-            attempts: attempts_before + 1,
+            attempts,
         });
         Ok(ActionResult::Done)
     }
@@ -217,7 +225,7 @@ impl Session<'_> {
         step: &Step,
         id: &str,
         run: &str,
-        attempts_before: u32,
+        tries: &mut u32,
     ) -> Result<Acted> {
         let script = match scope.command(&mut self.renderer, &self.run_id, run) {
             Ok(s) => s,
@@ -233,16 +241,14 @@ impl Session<'_> {
                 attempts,
                 command: self.mask(&script),
             });
-            let finished = self.spawn_logged(&spec, id, attempts_before + attempt)?;
+            *tries += 1;
+            let finished = self.spawn_logged(&spec, id, *tries)?;
             let tail = tail_lines(&finished.stdout, &finished.stderr, 10)
                 .iter()
                 .map(|l| self.mask(l))
                 .collect::<Vec<_>>();
             let success = finished.exit == Exit::Code(0);
-            let log = self
-                .log_path(id, attempts_before + attempt)
-                .display()
-                .to_string();
+            let log = self.log_path(id, *tries).display().to_string();
             let lines = finished.stdout.lines().count() + finished.stderr.lines().count();
             self.emit(Event::CommandFinished {
                 id: id.into(),
@@ -306,7 +312,13 @@ impl Session<'_> {
         if let Some(dir) = path.parent() {
             create_private_dir(dir).map_err(|e| Error::io("create directory", dir, e))?;
         }
-        let mut log = create_private_file(&path).map_err(|e| Error::io("write log", &path, e))?;
+        // Appended, never truncated: a number reused after a crash keeps the earlier output.
+        let mut log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| Error::io("write log", &path, e))?;
         let _ = writeln!(log, "$ {}", self.mask(&spec.script));
         let secrets = self.secrets.clone();
         let reporter = &mut *self.reporter;
@@ -403,7 +415,17 @@ impl Session<'_> {
                 Err(e) => return Ok(ActionResult::Failed(Failure::render(&e))),
             }
         }
+        let preconditions = callee.preconditions.clone();
         let mut inner = Scope::new(callee, format!("{id}/"), values);
+        match self.run_checks(&inner, &preconditions, Some(id), "precondition", false)? {
+            CheckOutcome::Passed => {}
+            CheckOutcome::Interrupted => return Ok(ActionResult::Failed(Failure::interrupted())),
+            CheckOutcome::Failed { name, reason, tail, message } => {
+                let hint = message.map(|m| format!(" ({m})")).unwrap_or_default();
+                let reason = format!("precondition `{name}` of runbook `{}` failed: {reason}{hint}", call.runbook);
+                return Ok(ActionResult::Failed(Failure { reason, tail, exit_code: None, interrupted: false, started: false }));
+            }
+        }
         Ok(match self.walk(&mut inner)? {
             None => ActionResult::Done,
             Some(stop) => ActionResult::Stop(stop),

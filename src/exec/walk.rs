@@ -140,16 +140,14 @@ impl Session<'_> {
                 }
             }
         }
-        let mut attempts_before = previous.as_ref().map_or(0, |p| p.attempts);
+        let mut attempts = previous.as_ref().map_or(0, |p| p.attempts);
         let mut retrying = false;
         loop {
-            let failure =
-                match self.attempt(scope, step, id, position, attempts_before, retrying)? {
-                    ActionResult::Done => return Ok(None),
-                    ActionResult::Stop(stop) => return Ok(Some(stop)),
-                    ActionResult::Failed(failure) => failure,
-                };
-            attempts_before += 1;
+            let failure = match self.attempt(scope, step, id, position, &mut attempts, retrying)? {
+                ActionResult::Done => return Ok(None),
+                ActionResult::Stop(stop) => return Ok(Some(stop)),
+                ActionResult::Failed(failure) => failure,
+            };
             match self.handle_failure(scope, step, id, failure)? {
                 FailureAction::Retry => retrying = true,
                 FailureAction::Continue => return Ok(None),

@@ -159,6 +159,7 @@ fn apply(state: &mut RunState, seq: usize, record: &Record) {
             outcome,
             reason,
             value,
+            attempts,
             ..
         } => {
             let entry = state
@@ -184,6 +185,7 @@ fn apply(state: &mut RunState, seq: usize, record: &Record) {
                 };
                 entry.reason.clone_from(reason);
                 entry.value.clone_from(value);
+                entry.attempts = entry.attempts.max(*attempts);
                 entry.finished_seq = (*outcome == Outcome::Succeeded).then_some(seq);
             }
         }
@@ -346,6 +348,16 @@ mod tests {
         assert_eq!(end.state(), "stopped");
         assert_eq!(end.steps["a"].status, Status::Succeeded);
         assert_eq!(end.steps["b"].status, Status::RolledBack);
+    }
+
+    #[test]
+    fn a_finished_record_carries_the_tries_of_retries() {
+        let mut done = finished("a", Outcome::Succeeded);
+        if let Entry::StepFinished { attempts, .. } = &mut done.entry {
+            *attempts = 3;
+        }
+        let state = replay(&[started("a", 1), done]);
+        assert_eq!(state.steps["a"].attempts, 3);
     }
 
     #[test]
