@@ -1,0 +1,281 @@
+//! The journal and the lock through the real binary: a torn last line is set aside, damage
+//! before it is a clear error, files are private, and one run per runbook holds the lock.
+
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+
+use crate::run::{
+    count, finish, journal, journal_path, outcome, project, rb, read, run_ids, signal, spawn,
+    wait_for,
+};
+
+const FAILS_SECOND: &str = r#"
+[runbook]
+title = "Journal"
+
+[[step]]
+id = "first"
+run = "echo run >> first.calls"
+
+[[step]]
+id = "second"
+run = "echo run >> second.calls; test -f fixed"
+"#;
+
+#[test]
+fn torn_last_line_is_set_aside_and_resume_works() {
+    let t = project(FAILS_SECOND);
+    rb(&t, &["run", "rb", "--yes"]).exit(1);
+    let path = journal_path(t.path());
+    let before = std::fs::read(&path).unwrap();
+    let torn = br#"{"ts":"2026-11-26T10:00:00Z","type":"step-sta"#;
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap()
+        .write_all(torn)
+        .unwrap();
+
+    std::fs::write(t.path().join("fixed"), "").unwrap();
+    let ran = rb(&t, &["resume", "--yes"]);
+    ran.exit(0)
+        .stderr_has("torn")
+        .stderr_has("journal.jsonl.torn");
+    let set_aside = path.with_extension("jsonl.torn");
+    assert_eq!(std::fs::read(&set_aside).unwrap(), torn);
+    assert_eq!(
+        std::fs::metadata(&set_aside).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let after = std::fs::read(&path).unwrap();
+    assert!(
+        after.starts_with(&before),
+        "the good records are kept as they were"
+    );
+    let j = journal(t.path());
+    assert_eq!(outcome(&j, "second"), "succeeded");
+    assert_eq!(count(t.path(), "first.calls"), 1);
+    assert_eq!(count(t.path(), "second.calls"), 2);
+}
+
+#[test]
+fn a_line_torn_inside_a_utf8_character_is_set_aside_too() {
+    let t = project(&FAILS_SECOND.replace(
+        "id = \"second\"",
+        "id = \"second\"\ntitle = \"Zweiter Schritt — größer\"",
+    ));
+    rb(&t, &["run", "rb", "--yes"]).exit(1);
+    let path = journal_path(t.path());
+    let bytes = std::fs::read(&path).unwrap();
+    // Cut a copy of the `second` step-started record in the middle of the `—` (3 bytes).
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    let line = text.lines().find(|l| l.contains("Zweiter")).unwrap();
+    let cut = line.find('—').unwrap() + 1;
+    let torn = &line.as_bytes()[..cut];
+    assert!(std::str::from_utf8(torn).is_err());
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap()
+        .write_all(torn)
+        .unwrap();
+
+    std::fs::write(t.path().join("fixed"), "").unwrap();
+    rb(&t, &["resume", "--yes"]).exit(0).stderr_has("torn");
+    assert_eq!(
+        std::fs::read(path.with_extension("jsonl.torn")).unwrap(),
+        torn
+    );
+    assert!(std::fs::read(&path).unwrap().starts_with(&bytes));
+}
+
+#[test]
+fn listing_runs_does_not_repair_a_torn_journal() {
+    let t = project(FAILS_SECOND);
+    rb(&t, &["run", "rb", "--yes"]).exit(1);
+    let path = journal_path(t.path());
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap()
+        .write_all(b"{\"ts\":")
+        .unwrap();
+    let before = std::fs::read(&path).unwrap();
+    rb(&t, &["runs", "--json"]).exit(0);
+    assert_eq!(std::fs::read(&path).unwrap(), before, "`runs` only reads");
+    rb(&t, &["log"]).exit(0).stderr_has("torn");
+}
+
+#[test]
+fn a_complete_last_record_without_its_newline_is_kept() {
+    let t = project(FAILS_SECOND);
+    rb(&t, &["run", "rb", "--yes"]).exit(1);
+    let path = journal_path(t.path());
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.trim_end_matches('\n')).unwrap();
+    std::fs::write(t.path().join("fixed"), "").unwrap();
+    let ran = rb(&t, &["resume", "--yes"]);
+    ran.exit(0);
+    assert!(!ran.stderr.contains("torn"), "{}", ran.report());
+    assert!(!path.with_extension("jsonl.torn").exists());
+    assert_eq!(journal(t.path()).last().unwrap()["state"], "succeeded");
+}
+
+#[test]
+fn damage_before_the_last_line_is_a_clear_error() {
+    let t = project(FAILS_SECOND);
+    rb(&t, &["run", "rb", "--yes"]).exit(1);
+    let path = journal_path(t.path());
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() > 3);
+    lines[2] = "{\"ts\": garbage";
+    let damaged = format!("{}\n", lines.join("\n"));
+    std::fs::write(&path, &damaged).unwrap();
+
+    std::fs::write(t.path().join("fixed"), "").unwrap();
+    let id = run_ids(t.path()).remove(0);
+    let ran = rb(&t, &["resume", &id, "--yes"]);
+    assert_ne!(ran.status, 0, "{}", ran.report());
+    ran.stderr_has(&format!("{id}/journal.jsonl"))
+        .stderr_has("line 3");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        damaged,
+        "a damaged journal is not touched"
+    );
+    assert!(!path.with_extension("jsonl.torn").exists());
+    assert_eq!(count(t.path(), "second.calls"), 1, "nothing ran");
+    rb(&t, &["log", &id]).stderr_has("line 3");
+}
+
+#[test]
+fn state_files_are_private() {
+    let t = project(FAILS_SECOND);
+    rb(&t, &["run", "rb", "--yes"]).exit(1);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let run_dir = journal_path(t.path()).parent().unwrap().to_path_buf();
+    assert_eq!(mode(&journal_path(t.path())), 0o600);
+    for dir in [
+        t.path().join(".runbook/runs"),
+        run_dir.clone(),
+        run_dir.join("logs"),
+        t.path().join(".runbook/locks"),
+    ] {
+        assert_eq!(mode(&dir), 0o700, "{}", dir.display());
+    }
+    for log in std::fs::read_dir(run_dir.join("logs")).unwrap().flatten() {
+        assert_eq!(mode(&log.path()), 0o600, "{}", log.path().display());
+    }
+}
+
+#[test]
+fn every_step_record_has_ts_type_and_step() {
+    let t = project(
+        r#"
+[runbook]
+title = "Records"
+
+[[step]]
+id = "one"
+run = "true"
+checkpoint = true
+
+[[step.verify]]
+run = "true"
+
+[[step.rollback]]
+run = "echo undo"
+
+[[step]]
+id = "two"
+run = "exit 1"
+on-failure = "continue"
+"#,
+    );
+    rb(&t, &["run", "rb", "--yes"]);
+    let j = journal(t.path());
+    for record in &j {
+        assert!(
+            record["ts"].is_string() && record["type"].is_string(),
+            "{record}"
+        );
+        if ["step-started", "step-finished", "check"].contains(&record["type"].as_str().unwrap()) {
+            assert!(record["step"].is_string(), "{record}");
+        }
+    }
+    let started = &crate::run::records(&j, "step-started", "one")[0];
+    assert_eq!(started["checkpoint"], true);
+    assert_eq!(started["undo"][0]["run"], "echo undo");
+    let check = &crate::run::records(&j, "check", "one")[0];
+    assert_eq!(
+        (
+            check["phase"].as_str(),
+            check["attempt"].as_u64(),
+            check["passed"].as_bool()
+        ),
+        (Some("verify"), Some(1), Some(true))
+    );
+    assert_eq!(outcome(&j, "two"), "failed");
+}
+
+#[test]
+fn a_second_run_of_a_locked_runbook_names_the_holder() {
+    let t = project(
+        r#"
+[runbook]
+title = "Long"
+
+[[step]]
+id = "wait"
+run = "touch started; sleep 30"
+"#,
+    )
+    .runbook(
+        "other",
+        "[runbook]\ntitle = \"Other\"\n\n[[step]]\nid = \"x\"\nrun = \"touch other\"\n",
+    );
+    let child = spawn(&t, &["run", "rb", "--yes"]);
+    wait_for(&t.path().join("started"));
+    let id = run_ids(t.path()).remove(0);
+    let info: serde_json::Value =
+        serde_json::from_str(&read(t.path(), ".runbook/locks/rb.lock.info")).unwrap();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+
+    let ran = rb(&t, &["run", "rb", "--yes"]);
+    ran.exit(5)
+        .stderr_has(&format!("pid {}", child.id()))
+        .stderr_has(host.trim())
+        .stderr_has(&id)
+        .stderr_has(info["started"].as_str().unwrap());
+    assert_eq!(
+        run_ids(t.path()).len(),
+        1,
+        "the refused run left no state behind"
+    );
+    rb(&t, &["resume", &id, "--yes"]).exit(5).stderr_has(&id);
+    // Another runbook is not blocked.
+    rb(&t, &["run", "other", "--yes"]).exit(0);
+
+    signal(child.id(), "INT");
+    finish(child).exit(130);
+    assert!(!t.path().join(".runbook/locks/rb.lock.info").exists());
+    // The lock is free again once the holder exited.
+    rb(&t, &["run", "other", "--yes"]).exit(0);
+}
+
+#[test]
+fn a_killed_holder_releases_the_lock() {
+    let t = project(
+        "[runbook]\ntitle = \"Long\"\n\n[[step]]\nid = \"wait\"\nrun = \"echo $$ > pid; touch started; test -f fast || sleep 30\"\nidempotent = true\n",
+    );
+    let mut child = spawn(&t, &["run", "rb", "--yes"]);
+    wait_for(&t.path().join("started"));
+    child.kill().unwrap();
+    finish(child);
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", "--", &format!("-{}", read(t.path(), "pid").trim())])
+        .status();
+    std::fs::write(t.path().join("fast"), "").unwrap();
+    rb(&t, &["resume", "--yes"]).exit(0);
+}
