@@ -21,7 +21,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &DocsArgs) -> Result<()
     let catalog = load_catalog(config)?;
     let problems = catalog.problems_of(&catalog.names);
     if problems.iter().any(Diagnostic::is_error) {
-        return Err(Error::Invalid(problems));
+        return Err(Error::invalid(problems));
     }
     let template_dir = args.templates.as_ref().map(|d| config.cwd.join(d));
     let templates = Templates::load(template_dir.as_deref())?;

@@ -190,6 +190,8 @@ impl Session<'_> {
             scope.set(name, value.clone(), false);
         }
         match previous.status {
+            // A secret answer was never written down: ask it again.
+            Status::Succeeded if matches!(&step.action, Action::Ask(ask) if ask.secret) => Ok(None),
             Status::Succeeded => self.already_done(scope, step, id, previous),
             Status::Skipped => {
                 self.emit(Event::StepSkipped {

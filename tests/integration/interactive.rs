@@ -119,7 +119,11 @@ fn skip_then_a_refused_confirmation_aborts_resumably() {
     send(&mut s, ENTER);
     expect(&mut s, "aborted");
     assert_eq!(exit_code(s), 1);
-    assert_eq!(trail(test.path()), "", "neither the skipped nor the refused step ran");
+    assert_eq!(
+        trail(test.path()),
+        "",
+        "neither the skipped nor the refused step ran"
+    );
 }
 
 #[test]
@@ -145,7 +149,11 @@ fn abort_then_resume_continues_where_it_stopped() {
     send(&mut s, "y");
     expect(&mut s, "walk: succeeded");
     assert_eq!(exit_code(s), 0);
-    assert_eq!(trail(test.path()), "first\nsecond-green\n", "the first step did not run again");
+    assert_eq!(
+        trail(test.path()),
+        "first\nsecond-green\n",
+        "the first step did not run again"
+    );
 }
 
 #[test]
@@ -189,24 +197,45 @@ run = "echo $$ > pid; touch started; sleep 30"
     send(&mut s, "\x03");
     expect(&mut s, "what now?");
     let pid = std::fs::read_to_string(test.path().join("pid")).expect("pid file");
-    let alive = Command::new("kill").args(["-0", pid.trim()]).status().expect("run kill").success();
+    let alive = Command::new("kill")
+        .args(["-0", pid.trim()])
+        .status()
+        .expect("run kill")
+        .success();
     assert!(!alive, "the command's process group was stopped");
     send(&mut s, "\x03");
     assert_eq!(exit_code(s), 130);
-    let log = test.command().args(["log", "--json"]).output().expect("runbook log");
-    let records: serde_json::Value = serde_json::from_slice(&log.stdout).expect("log --json is JSON");
-    assert!(records.as_array().expect("an array").iter().any(|r| r["type"] == "interrupted"));
+    let log = test
+        .command()
+        .args(["log", "--json"])
+        .output()
+        .expect("runbook log");
+    let records: serde_json::Value =
+        serde_json::from_slice(&log.stdout).expect("log --json is JSON");
+    assert!(
+        records
+            .as_array()
+            .expect("an array")
+            .iter()
+            .any(|r| r["type"] == "interrupted")
+    );
 }
 
 #[test]
 fn without_a_terminal_output_has_no_escape_codes() {
     let test = Test::new().runbook("walk", WALK);
     let mut command = test.command();
-    command.env_remove("NO_COLOR").args(["run", "walk", "--yes"]);
+    command
+        .env_remove("NO_COLOR")
+        .args(["run", "walk", "--yes"]);
     let output = command.output().expect("run");
     assert_eq!(output.status.code(), Some(0));
     let all = [output.stdout, output.stderr].concat();
-    assert!(!all.contains(&0x1b), "no escape codes: {}", String::from_utf8_lossy(&all));
+    assert!(
+        !all.contains(&0x1b),
+        "no escape codes: {}",
+        String::from_utf8_lossy(&all)
+    );
     assert!(String::from_utf8_lossy(&all).contains("[1/3] First step"));
 }
 
@@ -216,5 +245,8 @@ fn without_a_terminal_and_without_yes_or_auto_it_fails_at_once() {
     let output = test.command().args(["run", "walk"]).output().expect("run");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("hint: pass `--yes`"));
-    assert!(!test.path().join(".runbook/runs").exists(), "nothing started");
+    assert!(
+        !test.path().join(".runbook/runs").exists(),
+        "nothing started"
+    );
 }

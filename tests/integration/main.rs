@@ -14,3 +14,4 @@ mod rollback;
 mod run;
 mod schema;
 mod show;
+mod walk;
