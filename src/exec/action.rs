@@ -24,6 +24,8 @@ type Acted = (ActionResult, Option<(String, String)>, bool);
 
 pub enum ActionResult {
     Done,
+    /// The operator skipped the step (already journaled); the walk goes on.
+    Skipped,
     Failed(Failure),
     Stop(Stop),
 }
@@ -113,8 +115,10 @@ impl Session<'_> {
             *attempts += 1;
         }
         let attempts = *attempts;
-        if !matches!(result, ActionResult::Done) {
-            return Ok(result);
+        match result {
+            ActionResult::Done => {}
+            ActionResult::Skipped => return Ok(ActionResult::Done),
+            other => return Ok(other),
         }
         if !verified {
             if let CheckOutcome::Failed {
@@ -371,7 +375,7 @@ impl Session<'_> {
             StepChoice::Run => (ActionResult::Done, None, false),
             StepChoice::Skip => {
                 self.skip(id, &view.title, "skipped by the operator")?;
-                (ActionResult::Stop(Stop::Failed(String::new())), None, false)
+                (ActionResult::Skipped, None, false)
             }
             StepChoice::Abort => (ActionResult::Stop(Stop::Aborted), None, false),
         })
@@ -420,10 +424,24 @@ impl Session<'_> {
         match self.run_checks(&inner, &preconditions, Some(id), "precondition", false)? {
             CheckOutcome::Passed => {}
             CheckOutcome::Interrupted => return Ok(ActionResult::Failed(Failure::interrupted())),
-            CheckOutcome::Failed { name, reason, tail, message } => {
+            CheckOutcome::Failed {
+                name,
+                reason,
+                tail,
+                message,
+            } => {
                 let hint = message.map(|m| format!(" ({m})")).unwrap_or_default();
-                let reason = format!("precondition `{name}` of runbook `{}` failed: {reason}{hint}", call.runbook);
-                return Ok(ActionResult::Failed(Failure { reason, tail, exit_code: None, interrupted: false, started: false }));
+                let reason = format!(
+                    "precondition `{name}` of runbook `{}` failed: {reason}{hint}",
+                    call.runbook
+                );
+                return Ok(ActionResult::Failed(Failure {
+                    reason,
+                    tail,
+                    exit_code: None,
+                    interrupted: false,
+                    started: false,
+                }));
             }
         }
         Ok(match self.walk(&mut inner)? {

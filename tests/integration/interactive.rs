@@ -250,3 +250,33 @@ fn without_a_terminal_and_without_yes_or_auto_it_fails_at_once() {
         "nothing started"
     );
 }
+
+#[test]
+fn a_manual_step_shows_its_instructions_and_skip_goes_on() {
+    let manual = r#"
+[runbook]
+title = "Manual"
+
+[[step]]
+id = "look"
+title = "Look at the dashboard"
+manual = "Open **Grafana** and check the `error rate`."
+
+[[step]]
+id = "after"
+run = "echo after >> trail"
+"#;
+    let test = Test::new().runbook("manual", manual);
+    let mut s = pty(test.path(), &["run", "manual", "--auto"]);
+    expect(&mut s, "Open Grafana and check the error rate.");
+    expect(&mut s, "when you have done this:");
+    send(&mut s, &format!("{DOWN}{ENTER}"));
+    expect(&mut s, "look skipped: skipped by the operator");
+    expect(&mut s, "manual: succeeded");
+    assert_eq!(exit_code(s), 0);
+    assert_eq!(
+        trail(test.path()),
+        "after\n",
+        "the walk went on after the skip"
+    );
+}
