@@ -74,24 +74,28 @@ impl Session<'_> {
             });
             return Ok(ActionResult::Done);
         }
-        if let CheckOutcome::Failed {
-            name,
-            reason,
-            tail,
-            message,
-        } = self.run_checks(scope, &step.preconditions, Some(id), "precondition", false)?
-        {
-            let reason = format!(
-                "precondition `{name}` failed: {reason}{}",
-                message.map(|m| format!(" ({m})")).unwrap_or_default()
-            );
-            return Ok(ActionResult::Failed(Failure {
+        match self.run_checks(scope, &step.preconditions, Some(id), "precondition", false)? {
+            CheckOutcome::Passed => {}
+            // Nothing started yet: stop before the step, which stays pending.
+            CheckOutcome::Interrupted => return Ok(ActionResult::Stop(Stop::Interrupted)),
+            CheckOutcome::Failed {
+                name,
                 reason,
                 tail,
-                exit_code: None,
-                interrupted: false,
-                started: false,
-            }));
+                message,
+            } => {
+                let reason = format!(
+                    "precondition `{name}` failed: {reason}{}",
+                    message.map(|m| format!(" ({m})")).unwrap_or_default()
+                );
+                return Ok(ActionResult::Failed(Failure {
+                    reason,
+                    tail,
+                    exit_code: None,
+                    interrupted: false,
+                    started: false,
+                }));
+            }
         }
         let undo = self.render_undo(scope, step);
         self.record(Entry::StepStarted {

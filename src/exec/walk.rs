@@ -115,6 +115,10 @@ impl Session<'_> {
         id: &str,
         position: (usize, usize),
     ) -> Result<Option<Stop>> {
+        // A Ctrl-C or SIGTERM that arrived between commands stops before the next step.
+        if self.interrupt.is_set() {
+            return Ok(Some(Stop::Interrupted));
+        }
         let previous = self.previous.step(id).cloned();
         if let Some(previous) = &previous
             && let Some(done) = self.resume_rules(scope, step, id, previous)?

@@ -37,7 +37,10 @@ call = "inner"
         .expect_exit(1)
         .expect_stderr_contains("precondition `the gate file exists` of runbook `inner` failed")
         .expect_stderr_contains("create `gate` first");
-    assert!(!output.path().join("trail").exists(), "the inner step did not run");
+    assert!(
+        !output.path().join("trail").exists(),
+        "the inner step did not run"
+    );
 }
 
 #[test]
@@ -88,4 +91,67 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     files
+}
+
+#[test]
+fn sigterm_while_a_precondition_polls_stops_before_the_step_starts() {
+    let test = Test::new().runbook(
+        "wait",
+        r#"[runbook]
+title = "Wait"
+
+[[step]]
+id = "guarded"
+run = "echo ran >> trail"
+
+[[step.precondition]]
+run = "touch polled; test -f never"
+attempts = 600
+interval = "100ms"
+"#,
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .args(["run", "wait", "--yes"])
+        .current_dir(test.path())
+        .env_remove("CI")
+        .env("NO_COLOR", "1")
+        .env("KUBECONFIG", test.path().join("no-such-kubeconfig"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn runbook");
+    while !test.path().join("polled").exists() {
+        assert!(
+            child.try_wait().expect("poll child").is_none(),
+            "runbook exited early"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pid = child.id().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("run kill");
+    assert!(sent.success());
+    let status = child.wait().expect("wait for runbook");
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        !test.path().join("trail").exists(),
+        "the step never started"
+    );
+    let log = test
+        .command()
+        .args(["log", "--json"])
+        .output()
+        .expect("runbook log");
+    let records: serde_json::Value = serde_json::from_slice(&log.stdout).expect("JSON");
+    let types: Vec<&str> = records
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|r| r["type"].as_str())
+        .collect();
+    assert!(types.contains(&"interrupted"), "{types:?}");
+    assert!(!types.contains(&"step-started"), "{types:?}");
 }
