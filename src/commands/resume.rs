@@ -11,14 +11,13 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::exec::interrupt::Interrupt;
 use crate::exec::scope::Scope;
-use crate::exec::session::{Mode, Options, Session};
+use crate::exec::session::{Mode, Options, Session, Setup};
 use crate::exec::vars;
 use crate::journal::lock::host_name;
 use crate::journal::record::Entry;
 use crate::journal::replay::{RunState, Status, replay};
 use crate::journal::store::Store;
 use crate::journal::writer::Journal;
-use crate::render::template::Renderer;
 use crate::runbook::model::Runbook;
 use crate::ui::printer::Printer;
 
@@ -79,14 +78,12 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
     let interrupt =
         Interrupt::install().map_err(|e| Error::io("install signal handler", "SIGINT", e))?;
     let mut reporter = session::reporter(config, printer);
-    let mut session = Session {
+    let setup = Setup {
         catalog: &catalog,
-        runbook: Arc::clone(&runbook),
+        store,
         run_id: run_id.clone(),
         journal: Some(journal),
         previous: state,
-        reporter: &mut *reporter,
-        prompter: &mut *prompter,
         interrupt,
         options: Options {
             mode,
@@ -95,16 +92,10 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
             operator: can_ask,
             from: None,
         },
-        renderer: Renderer::new(),
         cwd: session::workdir(&catalog.project),
-        summary: Vec::new(),
-        position: 0,
-        total: runbook.steps.len(),
-        secrets: scope.secret_values(),
-        outcomes: BTreeMap::new(),
-        top_scope: scope.clone(),
-        store,
+        scope: scope.clone(),
     };
+    let mut session = Session::new(setup, &mut *reporter, &mut *prompter);
     let mut scope = scope;
     let end = session.execute(&mut scope, Some(done))?;
     outcome(end, &run_id)

@@ -14,10 +14,9 @@ use crate::exec::interrupt::Interrupt;
 use crate::exec::prompter::{AssumeYes, Prompter};
 use crate::exec::rollback::{Plan, plan};
 use crate::exec::scope::{Scope, secret_reference};
-use crate::exec::session::{Mode, Options, Session};
+use crate::exec::session::{Mode, Options, Session, Setup};
 use crate::journal::replay::RunState;
 use crate::journal::writer::Journal;
-use crate::render::template::Renderer;
 use crate::runbook::model::Runbook;
 use crate::ui::printer::Printer;
 
@@ -71,14 +70,12 @@ pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Resul
     let scope = Scope::new(Arc::clone(&runbook), String::new(), values);
     let interrupt =
         Interrupt::install().map_err(|e| Error::io("install signal handler", "SIGINT", e))?;
-    let mut session = Session {
+    let setup = Setup {
         catalog: &catalog,
-        runbook: Arc::clone(&runbook),
+        store,
         run_id: run_id.clone(),
         journal: Some(journal),
         previous: state,
-        reporter: &mut *reporter,
-        prompter: &mut *prompter,
         interrupt,
         options: Options {
             mode: Mode::Yes,
@@ -87,16 +84,10 @@ pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Resul
             operator: false,
             from: None,
         },
-        renderer: Renderer::new(),
         cwd: session::workdir(&catalog.project),
-        summary: Vec::new(),
-        position: 0,
-        total: 0,
-        secrets: scope.secret_values(),
-        outcomes: BTreeMap::new(),
-        top_scope: scope,
-        store,
+        scope,
     };
+    let mut session = Session::new(setup, &mut *reporter, &mut *prompter);
     if session.execute_rollback(&plan)? {
         if plan.complete {
             printer.hint(&format!(

@@ -10,13 +10,12 @@ use crate::error::{Error, Result};
 use crate::exec::interrupt::Interrupt;
 use crate::exec::prompter::Preset;
 use crate::exec::scope::Scope;
-use crate::exec::session::{Options, Session};
+use crate::exec::session::{Options, Session, Setup};
 use crate::exec::vars;
 use crate::journal::lock::host_name;
 use crate::journal::record::Entry;
 use crate::journal::replay::RunState;
 use crate::journal::writer::Journal;
-use crate::render::template::Renderer;
 use crate::runbook::diagnostic::suggest;
 use crate::ui::printer::Printer;
 
@@ -101,14 +100,12 @@ pub fn execute(config: &Config, printer: &Printer, args: &RunArgs) -> Result<()>
         answers,
         inner: &mut *prompter,
     };
-    let mut session = Session {
+    let setup = Setup {
         catalog: &catalog,
-        runbook: std::sync::Arc::clone(&runbook),
+        store,
         run_id: run_id.clone(),
         journal,
         previous: RunState::default(),
-        reporter: &mut *reporter,
-        prompter: &mut preset,
         interrupt,
         options: Options {
             mode,
@@ -117,16 +114,10 @@ pub fn execute(config: &Config, printer: &Printer, args: &RunArgs) -> Result<()>
             operator: config.interactive_terminal && mode != crate::exec::session::Mode::Yes,
             from: args.from.clone(),
         },
-        renderer: Renderer::new(),
         cwd: session::workdir(&catalog.project),
-        summary: Vec::new(),
-        position: 0,
-        total: runbook.steps.len(),
-        secrets: scope.secret_values(),
-        outcomes: BTreeMap::new(),
-        top_scope: scope.clone(),
-        store,
+        scope: scope.clone(),
     };
+    let mut session = Session::new(setup, &mut *reporter, &mut preset);
     let mut scope = scope;
     let end = session.execute(&mut scope, None)?;
     outcome(end, &run_id)

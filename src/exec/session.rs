@@ -77,15 +77,56 @@ pub struct Session<'a> {
     /// The directory commands run in.
     pub cwd: PathBuf,
     pub summary: Vec<SummaryRow>,
-    /// Step counter for `[3/12]` headers.
-    pub position: usize,
-    pub total: usize,
     /// Secret values seen so far, masked in everything shown or written.
     pub secrets: Vec<String>,
     /// Outcome per journal id during this walk (for `needs` of failed steps).
     pub outcomes: BTreeMap<String, String>,
     /// The top-level variables: the environment of rollback commands.
     pub top_scope: super::scope::Scope,
+}
+
+/// What a session is made of besides the reporter and the prompter.
+pub struct Setup<'a> {
+    pub catalog: &'a Catalog,
+    pub store: Store,
+    pub run_id: String,
+    /// `None` for a dry run.
+    pub journal: Option<Journal>,
+    /// The replayed journal (empty for a new run).
+    pub previous: RunState,
+    pub interrupt: Interrupt,
+    pub options: Options,
+    /// The directory commands run in.
+    pub cwd: PathBuf,
+    /// The top-level variables.
+    pub scope: super::scope::Scope,
+}
+
+impl<'a> Session<'a> {
+    pub fn new(
+        setup: Setup<'a>,
+        reporter: &'a mut dyn Reporter,
+        prompter: &'a mut dyn Prompter,
+    ) -> Self {
+        Self {
+            catalog: setup.catalog,
+            runbook: Arc::clone(&setup.scope.runbook),
+            store: setup.store,
+            run_id: setup.run_id,
+            journal: setup.journal,
+            previous: setup.previous,
+            reporter,
+            prompter,
+            interrupt: setup.interrupt,
+            options: setup.options,
+            renderer: Renderer::new(),
+            cwd: setup.cwd,
+            summary: Vec::new(),
+            secrets: setup.scope.secret_values(),
+            outcomes: BTreeMap::new(),
+            top_scope: setup.scope,
+        }
+    }
 }
 
 impl Session<'_> {
