@@ -71,6 +71,7 @@ fn validate_one(
         .iter()
         .map(|s| step::validate(&mut cx, s, all))
         .collect();
+    digest_step_regions(&parsed.source.text, file, &mut steps);
     let order = graph::resolve_needs(&mut cx, file, &mut steps);
     let calls = steps
         .iter()
@@ -171,6 +172,27 @@ pub fn declared_vars(file: &raw::File) -> Vec<&str> {
 /// Suggests a runbook name for an unknown `call`.
 pub fn suggest_runbook<'a>(name: &str, all: &BTreeMap<&'a str, &Parsed>) -> Option<&'a str> {
     suggest(name, all.keys().copied())
+}
+
+/// A step's digest covers its whole region of the file — the `[[step]]` table and its
+/// `[[step.verify]]`/`[[step.rollback]]`/… tables — up to the next top-level table. The
+/// span serde gives a `[[step]]` is only its header, so it cannot be used alone.
+fn digest_step_regions(text: &str, file: &raw::File, steps: &mut [super::model::Step]) {
+    let mut starts: Vec<usize> = std::iter::once(file.runbook.span().start)
+        .chain(file.vars.values().map(|v| v.span().start))
+        .chain(file.precondition.iter().map(|p| p.span().start))
+        .chain(file.step.iter().map(|s| s.span().start))
+        .collect();
+    starts.sort_unstable();
+    for (step, raw_step) in steps.iter_mut().zip(&file.step) {
+        let start = raw_step.span().start;
+        let end = starts
+            .iter()
+            .copied()
+            .find(|&s| s > start)
+            .unwrap_or(text.len());
+        step.digest = digest(&text[start..end]);
+    }
 }
 
 /// FNV-1a: a stable digest to notice edits; not a security boundary.
