@@ -41,15 +41,7 @@ fn placeholder_values(
 ) -> BTreeMap<String, String> {
     let mut values = BTreeMap::new();
     for var in &runbook.vars {
-        let value = given
-            .get(&var.name)
-            .cloned()
-            .or_else(|| {
-                var.from_env
-                    .as_ref()
-                    .and_then(|e| config.environment.get(e).cloned())
-            })
-            .or_else(|| var.default.clone());
+        let value = crate::exec::vars::value_of(var, given, &config.environment);
         let shown = match value {
             Some(_) if var.secret => "********".to_string(),
             Some(v) if v.contains('\n') => format!("{v:?}"),

@@ -6,7 +6,26 @@ use std::collections::BTreeMap;
 
 use super::prompter::{PromptError, Prompter};
 use crate::error::{Error, Result};
-use crate::runbook::model::Runbook;
+use crate::runbook::model::{Runbook, Var};
+
+/// A variable's value without asking: `--var`, then a non-empty `from-env`, then `default`.
+pub fn value_of(
+    var: &Var,
+    given: &BTreeMap<String, String>,
+    environment: &BTreeMap<String, String>,
+) -> Option<String> {
+    given
+        .get(&var.name)
+        .cloned()
+        .or_else(|| {
+            var.from_env
+                .as_ref()
+                .and_then(|e| environment.get(e))
+                .filter(|v| !v.is_empty())
+                .cloned()
+        })
+        .or_else(|| var.default.clone())
+}
 
 pub fn resolve(
     runbook: &Runbook,
@@ -17,18 +36,7 @@ pub fn resolve(
     let mut values = BTreeMap::new();
     let mut missing = Vec::new();
     for var in &runbook.vars {
-        let value = given
-            .get(&var.name)
-            .cloned()
-            .or_else(|| {
-                var.from_env
-                    .as_ref()
-                    .and_then(|e| environment.get(e))
-                    .filter(|v| !v.is_empty())
-                    .cloned()
-            })
-            .or_else(|| var.default.clone());
-        match value {
+        match value_of(var, given, environment) {
             Some(value) => {
                 if let Some(problem) = var.reject(&value) {
                     return Err(Error::usage(format!(
