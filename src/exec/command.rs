@@ -85,7 +85,7 @@ pub fn run(
     args.push(spec.script.clone());
     let (out_reader, out_writer) = os_pipe::pipe()?;
     let (err_reader, err_writer) = os_pipe::pipe()?;
-    let mut expression = duct::cmd(program, &args)
+    let mut expression = duct::cmd(resolve(program, spec.env.get("PATH")), &args)
         .dir(&spec.cwd)
         .stdout_file(out_writer)
         .stderr_file(err_writer)
@@ -217,6 +217,27 @@ fn spawn_reader(
     });
 }
 
+/// The program's path: a bare name is looked up in `PATH` here, so the spawn can use
+/// `posix_spawn` (vfork) instead of fork+exec. (std falls back to fork when it must search
+/// `PATH` itself in an environment duct rebuilt, and forking a multi-threaded process with
+/// a large address space costs milliseconds per command.) Unresolved names are passed on
+/// as they are, for the spawn to report. `path` is the command's own `PATH`, if it sets one.
+fn resolve(program: &str, path: Option<&String>) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    if program.contains('/') {
+        return program.into();
+    }
+    let path = path.map_or_else(|| std::env::var_os("PATH").unwrap_or_default(), Into::into);
+    std::env::split_paths(&path)
+        .filter(|dir| dir.is_absolute())
+        .map(|dir| dir.join(program))
+        .find(|candidate| {
+            std::fs::metadata(candidate)
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+        .unwrap_or_else(|| program.into())
+}
+
 /// Runs an interactive program (the operator's shell) on the terminal and waits for it.
 pub fn interactive(
     program: &str,
@@ -286,6 +307,29 @@ mod tests {
         assert_eq!(out.stdout, "out\nvalue\n");
         assert_eq!(out.stderr, "err\n");
         assert_eq!(lines.len(), 3);
+    }
+
+    #[test]
+    fn bare_program_names_are_resolved_for_posix_spawn() {
+        let sh = resolve("sh", None);
+        assert!(sh.is_absolute() && sh.ends_with("sh"), "{}", sh.display());
+        assert_eq!(
+            resolve("/bin/sh", None),
+            std::path::PathBuf::from("/bin/sh")
+        );
+        assert_eq!(
+            resolve("no-such-program-here", None),
+            std::path::PathBuf::from("no-such-program-here")
+        );
+        let dir = std::env::temp_dir().join(format!("resolve-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let own = dir.join("sh");
+        std::fs::write(&own, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&own, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        // The command's own PATH wins, as it would for the spawned process.
+        assert_eq!(resolve("sh", Some(&dir.display().to_string())), own);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
