@@ -12,7 +12,29 @@ HELMREPO_DIGEST=2ce57c79e8e133c15e674c78e5f4eb5d39c714f0b80fafa023ccbedbbb9da31c
 
 log_call() { # tool args...
   local tool=$1; shift
-  { printf '%s' "$tool"; printf ' %q' "$@"; printf '\n'; } >>"$FAKE_CLUSTER/calls.log"
+  local line; line=$({ printf '%s' "$tool"; printf ' %q' "$@"; })
+  printf '%s\n' "$line" >>"$FAKE_CLUSTER/calls.log"
+  run_hooks "$line"
+}
+
+# $FAKE_CLUSTER/hooks: one hook per line, "ERE<TAB>shell command". The first call whose
+# calls.log line matches ERE runs the command (in the caller's working directory, before
+# the call is answered) and the hook is used up. Tests use this to play the operator
+# between steps: the Git edit a manual step asks for, a controller catching up, ...
+run_hooks() { # calls.log line
+  local hooks="$FAKE_CLUSTER/hooks" n=0 re cmd fired=""
+  [ -s "$hooks" ] || return 0
+  while IFS=$'\t' read -r re cmd; do
+    n=$((n + 1))
+    [ -n "$re" ] || continue
+    if [ -z "$fired" ] && printf '%s\n' "$1" | grep -qE -- "$re"; then fired=$n; break; fi
+  done <"$hooks"
+  [ -n "$fired" ] || return 0
+  sed -n "${fired}p" "$hooks" | cut -f2- >"$hooks.run.$$"
+  sed -i "${fired}s/.*//" "$hooks"
+  printf '%s\n' "hook: $(cat "$hooks.run.$$")" >>"$FAKE_CLUSTER/calls.log"
+  FAKE_HOOK=1 bash "$hooks.run.$$" >>"$FAKE_CLUSTER/hooks.log" 2>&1 || printf 'hook failed: %s\n' "$(cat "$hooks.run.$$")" >>"$FAKE_CLUSTER/calls.log"
+  rm -f "$hooks.run.$$"
 }
 
 current_context() { cat "$FAKE_CLUSTER/context" 2>/dev/null; }
@@ -269,9 +291,49 @@ ks_json() {
     conds="$conds,{\"type\":\"Stalled\",\"status\":\"True\",\"reason\":\"BuildFailed\",\"message\":\"$(json_str "$(cat "$d/stalled")")\",\"observedGeneration\":$obs,\"lastTransitionTime\":\"2026-08-22T10:00:00Z\"}"
   fi
   printf '{"apiVersion":"kustomize.toolkit.fluxcd.io/v1","kind":"Kustomization","metadata":{"name":"%s","namespace":"%s","generation":%s},' "$name" "$ns" "$gen"
-  printf '"spec":{"interval":"30m","path":"%s","prune":true,"wait":%s,"suspend":%s,"deletionPolicy":"%s","sourceRef":{"kind":"GitRepository","name":"%s","namespace":"flux-system"}},' \
-    "$(json_str "$(ks_get "$ns" "$name" path "./kubernetes/apps/$ns/$name/app")")" "$wait" "$susp" "$(ks_get "$ns" "$name" deletion_policy MirrorPrune)" "$(ks_source_name "$ns" "$name")"
+  printf '"spec":{"interval":"30m","path":"%s","prune":%s,"wait":%s,"suspend":%s,"deletionPolicy":"%s","sourceRef":{"kind":"GitRepository","name":"%s","namespace":"flux-system"}},' \
+    "$(json_str "$(ks_get "$ns" "$name" path "./kubernetes/apps/$ns/$name/app")")" "$(ks_get "$ns" "$name" prune true)" "$wait" "$susp" "$(ks_get "$ns" "$name" deletion_policy MirrorPrune)" "$(ks_source_name "$ns" "$name")"
   printf '"status":{"observedGeneration":%s,"lastAppliedRevision":"%s","lastAttemptedRevision":"%s","conditions":[%s],"inventory":{"entries":[%s]}}}\n' "$obs" "$rev" "$rev" "$conds" "$entries"
+}
+
+# Pending Git changes of child Kustomizations, applied when cluster-apps reconciles:
+# git_<file> replaces <file> (git_prune=false, ...); git_namespace moves the object, which
+# is delete + create: with prune (default true) on the old object, every PVC of its
+# inventory without kustomize.toolkit.fluxcd.io/prune=disabled is garbage-collected and
+# the new object creates it again (new UID).
+ks_apply_children() {
+  local f kns kname g
+  for f in "$D"/ks/*/*; do
+    [ -d "$f" ] || continue
+    kname=$(basename "$f"); kns=$(basename "$(dirname "$f")")
+    local moved=0 to="" old_prune; old_prune=$(ks_get "$kns" "$kname" prune true)
+    [ -f "$f/git_namespace" ] && to=$(cat "$f/git_namespace") && rm -f "$f/git_namespace"
+    for g in "$f"/git_*; do
+      [ -f "$g" ] || continue
+      mv "$g" "$f/$(basename "$g" | sed 's/^git_//')"; moved=1
+    done
+    [ "$moved" = 1 ] && ks_set "$kns" "$kname" generation $(( $(ks_generation "$kns" "$kname") + 1 ))
+    if [ -n "$to" ] && [ "$to" != "$kns" ]; then
+      local id pns pname rest lf
+      if [ "$old_prune" = true ]; then
+        while IFS= read -r id; do
+          case $id in *_PersistentVolumeClaim*) ;; *) continue ;; esac
+          pns=${id%%_*}; rest=${id#*_}; pname=${rest%%_*}
+          lf=$(obj_dir pvc "$pns" "$pname")/labels
+          [ -f "$lf" ] && grep -qx 'kustomize.toolkit.fluxcd.io/prune=disabled' "$lf" && continue
+          [ -d "$(obj_dir pvc "$pns" "$pname")" ] || continue
+          printf '%s' "$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')-recreated" >"$(obj_dir pvc "$pns" "$pname")/field.metadata.uid"
+          printf 'pvc %s %s\n' "$pns" "$pname" >>"$D/pruned"
+        done < <(ks_inventory_ids "$kns" "$kname")
+      fi
+      mkdir -p "$D/ks/$to"; mv "$f" "$D/ks/$to/$kname"
+      local h
+      for h in "$D"/hr/*/*; do
+        [ "$(rd "$h/ks" "")" = "$kns/$kname" ] && printf '%s' "$to/$kname" >"$h/ks"
+      done
+      ks_set "$to" "$kname" generation 1; ks_set "$to" "$kname" observed 1
+    fi
+  done
 }
 
 ks_source_name() { local s; s=$(ks_get "$1" "$2" source "GitRepository/flux-system/flux-system"); printf '%s' "${s##*/}"; }
@@ -288,17 +350,22 @@ ks_apply() {
     return 1
   fi
   local rev; rev=$(git_revision)
+  # the root applies the child Kustomizations' ks.yaml: pending moves and spec changes
+  [ "$ns/$name" = flux-system/cluster-apps ] && ks_apply_children
   # apply pending Git changes to the HelmReleases it owns
   local hns hname hd changed
   while read -r hns hname; do
     [ -n "$hname" ] || continue
     hd=$(hr_dir "$hns" "$hname"); [ -d "$hd" ] || continue
     changed=0
-    if [ -f "$hd/git_target" ]; then mv "$hd/git_target" "$hd/target"; changed=1; fi
     if [ -f "$hd/git_source" ]; then
       [ -f "$hd/applied_source" ] || hr_source "$hns" "$hname" >"$hd/applied_source"
-      mv "$hd/git_source" "$hd/source"; changed=1
     fi
+    local g
+    for g in "$hd"/git_*; do
+      [ -f "$g" ] || continue
+      mv "$g" "$hd/$(basename "$g" | sed 's/^git_//')"; changed=1
+    done
     if [ "$changed" = 1 ]; then
       hr_bump_generation "$hns" "$hname"
       rm -f "$hd/stalled"

@@ -8,7 +8,8 @@ Files in DIR:
   ready_message    Ready condition message
   conditions       extra conditions, one per line: TYPE STATUS [MESSAGE...]
   field.<a.b.c>    the value of .a.b.c (a file named field.spec.ref.tag sets .spec.ref.tag);
-                   values true/false/integers are typed, everything else is a string
+                   values true/false/integers are typed, a value starting with [ or { is
+                   JSON (lists, nested objects), everything else is a string
   labels           one key=value per line (metadata.labels)
   data.<key>       keys of .data (Secrets/ConfigMaps), value base64 of the file content
 """
@@ -19,6 +20,8 @@ import sys
 
 
 def typed(v):
+    if v[:1] in ("[", "{"):
+        return json.loads(v)
     if v in ("true", "false"):
         return v == "true"
     try:
