@@ -12,6 +12,7 @@ mod list;
 mod resume;
 mod rollback;
 mod run;
+mod runbooks;
 mod schema;
 mod show;
 mod walk;
