@@ -316,6 +316,7 @@ impl Session<'_> {
         id: &str,
         attempt: u32,
     ) -> Result<command::Finished> {
+        self.before_spawn()?;
         let path = self.log_path(id, attempt);
         if let Some(dir) = path.parent() {
             create_private_dir(dir).map_err(|e| Error::io("create directory", dir, e))?;

@@ -66,6 +66,7 @@ impl Session<'_> {
         let name = self.shown(scope, &check.label());
         let attempts = if single_try { 1 } else { check.attempts };
         for attempt in 1..=attempts {
+            self.before_spawn()?;
             let outcome = self.try_check(scope, check);
             let (passed, reason, tail, fatal) = match outcome {
                 Try::Pass => (true, None, Vec::new(), false),

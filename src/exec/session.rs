@@ -134,8 +134,25 @@ impl Session<'_> {
     pub fn record(&mut self, entry: Entry) -> Result<()> {
         if let Some(journal) = &mut self.journal {
             let path = journal.path().to_path_buf();
+            // An outcome or a check result announces no side effect: it is synced with the
+            // next record, or by `before_spawn`, whichever comes first.
+            let deferred = matches!(entry, Entry::StepFinished { .. } | Entry::Check { .. });
+            let written = if deferred {
+                journal.append_deferred(entry)
+            } else {
+                journal.append(entry)
+            };
+            written.map_err(|e| Error::io("write journal", path, e))?;
+        }
+        Ok(())
+    }
+
+    /// Puts every journal record on disk before a command runs.
+    pub fn before_spawn(&mut self) -> Result<()> {
+        if let Some(journal) = &mut self.journal {
+            let path = journal.path().to_path_buf();
             journal
-                .append(entry)
+                .sync()
                 .map_err(|e| Error::io("write journal", path, e))?;
         }
         Ok(())
