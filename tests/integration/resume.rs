@@ -285,7 +285,6 @@ run = "echo third >> calls"
 "#;
 
 #[test]
-#[ignore = "bug in src/runbook/validate/step.rs: a step's digest covers only its `[[step]]` header, so edits to a step are not noticed"]
 fn resume_refuses_a_runbook_whose_run_steps_changed() {
     let t = project(CHANGING);
     rb(&t, &["run", "rb", "--yes"]).exit(1);
@@ -315,7 +314,6 @@ fn resume_accepts_edits_to_steps_that_have_not_run() {
 }
 
 #[test]
-#[ignore = "bug in src/runbook/validate/step.rs: a step's digest covers only its `[[step]]` header, so edits to a step are not noticed"]
 fn a_failed_step_that_ran_counts_as_changed_too() {
     let t = project(CHANGING);
     rb(&t, &["run", "rb", "--yes"]).exit(1);
