@@ -93,6 +93,11 @@ impl Session<'_> {
                 passed,
                 reason: reason.clone(),
                 next_in: (!last).then_some(check.interval),
+                output: if last && !passed {
+                    tail.iter().map(|l| self.mask(l)).collect()
+                } else {
+                    Vec::new()
+                },
             });
             if passed {
                 return Ok(CheckOutcome::Passed);

@@ -75,6 +75,8 @@ pub enum Event {
         passed: bool,
         reason: Option<String>,
         next_in: Option<Duration>,
+        /// The last lines of the check's output, on its final failing try (masked).
+        output: Vec<String>,
     },
     StepFinished {
         id: String,

@@ -141,20 +141,6 @@ impl Prompter for TerminalPrompter {
     }
 
     fn failure(&mut self, failure: &FailureView) -> Answer<FailureChoice> {
-        if !failure.tail.is_empty() {
-            let lines: Vec<String> = failure
-                .tail
-                .iter()
-                .map(|l| {
-                    format!(
-                        "  {} {}",
-                        self.printer.styles.dim.apply_to("│"),
-                        super::diagnostic::sanitize(l)
-                    )
-                })
-                .collect();
-            self.printer.line(&lines.join("\n"));
-        }
         let items = [
             "retry",
             "skip this step",

@@ -35,7 +35,8 @@ pub fn format_event(event: &Event, s: &Styles) -> Option<String> {
             } else {
                 format!(" · run {run_id}")
             };
-            let _ = write!(out, "\n  risk {risk} · {steps} steps{mode}");
+            let plural = if *steps == 1 { "" } else { "s" };
+            let _ = write!(out, "\n  risk {risk} · {steps} step{plural}{mode}");
             if let Some(summary) = summary {
                 let _ = write!(out, "\n  {summary}");
             }
@@ -122,8 +123,13 @@ pub fn format_event(event: &Event, s: &Styles) -> Option<String> {
             passed,
             reason,
             next_in,
+            output,
             ..
         } => {
+            let output: String = output
+                .iter()
+                .map(|l| format!("\n    {} {}", s.dim.apply_to("│"), sanitize(l)))
+                .collect();
             let reason = reason
                 .as_deref()
                 .map(|r| format!(": {}", sanitize(r)))
@@ -135,7 +141,10 @@ pub fn format_event(event: &Event, s: &Styles) -> Option<String> {
                     s.dim.apply_to("…"),
                     crate::runbook::duration::format(*next)
                 ),
-                (false, None) => format!("  {} {phase}: {name}{reason}", s.error.apply_to("✗")),
+                (false, None) => format!(
+                    "  {} {phase}: {name}{reason}{output}",
+                    s.error.apply_to("✗")
+                ),
             }
         }
         Event::StepFinished {

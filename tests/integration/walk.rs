@@ -155,3 +155,28 @@ interval = "100ms"
     assert!(types.contains(&"interrupted"), "{types:?}");
     assert!(!types.contains(&"step-started"), "{types:?}");
 }
+
+#[test]
+fn a_failing_check_shows_the_output_it_judged() {
+    Test::new()
+        .runbook(
+            "claims",
+            r#"[runbook]
+title = "Claims"
+
+[[step]]
+id = "move"
+run = "true"
+
+[[step.verify]]
+name = "claims kept"
+run = "echo 'changed: data-sonarr-0'"
+reject-stdout = '\S'
+"#,
+        )
+        .args(["run", "claims", "--yes"])
+        .run()
+        .expect_exit(1)
+        .expect_stderr_contains("verify: claims kept: stdout matches the rejected pattern")
+        .expect_stderr_contains("│ changed: data-sonarr-0");
+}
