@@ -315,3 +315,46 @@ fn the_repository_book_is_current() {
     );
     assert!(stderr.contains("book is current"), "{stderr}");
 }
+
+/// `<word>` in plain text would be an unclosed HTML tag for mdBook: prose and table cells
+/// escape it, code spans keep it as written.
+#[test]
+fn angle_brackets_outside_code_are_escaped() {
+    let test = Test::new()
+        .runbook(
+            "angles",
+            r#"[runbook]
+title = "Deploy to <cluster>"
+
+[vars.cluster]
+description = "Cluster whose tree (kubernetes/<cluster>/apps) is used; see `kubernetes/<cluster>`"
+default = "edge"
+
+[[step]]
+id = "apply"
+title = "Apply <cluster>"
+run = "kubectl --context {{ cluster }} apply -k kubernetes/{{ cluster }}/apps"
+
+[[step.verify]]
+name = "the <cluster> apps are there"
+run = "kubectl --context {{ cluster }} get ns"
+message = "look at <cluster> by hand"
+"#,
+        )
+        .file("book/src/SUMMARY.md", SUMMARY);
+    let (code, stderr) = docs(&test, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let page = read(test.path().join("book/src/runbooks/angles.md"));
+    for escaped in [
+        "# Deploy to &lt;cluster&gt;",
+        "(kubernetes/&lt;cluster&gt;/apps)",
+        "see `kubernetes/<cluster>`",
+        "### 1. Apply &lt;cluster&gt;",
+        "**the &lt;cluster&gt; apps are there**",
+        "look at &lt;cluster&gt; by hand",
+    ] {
+        assert!(page.contains(escaped), "missing {escaped:?} in\n{page}");
+    }
+    let summary = read(test.path().join("book/src/SUMMARY.md"));
+    assert!(summary.contains("Deploy to \\<cluster\\>"), "{summary}");
+}

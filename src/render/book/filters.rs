@@ -1,12 +1,15 @@
 //! Markdown-safety filters for the book templates (tera is built without its optional
 //! filters). Each makes one kind of text safe in one Markdown position:
 //!
-//! - `cell`: inside a table cell: trims, escapes `|`, turns newlines into `<br>`;
+//! - `cell`: inside a table cell: trims, escapes `|`, escapes `<` and `>` outside code
+//!   spans (Markdown would take `<cluster>` for an HTML tag), turns newlines into `<br>`;
+//! - `text`: plain text in prose (titles, check names, messages, questions): escapes `<`
+//!   and `>` outside code spans;
 //! - `code`: an inline code span, one per line, with a backtick fence longer than any run
 //!   of backticks in the text;
 //! - `fence(lang="sh")`: a fenced code block whose fence is longer than any run of
 //!   backticks in the text, so a command that contains three backticks cannot close it;
-//! - `link_text`: the text of a `[…](…)` link: escapes `\`, `[` and `]`.
+//! - `link_text`: the text of a `[…](…)` link: escapes `\`, `[`, `]`, `<` and `>`.
 //!
 //! And one test: `is multiline` (the text has more than one line).
 
@@ -18,6 +21,7 @@ use tera::{Result, Tera, to_value, try_get_value};
 pub fn register(tera: &mut Tera) {
     tera.register_filter("cell", cell);
     tera.register_filter("code", code);
+    tera.register_filter("text", plain_text);
     tera.register_filter("fence", fence);
     tera.register_filter("link_text", link_text);
     tera.register_tester("multiline", multiline);
@@ -43,6 +47,10 @@ fn cell(value: &Value, _: &HashMap<String, Value>) -> Result<Value> {
     Ok(to_value(cell_text(&text("cell", value)?))?)
 }
 
+fn plain_text(value: &Value, _: &HashMap<String, Value>) -> Result<Value> {
+    Ok(to_value(escape_angles(&text("text", value)?))?)
+}
+
 fn code(value: &Value, _: &HashMap<String, Value>) -> Result<Value> {
     Ok(to_value(code_span(&text("code", value)?))?)
 }
@@ -59,7 +67,7 @@ fn link_text(value: &Value, _: &HashMap<String, Value>) -> Result<Value> {
     let text = text("link_text", value)?;
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if matches!(c, '\\' | '[' | ']') {
+        if matches!(c, '\\' | '[' | ']' | '<' | '>') {
             out.push('\\');
         }
         out.push(if c == '\n' { ' ' } else { c });
@@ -68,10 +76,41 @@ fn link_text(value: &Value, _: &HashMap<String, Value>) -> Result<Value> {
 }
 
 pub fn cell_text(text: &str) -> String {
-    text.trim()
+    escape_angles(text.trim())
         .replace("\r\n", "\n")
         .replace('|', "\\|")
         .replace('\n', "<br>")
+}
+
+/// Escapes `<` and `>` as HTML entities, except inside inline code spans (where an entity
+/// would show literally). A code span opens with a run of backticks and closes at the
+/// next run of the same length; an unclosed run is literal text.
+pub fn escape_angles(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '`' {
+            let run = chars[i..].iter().take_while(|&&c| c == '`').count();
+            let close = (i + run..chars.len()).find(|&j| {
+                chars[j] == '`'
+                    && (j == 0 || chars[j - 1] != '`')
+                    && chars[j..].iter().take_while(|&&c| c == '`').count() == run
+            });
+            let end = close.map_or(i + run, |j| j + run);
+            out.extend(&chars[i..end]);
+            i = end;
+            continue;
+        }
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+    out
 }
 
 fn longest_backtick_run(text: &str) -> usize {
@@ -126,6 +165,18 @@ mod tests {
     #[test]
     fn cells_escape_pipes_and_newlines() {
         assert_eq!(cell_text(" a|b\nc \n"), "a\\|b<br>c");
+    }
+
+    #[test]
+    fn angles_are_escaped_outside_code_spans_only() {
+        assert_eq!(
+            cell_text("tree kubernetes/<cluster>/apps"),
+            "tree kubernetes/&lt;cluster&gt;/apps"
+        );
+        assert_eq!(escape_angles("`<a>` and <b>"), "`<a>` and &lt;b&gt;");
+        assert_eq!(escape_angles("``x`<y>`z`` <w>"), "``x`<y>`z`` &lt;w&gt;");
+        assert_eq!(escape_angles("a ` <b>"), "a ` &lt;b&gt;");
+        assert_eq!(escape_angles("a -> b"), "a -&gt; b");
     }
 
     #[test]
