@@ -6,6 +6,7 @@ mod check;
 mod cli;
 mod docs;
 mod graph;
+mod guide;
 mod interactive;
 mod journal;
 mod list;
