@@ -43,6 +43,10 @@ pub struct Page {
     pub source: String,
     pub step_count: usize,
     pub vars: Vec<VarView>,
+    /// Some variable is `secret` (the variables table gets a Secret column).
+    pub any_secret: bool,
+    /// Some variable has `from-env` (the variables table gets a From env column).
+    pub any_from_env: bool,
     pub preconditions: Vec<CheckView>,
     /// The step graph in Mermaid syntax (`runbook graph NAME`).
     pub mermaid: String,
@@ -311,8 +315,12 @@ pub fn page(
                 from_env: v.from_env.clone(),
             })
             .collect(),
+        any_secret: runbook.vars.iter().any(|v| v.secret),
+        any_from_env: runbook.vars.iter().any(|v| v.from_env.is_some()),
         preconditions: runbook.preconditions.iter().map(check).collect(),
-        mermaid: mermaid(runbook),
+        // Template expressions in step titles read as placeholders (`#lt;x#gt;` is
+        // Mermaid's entity for `<x>`), like everywhere else on the page.
+        mermaid: super::filters::replace_templates(&mermaid(runbook), "#lt;", "#gt;", None),
         steps: runbook
             .walk()
             .enumerate()

@@ -3,8 +3,12 @@
 //!
 //! - `cell`: inside a table cell: trims, escapes `|`, escapes `<` and `>` outside code
 //!   spans (Markdown would take `<cluster>` for an HTML tag), turns newlines into `<br>`;
-//! - `text`: plain text in prose (titles, check names, messages, questions): escapes `<`
-//!   and `>` outside code spans;
+//! - `text`: plain text in prose (titles, check names, messages, questions): template
+//!   expressions become placeholders (`{{ release }}` reads `<release>`), `<` and `>` are
+//!   escaped outside code spans;
+//! - `prose`: Markdown written by the author (descriptions, manual steps): only the
+//!   template syntax is replaced (`<release>` placeholders, `{% if x %}` as *(if x)*); the
+//!   rest is the author's Markdown;
 //! - `code`: an inline code span, one per line, with a backtick fence longer than any run
 //!   of backticks in the text;
 //! - `fence(lang="sh")`: a fenced code block whose fence is longer than any run of
@@ -22,6 +26,7 @@ pub fn register(tera: &mut Tera) {
     tera.register_filter("cell", cell);
     tera.register_filter("code", code);
     tera.register_filter("text", plain_text);
+    tera.register_filter("prose", prose);
     tera.register_filter("fence", fence);
     tera.register_filter("link_text", link_text);
     tera.register_tester("multiline", multiline);
@@ -49,6 +54,114 @@ fn cell(value: &Value, _: &HashMap<String, Value>) -> Result<Value> {
 
 fn plain_text(value: &Value, _: &HashMap<String, Value>) -> Result<Value> {
     Ok(to_value(escape_angles(&text("text", value)?))?)
+}
+
+fn prose(value: &Value, _: &HashMap<String, Value>) -> Result<Value> {
+    Ok(to_value(prose_text(&text("prose", value)?))?)
+}
+
+/// Splits `text` into code spans (and fenced blocks, whose fences are backtick runs too)
+/// and the text between them, and maps each: `outside` for text, `inside` for code
+/// (backticks included). An unclosed run of backticks is text.
+fn map_code_spans(
+    text: &str,
+    outside: &dyn Fn(&str) -> String,
+    inside: &dyn Fn(&str) -> String,
+) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut plain = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] != '`' {
+            plain.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let run = chars[i..].iter().take_while(|&&c| c == '`').count();
+        let close = (i + run..chars.len()).find(|&j| {
+            chars[j] == '`'
+                && chars[j - 1] != '`'
+                && chars[j..].iter().take_while(|&&c| c == '`').count() == run
+        });
+        match close {
+            Some(j) => {
+                out.push_str(&outside(&std::mem::take(&mut plain)));
+                let span: String = chars[i..j + run].iter().collect();
+                out.push_str(&inside(&span));
+                i = j + run;
+            }
+            None => {
+                plain.extend(&chars[i..i + run]);
+                i += run;
+            }
+        }
+    }
+    out.push_str(&outside(&plain));
+    out
+}
+
+/// Replaces tera syntax: `{{ expr | filter }}` by `open` + `expr` + `close`, and (when
+/// `tags` is given) `{% tag %}` by what `tags` makes of the tag's text.
+pub fn replace_templates(
+    text: &str,
+    open: &str,
+    close: &str,
+    tags: Option<&dyn Fn(&str) -> String>,
+) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let next = [("{{", "}}"), ("{%", "%}")]
+            .into_iter()
+            .filter(|(o, _)| *o == "{{" || tags.is_some())
+            .filter_map(|(o, c)| rest.find(o).map(|at| (at, o, c)))
+            .min_by_key(|(at, _, _)| *at);
+        let Some((at, o, c)) = next else { break };
+        let Some(len) = rest[at + 2..].find(c) else {
+            break;
+        };
+        out.push_str(&rest[..at]);
+        let inner =
+            rest[at + 2..at + 2 + len].trim_matches(|ch: char| ch == '-' || ch.is_whitespace());
+        if o == "{{" {
+            let expr = inner.split('|').next().unwrap_or_default().trim();
+            out.push_str(&format!("{open}{expr}{close}"));
+        } else if let Some(tags) = tags {
+            out.push_str(&tags(inner));
+        }
+        rest = &rest[at + 2 + len + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A tera tag as readable prose: `{% if x %}` is *(if x)*, `{% endif %}` *(end)*.
+fn tag_words(tag: &str) -> String {
+    let (keyword, rest) = tag.split_once(' ').unwrap_or((tag, ""));
+    let words = match keyword {
+        "raw" | "endraw" => return String::new(),
+        "if" => format!("if {}:", rest.trim()),
+        "elif" => format!("else if {}:", rest.trim()),
+        "else" => "otherwise:".to_string(),
+        "for" => format!("for each {}:", rest.trim()),
+        k if k.starts_with("end") => "end".to_string(),
+        _ => tag.to_string(),
+    };
+    format!("*({})* ", escape_plain(&words).replace('*', "\\*"))
+}
+
+fn escape_plain(text: &str) -> String {
+    text.replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// Author's Markdown: template syntax replaced, everything else kept.
+pub fn prose_text(text: &str) -> String {
+    map_code_spans(
+        text,
+        &|t| replace_templates(t, "&lt;", "&gt;", Some(&tag_words)),
+        &|code| replace_templates(code, "<", ">", None),
+    )
 }
 
 fn code(value: &Value, _: &HashMap<String, Value>) -> Result<Value> {
@@ -82,35 +195,23 @@ pub fn cell_text(text: &str) -> String {
         .replace('\n', "<br>")
 }
 
-/// Escapes `<` and `>` as HTML entities, except inside inline code spans (where an entity
-/// would show literally). A code span opens with a run of backticks and closes at the
-/// next run of the same length; an unclosed run is literal text.
+/// Plain text: template expressions become `<name>` placeholders, and `<` and `>` are
+/// escaped as HTML entities, except inside code spans (where an entity would show
+/// literally). A code span opens with a run of backticks and closes at the next run of
+/// the same length; an unclosed run is literal text.
 pub fn escape_angles(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '`' {
-            let run = chars[i..].iter().take_while(|&&c| c == '`').count();
-            let close = (i + run..chars.len()).find(|&j| {
-                chars[j] == '`'
-                    && (j == 0 || chars[j - 1] != '`')
-                    && chars[j..].iter().take_while(|&&c| c == '`').count() == run
-            });
-            let end = close.map_or(i + run, |j| j + run);
-            out.extend(&chars[i..end]);
-            i = end;
-            continue;
-        }
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            _ => out.push(c),
-        }
-        i += 1;
-    }
-    out
+    map_code_spans(
+        text,
+        &|t| {
+            escape_plain(&replace_templates(
+                t,
+                "<",
+                ">",
+                Some(&|tag: &str| format!("({tag})")),
+            ))
+        },
+        &|code| replace_templates(code, "<", ">", None),
+    )
 }
 
 fn longest_backtick_run(text: &str) -> usize {
@@ -177,6 +278,23 @@ mod tests {
         assert_eq!(escape_angles("``x`<y>`z`` <w>"), "``x`<y>`z`` &lt;w&gt;");
         assert_eq!(escape_angles("a ` <b>"), "a ` &lt;b&gt;");
         assert_eq!(escape_angles("a -> b"), "a -&gt; b");
+    }
+
+    #[test]
+    fn template_syntax_becomes_placeholders() {
+        assert_eq!(
+            escape_angles("Delete {{ workload }} of `{{ release | upper }}`"),
+            "Delete &lt;workload&gt; of `<release>`"
+        );
+        assert_eq!(
+            prose_text("Use <b>{{ x }}</b>.\n{% if a == \"b\" %}Note{% endif %}"),
+            "Use <b>&lt;x&gt;</b>.\n*(if a == \"b\":)* Note*(end)* "
+        );
+        assert_eq!(
+            prose_text("```sh\necho {{ x }}\n```"),
+            "```sh\necho <x>\n```"
+        );
+        assert_eq!(prose_text("{% raw %}{{ .x }}{% endraw %}"), "&lt;.x&gt;");
     }
 
     #[test]
