@@ -42,7 +42,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
         ));
     }
     let runbook = catalog.get(&state.runbook)?;
-    refuse_changes(&runbook, &state, args.accept_changed)?;
+    let accepted = refuse_changes(&runbook, &state, args.accept_changed)?;
     let mode = session::mode(config, args.mode.yes, args.mode.auto, false)?;
     let mut prompter = session::prompter(config, printer, mode);
     let can_ask = config.interactive_terminal && mode != Mode::Yes;
@@ -69,6 +69,14 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
             host: host_name(),
         })
         .map_err(|e| Error::io("write journal", &path, e))?;
+    if !accepted.is_empty() {
+        journal
+            .append(Entry::Decision {
+                step: None,
+                choice: format!("accept-changed: {}", accepted.join(", ")),
+            })
+            .map_err(|e| Error::io("write journal", &path, e))?;
+    }
     let done = state
         .steps
         .values()
@@ -94,6 +102,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
         },
         cwd: session::workdir(&catalog.project),
         scope: scope.clone(),
+        environment: config.environment.clone(),
     };
     let mut session = Session::new(setup, &mut *reporter, &mut *prompter);
     let mut scope = scope;
@@ -132,9 +141,10 @@ fn newest_unfinished(store: &Store) -> Result<String> {
 }
 
 /// Names the steps that already ran and changed (or vanished) since the run started.
-fn refuse_changes(runbook: &Runbook, state: &RunState, accept: bool) -> Result<()> {
-    if runbook.digest == state.digest || accept {
-        return Ok(());
+/// With `accept`, returns the changed steps (to journal the decision) instead of refusing.
+fn refuse_changes(runbook: &Runbook, state: &RunState, accept: bool) -> Result<Vec<String>> {
+    if runbook.digest == state.digest {
+        return Ok(Vec::new());
     }
     let mut changed = Vec::new();
     for (id, step) in &state.steps {
@@ -153,8 +163,8 @@ fn refuse_changes(runbook: &Runbook, state: &RunState, accept: bool) -> Result<(
             changed.push(label);
         }
     }
-    if changed.is_empty() {
-        return Ok(());
+    if changed.is_empty() || accept {
+        return Ok(changed);
     }
     Err(Error::usage_hint(
         format!(

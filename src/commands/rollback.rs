@@ -86,6 +86,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Resul
         },
         cwd: session::workdir(&catalog.project),
         scope,
+        environment: config.environment.clone(),
     };
     let mut session = Session::new(setup, &mut *reporter, &mut *prompter);
     if session.execute_rollback(&plan)? {

@@ -116,6 +116,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &RunArgs) -> Result<()>
         },
         cwd: session::workdir(&catalog.project),
         scope: scope.clone(),
+        environment: config.environment.clone(),
     };
     let mut session = Session::new(setup, &mut *reporter, &mut preset);
     let mut scope = scope;

@@ -412,7 +412,8 @@ impl Session<'_> {
         let callee = std::sync::Arc::clone(&self.catalog.runbooks[&call.runbook]);
         let mut values = std::collections::BTreeMap::new();
         for var in &callee.vars {
-            if let Some(value) = var.default.clone() {
+            let no_given = std::collections::BTreeMap::new();
+            if let Some(value) = super::vars::value_of(var, &no_given, &self.environment) {
                 values.insert(var.name.clone(), value);
             }
         }
@@ -426,6 +427,7 @@ impl Session<'_> {
         }
         let preconditions = callee.preconditions.clone();
         let mut inner = Scope::new(callee, format!("{id}/"), values);
+        self.secrets.extend(inner.secret_values());
         match self.run_checks(&inner, &preconditions, Some(id), "precondition", false)? {
             CheckOutcome::Passed => {}
             CheckOutcome::Interrupted => return Ok(ActionResult::Failed(Failure::interrupted())),

@@ -99,6 +99,7 @@ impl Session<'_> {
         match step.on_failure {
             OnFailure::Continue if !failure.interrupted => {
                 self.push_summary(id, &title, "failed");
+                self.continued.push(id.to_string());
                 Ok(FailureAction::Continue)
             }
             OnFailure::Rollback if !failure.interrupted => {

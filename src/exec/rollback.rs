@@ -224,6 +224,14 @@ impl Session<'_> {
                     self.emit(Event::RollbackFinished {
                         state: "rollback-failed".into(),
                     });
+                    if self.interrupt.is_set() {
+                        return Err(crate::error::Error::Interrupted {
+                            hint: Some(format!(
+                                "`runbook rollback {}` continues from `{id}`",
+                                self.run_id
+                            )),
+                        });
+                    }
                     return Ok(false);
                 }
                 self.emit(Event::RollbackStep {

@@ -57,9 +57,23 @@ impl Session<'_> {
                 }
             }
         };
+        let stop = stop.or_else(|| self.continued_failures());
         let end = stop.map_or(End::Succeeded, End::Stopped);
         self.conclude(&end)?;
         Ok(end)
+    }
+
+    /// A walk that reached the end past `on-failure = "continue"` failures still failed.
+    fn continued_failures(&self) -> Option<Stop> {
+        if self.continued.is_empty() {
+            return None;
+        }
+        let ids: Vec<String> = self.continued.iter().map(|id| format!("`{id}`")).collect();
+        Some(Stop::Failed(format!(
+            "{} failed and the run went on (`on-failure = \"continue\"`): {}",
+            if ids.len() == 1 { "a step" } else { "steps" },
+            ids.join(", ")
+        )))
     }
 
     fn conclude(&mut self, end: &End) -> Result<()> {

@@ -83,6 +83,10 @@ pub struct Session<'a> {
     pub outcomes: BTreeMap<String, String>,
     /// The top-level variables: the environment of rollback commands.
     pub top_scope: super::scope::Scope,
+    /// Steps that failed under `on-failure = "continue"`: the run goes on but ends failed.
+    pub continued: Vec<String>,
+    /// The process environment, for `from-env` of called runbooks.
+    pub environment: BTreeMap<String, String>,
 }
 
 /// What a session is made of besides the reporter and the prompter.
@@ -100,6 +104,8 @@ pub struct Setup<'a> {
     pub cwd: PathBuf,
     /// The top-level variables.
     pub scope: super::scope::Scope,
+    /// The process environment, for `from-env` of called runbooks.
+    pub environment: BTreeMap<String, String>,
 }
 
 impl<'a> Session<'a> {
@@ -125,6 +131,8 @@ impl<'a> Session<'a> {
             secrets: setup.scope.secret_values(),
             outcomes: BTreeMap::new(),
             top_scope: setup.scope,
+            continued: Vec::new(),
+            environment: setup.environment,
         }
     }
 }

@@ -300,6 +300,9 @@ fn resume_refuses_a_runbook_whose_run_steps_changed() {
 
     rb(&t, &["resume", "--yes", "--accept-changed"]).exit(0);
     assert_eq!(read(t.path(), "calls"), "first\nsecond\nthird\n");
+    rb(&t, &["log"])
+        .exit(0)
+        .stdout_has("decision: accept-changed: `first`");
 }
 
 #[test]

@@ -503,6 +503,9 @@ run = "touch independent"
 "#,
     );
     let ran = rb(&t, &["run", "rb", "--yes"]);
+    // The walk goes on, but a run with a failed step does not end `succeeded`.
+    ran.exit(1)
+        .stderr_has("the run went on (`on-failure = \"continue\"`): `broken`");
     assert!(!t.path().join("dependent").exists(), "{}", ran.report());
     assert!(t.path().join("independent").exists(), "{}", ran.report());
     let j = journal(t.path());

@@ -180,3 +180,101 @@ reject-stdout = '\S'
         .expect_stderr_contains("verify: claims kept: stdout matches the rejected pattern")
         .expect_stderr_contains("│ changed: data-sonarr-0");
 }
+
+#[test]
+fn a_called_runbook_reads_its_from_env_variables() {
+    let output = Test::new()
+        .runbook(
+            "inner",
+            r#"[runbook]
+title = "Inner"
+
+[vars.token]
+from-env = "INNER_TOKEN"
+secret = true
+
+[[step]]
+id = "use"
+run = "test \"$RUNBOOK_VAR_TOKEN\" = from-the-env && echo ok >> trail"
+"#,
+        )
+        .runbook(
+            "outer",
+            "[runbook]\ntitle = \"Outer\"\n\n[[step]]\nid = \"fix\"\ncall = \"inner\"\n",
+        )
+        .env("INNER_TOKEN", "from-the-env")
+        .args(["run", "outer", "--yes"])
+        .run();
+    output.expect_exit(0);
+    assert_eq!(
+        std::fs::read_to_string(output.path().join("trail")).unwrap_or_default(),
+        "ok\n"
+    );
+}
+
+#[test]
+fn ctrl_c_during_a_rollback_exits_130_and_the_next_rollback_continues() {
+    let test = Test::new().runbook(
+        "undo",
+        r#"[runbook]
+title = "Undo"
+
+[[step]]
+id = "make"
+run = "touch made"
+
+[[step.rollback]]
+run = "if [ -f slow ]; then touch undoing; sleep 30; fi; rm -f made"
+"#,
+    );
+    let first = test
+        .command()
+        .args(["run", "undo", "--yes"])
+        .output()
+        .expect("run");
+    assert_eq!(first.status.code(), Some(0));
+    std::fs::write(test.path().join("slow"), "").expect("write slow");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .args(["rollback", "--yes"])
+        .current_dir(test.path())
+        .env_remove("CI")
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn rollback");
+    while !test.path().join("undoing").exists() {
+        assert!(
+            child.try_wait().expect("poll").is_none(),
+            "rollback exited early"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pid = child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    assert_eq!(child.wait().expect("wait").code(), Some(130));
+    assert!(test.path().join("made").exists(), "the undo did not finish");
+    std::fs::remove_file(test.path().join("slow")).expect("remove slow");
+    let again = test
+        .command()
+        .args(["rollback", "--yes"])
+        .output()
+        .expect("rollback again");
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(
+        !test.path().join("made").exists(),
+        "the second rollback finished the undo"
+    );
+}
