@@ -4,10 +4,10 @@
 //! its group with escalation. Never prints; the caller decides what a line means.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
+use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use super::interrupt::Interrupt;
@@ -101,34 +101,36 @@ pub fn run(
         expression = expression.stdin_null();
     }
     let handle = expression.start()?;
-    // The expression holds the write ends; drop it so readers see end-of-file.
+    // The expression holds the write ends; drop it so the reads see end-of-file.
     drop(expression);
     let pgid = handle.pids().first().copied().unwrap_or(0);
-    let (tx, rx) = mpsc::channel();
-    spawn_reader(out_reader, Stream::Stdout, tx.clone());
-    spawn_reader(err_reader, Stream::Stderr, tx);
+    let mut pump = Pump::new([(out_reader, Stream::Stdout), (err_reader, Stream::Stderr)])?;
     let started = Instant::now();
-    let mut collected = Collected::default();
     let mut stop: Option<(Exit, Instant)> = None;
     let mut exited_at: Option<Instant> = None;
+    // Once the pipes are closed the exit usually follows within microseconds: wait briefly
+    // first, then back off (a command may close its output and go on running).
+    let mut idle = Duration::from_micros(50);
     loop {
-        match rx.recv_timeout(Duration::from_millis(20)) {
-            Ok(Some((stream, line))) => collected.push(stream, &line, on_line),
-            Ok(None) => collected.closed += 1,
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => collected.closed = 2,
-        }
+        let wait = if pump.is_done() {
+            idle = (idle * 2).min(Duration::from_millis(20));
+            idle / 2
+        } else {
+            Duration::from_millis(20)
+        };
+        pump.pump(wait, on_line)?;
         if exited_at.is_none() && handle.try_wait()?.is_some() {
             exited_at = Some(Instant::now());
         }
         if let Some(at) = exited_at {
-            if collected.closed >= 2 || at.elapsed() > DRAIN_GRACE {
+            if pump.is_done() || at.elapsed() > DRAIN_GRACE {
                 break;
             }
             continue;
         }
         stop = escalate(stop, spec, started, interrupt, pgid);
     }
+    pump.finish(on_line);
     let status = handle.wait()?.status;
     let exit = match stop {
         Some((reason, _)) => reason,
@@ -136,8 +138,8 @@ pub fn run(
     };
     Ok(Finished {
         exit,
-        stdout: collected.stdout,
-        stderr: collected.stderr,
+        stdout: pump.stdout,
+        stderr: pump.stderr,
     })
 }
 
@@ -173,15 +175,101 @@ fn escalate(
     }
 }
 
-#[derive(Default)]
-struct Collected {
+/// Reads a command's stdout and stderr in the calling thread with poll(2), splitting
+/// them into lines as they arrive (no reader threads: a step spawns only its command).
+struct Pump {
+    pipes: Vec<(os_pipe::PipeReader, Stream, Vec<u8>)>,
     stdout: String,
     stderr: String,
-    closed: usize,
 }
 
-impl Collected {
-    fn push(&mut self, stream: Stream, line: &str, on_line: &mut dyn FnMut(Stream, &str)) {
+impl Pump {
+    fn new(pipes: [(os_pipe::PipeReader, Stream); 2]) -> std::io::Result<Self> {
+        for (pipe, _) in &pipes {
+            set_nonblocking(pipe.as_raw_fd())?;
+        }
+        Ok(Self {
+            pipes: pipes.into_iter().map(|(p, s)| (p, s, Vec::new())).collect(),
+            stdout: String::new(),
+            stderr: String::new(),
+        })
+    }
+
+    fn is_done(&self) -> bool {
+        self.pipes.is_empty()
+    }
+
+    /// Waits up to `wait` for output and hands every complete line to `on_line`.
+    fn pump(
+        &mut self,
+        wait: Duration,
+        on_line: &mut dyn FnMut(Stream, &str),
+    ) -> std::io::Result<()> {
+        if self.pipes.is_empty() {
+            std::thread::sleep(wait);
+            return Ok(());
+        }
+        let mut fds: Vec<libc::pollfd> = self
+            .pipes
+            .iter()
+            .map(|(p, _, _)| libc::pollfd {
+                fd: p.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            })
+            .collect();
+        poll(&mut fds, wait)?;
+        let mut closed = Vec::new();
+        for (i, fd) in fds.iter().enumerate() {
+            if fd.revents != 0 && self.drain(i, on_line)? {
+                closed.push(i);
+            }
+        }
+        for i in closed.into_iter().rev() {
+            let (_, stream, rest) = self.pipes.remove(i);
+            self.emit_rest(stream, &rest, on_line);
+        }
+        Ok(())
+    }
+
+    /// Reads what pipe `i` has now; true at end-of-file.
+    fn drain(&mut self, i: usize, on_line: &mut dyn FnMut(Stream, &str)) -> std::io::Result<bool> {
+        let mut chunk = [0u8; 8192];
+        loop {
+            let read = self.pipes[i].0.read(&mut chunk);
+            match read {
+                Ok(0) => return Ok(true),
+                Ok(n) => {
+                    let stream = self.pipes[i].1;
+                    self.pipes[i].2.extend_from_slice(&chunk[..n]);
+                    while let Some(end) = self.pipes[i].2.iter().position(|&b| b == b'\n') {
+                        let line: Vec<u8> = self.pipes[i].2.drain(..=end).collect();
+                        self.push(stream, &line, on_line);
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn emit_rest(&mut self, stream: Stream, rest: &[u8], on_line: &mut dyn FnMut(Stream, &str)) {
+        if !rest.is_empty() {
+            self.push(stream, rest, on_line);
+        }
+    }
+
+    /// Output still buffered when the command ended (a last line without a newline).
+    fn finish(&mut self, on_line: &mut dyn FnMut(Stream, &str)) {
+        for (_, stream, rest) in std::mem::take(&mut self.pipes) {
+            self.emit_rest(stream, &rest, on_line);
+        }
+    }
+
+    fn push(&mut self, stream: Stream, bytes: &[u8], on_line: &mut dyn FnMut(Stream, &str)) {
+        let text = String::from_utf8_lossy(bytes);
+        let line = text.trim_end_matches(['\n', '\r']);
         let buffer = match stream {
             Stream::Stdout => &mut self.stdout,
             Stream::Stderr => &mut self.stderr,
@@ -192,29 +280,31 @@ impl Collected {
     }
 }
 
-fn spawn_reader(
-    reader: impl Read + Send + 'static,
-    stream: Stream,
-    tx: mpsc::Sender<Option<(Stream, String)>>,
-) {
-    std::thread::spawn(move || {
-        let mut reader = BufReader::new(reader);
-        let mut buffer = Vec::new();
-        loop {
-            buffer.clear();
-            match reader.read_until(b'\n', &mut buffer) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    let text = String::from_utf8_lossy(&buffer);
-                    let line = text.trim_end_matches(['\n', '\r']).to_string();
-                    if tx.send(Some((stream, line))).is_err() {
-                        return;
-                    }
-                }
-            }
+/// poll(2) over `fds` for up to `wait`; an interrupted wait is not an error.
+#[expect(unsafe_code, reason = "libc::poll has no safe wrapper in std")]
+fn poll(fds: &mut [libc::pollfd], wait: Duration) -> std::io::Result<()> {
+    let timeout = i32::try_from(wait.as_millis()).unwrap_or(i32::MAX);
+    let count = libc::nfds_t::try_from(fds.len()).unwrap_or(0);
+    // SAFETY: `fds` is a valid, exclusively borrowed slice of `count` pollfd structs.
+    let result = unsafe { libc::poll(fds.as_mut_ptr(), count, timeout) };
+    if result < 0 {
+        let error = std::io::Error::last_os_error();
+        if error.kind() != std::io::ErrorKind::Interrupted {
+            return Err(error);
         }
-        let _ = tx.send(None);
-    });
+    }
+    Ok(())
+}
+
+#[expect(unsafe_code, reason = "fcntl has no safe wrapper in std")]
+fn set_nonblocking(fd: std::os::fd::RawFd) -> std::io::Result<()> {
+    // SAFETY: fcntl on a descriptor this process owns; no memory is passed.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    // SAFETY: as above.
+    if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// The program's path: a bare name is looked up in `PATH` here, so the spawn can use
@@ -227,15 +317,33 @@ fn resolve(program: &str, path: Option<&String>) -> std::path::PathBuf {
     if program.contains('/') {
         return program.into();
     }
-    let path = path.map_or_else(|| std::env::var_os("PATH").unwrap_or_default(), Into::into);
-    std::env::split_paths(&path)
+    let path: std::ffi::OsString =
+        path.map_or_else(|| std::env::var_os("PATH").unwrap_or_default(), Into::into);
+    // Every step runs the same shell: look it up once per PATH, not once per command.
+    static FOUND: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<(String, std::ffi::OsString), PathBuf>>,
+    > = std::sync::OnceLock::new();
+    let cache = FOUND.get_or_init(Default::default);
+    let key = (program.to_string(), path.clone());
+    if let Some(found) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return found;
+    }
+    let found = std::env::split_paths(&path)
         .filter(|dir| dir.is_absolute())
         .map(|dir| dir.join(program))
         .find(|candidate| {
             std::fs::metadata(candidate)
                 .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
-        .unwrap_or_else(|| program.into())
+        });
+    match found {
+        Some(found) => {
+            if let Ok(mut cache) = cache.lock() {
+                cache.insert(key, found.clone());
+            }
+            found
+        }
+        None => program.into(),
+    }
 }
 
 /// Runs an interactive program (the operator's shell) on the terminal and waits for it.
