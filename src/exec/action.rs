@@ -84,17 +84,10 @@ impl Session<'_> {
                 tail,
                 message,
             } => {
-                let reason = format!(
-                    "precondition `{name}` failed: {reason}{}",
-                    message.map(|m| format!(" ({m})")).unwrap_or_default()
-                );
-                return Ok(ActionResult::Failed(Failure {
-                    reason,
-                    tail,
-                    exit_code: None,
-                    interrupted: false,
-                    started: false,
-                }));
+                let what = format!("precondition `{name}`");
+                return Ok(ActionResult::Failed(Failure::check(
+                    &what, &reason, message, tail, false,
+                )));
             }
         }
         let undo = self.render_undo(scope, step);
@@ -132,17 +125,10 @@ impl Session<'_> {
                 message,
             } = self.run_checks(scope, &step.verify, Some(id), "verify", false)?
             {
-                let reason = format!(
-                    "verify `{name}` failed: {reason}{}",
-                    message.map(|m| format!(" — {m}")).unwrap_or_default()
-                );
-                return Ok(ActionResult::Failed(Failure {
-                    reason,
-                    tail,
-                    exit_code: None,
-                    interrupted: false,
-                    started: true,
-                }));
+                let what = format!("verify `{name}`");
+                return Ok(ActionResult::Failed(Failure::check(
+                    &what, &reason, message, tail, true,
+                )));
             } else if self.interrupt.is_set() {
                 return Ok(ActionResult::Failed(Failure::interrupted()));
             }
@@ -437,18 +423,10 @@ impl Session<'_> {
                 tail,
                 message,
             } => {
-                let hint = message.map(|m| format!(" ({m})")).unwrap_or_default();
-                let reason = format!(
-                    "precondition `{name}` of runbook `{}` failed: {reason}{hint}",
-                    call.runbook
-                );
-                return Ok(ActionResult::Failed(Failure {
-                    reason,
-                    tail,
-                    exit_code: None,
-                    interrupted: false,
-                    started: false,
-                }));
+                let what = format!("precondition `{name}` of runbook `{}`", call.runbook);
+                return Ok(ActionResult::Failed(Failure::check(
+                    &what, &reason, message, tail, false,
+                )));
             }
         }
         Ok(match self.walk(&mut inner)? {

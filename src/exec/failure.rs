@@ -32,6 +32,24 @@ impl Failure {
         }
     }
 
+    /// A failing check; `what` names it (``verify `ready` ``), `message` is its hint.
+    pub fn check(
+        what: &str,
+        reason: &str,
+        message: Option<String>,
+        tail: Vec<String>,
+        started: bool,
+    ) -> Self {
+        let hint = message.map(|m| format!(" ({m})")).unwrap_or_default();
+        Self {
+            reason: format!("{what} failed: {reason}{hint}"),
+            tail,
+            exit_code: None,
+            interrupted: false,
+            started,
+        }
+    }
+
     pub fn render(error: &str) -> Self {
         Self {
             reason: format!("cannot render the command: {error}"),
