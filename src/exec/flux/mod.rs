@@ -593,19 +593,21 @@ mod tests {
 
     use super::*;
 
-    const HR_READY: &str = include_str!("../../tests/fixtures/flux-json/helmrelease-ready.json");
+    const HR_READY: &str = include_str!("../../../tests/fixtures/flux-json/helmrelease-ready.json");
     const HR_RECONCILING: &str =
-        include_str!("../../tests/fixtures/flux-json/helmrelease-reconciling.json");
+        include_str!("../../../tests/fixtures/flux-json/helmrelease-reconciling.json");
     const HR_STALLED: &str =
-        include_str!("../../tests/fixtures/flux-json/helmrelease-stalled-retries-exceeded.json");
+        include_str!("../../../tests/fixtures/flux-json/helmrelease-stalled-retries-exceeded.json");
     const HR_REMEDIATED: &str =
-        include_str!("../../tests/fixtures/flux-json/helmrelease-remediated-rollback.json");
+        include_str!("../../../tests/fixtures/flux-json/helmrelease-remediated-rollback.json");
     const HR_GENERATION_BEHIND: &str =
-        include_str!("../../tests/fixtures/flux-json/helmrelease-generation-behind.json");
-    const KS_READY: &str = include_str!("../../tests/fixtures/flux-json/kustomization-ready.json");
-    const KS_FAILED_HR: &str =
-        include_str!("../../tests/fixtures/flux-json/kustomization-ready-inventory-failed-hr.json");
-    const NOT_FLUX: &str = include_str!("../../tests/fixtures/flux-json/not-a-flux-object.json");
+        include_str!("../../../tests/fixtures/flux-json/helmrelease-generation-behind.json");
+    const KS_READY: &str =
+        include_str!("../../../tests/fixtures/flux-json/kustomization-ready.json");
+    const KS_FAILED_HR: &str = include_str!(
+        "../../../tests/fixtures/flux-json/kustomization-ready-inventory-failed-hr.json"
+    );
+    const NOT_FLUX: &str = include_str!("../../../tests/fixtures/flux-json/not-a-flux-object.json");
 
     fn parse(text: &str) -> Value {
         serde_json::from_str(text).expect("fixture is JSON")
