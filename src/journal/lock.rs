@@ -2,6 +2,7 @@
 //! kernel when the process dies) and a sidecar `<runbook>.lock.info` naming the holder.
 
 use std::fs::File;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -32,6 +33,7 @@ impl RunLock {
             .create(true)
             .truncate(false)
             .write(true)
+            .mode(0o600)
             .open(&path)
             .map_err(|e| Error::io("open lock", &path, e))?;
         match file.try_lock() {
