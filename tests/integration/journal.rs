@@ -4,9 +4,8 @@
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 
-use crate::run::{
-    count, finish, journal, journal_path, outcome, project, rb, read, run_ids, signal, spawn,
-    wait_for,
+use crate::support::{
+    count, journal, journal_path, kill_leftover, outcome, project, read, records, run_ids,
 };
 
 const FAILS_SECOND: &str = r#"
@@ -25,7 +24,7 @@ run = "echo run >> second.calls; test -f fixed"
 #[test]
 fn torn_last_line_is_set_aside_and_resume_works() {
     let t = project(FAILS_SECOND);
-    rb(&t, &["run", "rb", "--yes"]).exit(1);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(1);
     let path = journal_path(t.path());
     let before = std::fs::read(&path).unwrap();
     let torn = br#"{"ts":"2026-11-26T10:00:00Z","type":"step-sta"#;
@@ -37,10 +36,10 @@ fn torn_last_line_is_set_aside_and_resume_works() {
         .unwrap();
 
     std::fs::write(t.path().join("fixed"), "").unwrap();
-    let ran = rb(&t, &["resume", "--yes"]);
-    ran.exit(0)
-        .stderr_has("torn")
-        .stderr_has("journal.jsonl.torn");
+    let ran = t.invoke(&["resume", "--yes"]);
+    ran.expect_exit(0)
+        .expect_stderr_contains("torn")
+        .expect_stderr_contains("journal.jsonl.torn");
     let set_aside = path.with_extension("jsonl.torn");
     assert_eq!(std::fs::read(&set_aside).unwrap(), torn);
     assert_eq!(
@@ -64,7 +63,7 @@ fn a_line_torn_inside_a_utf8_character_is_set_aside_too() {
         "id = \"second\"",
         "id = \"second\"\ntitle = \"Zweiter Schritt — größer\"",
     ));
-    rb(&t, &["run", "rb", "--yes"]).exit(1);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(1);
     let path = journal_path(t.path());
     let bytes = std::fs::read(&path).unwrap();
     // Cut a copy of the `second` step-started record in the middle of the `—` (3 bytes).
@@ -81,7 +80,9 @@ fn a_line_torn_inside_a_utf8_character_is_set_aside_too() {
         .unwrap();
 
     std::fs::write(t.path().join("fixed"), "").unwrap();
-    rb(&t, &["resume", "--yes"]).exit(0).stderr_has("torn");
+    t.invoke(&["resume", "--yes"])
+        .expect_exit(0)
+        .expect_stderr_contains("torn");
     assert_eq!(
         std::fs::read(path.with_extension("jsonl.torn")).unwrap(),
         torn
@@ -92,7 +93,7 @@ fn a_line_torn_inside_a_utf8_character_is_set_aside_too() {
 #[test]
 fn listing_runs_does_not_repair_a_torn_journal() {
     let t = project(FAILS_SECOND);
-    rb(&t, &["run", "rb", "--yes"]).exit(1);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(1);
     let path = journal_path(t.path());
     std::fs::OpenOptions::new()
         .append(true)
@@ -101,21 +102,23 @@ fn listing_runs_does_not_repair_a_torn_journal() {
         .write_all(b"{\"ts\":")
         .unwrap();
     let before = std::fs::read(&path).unwrap();
-    rb(&t, &["runs", "--json"]).exit(0);
+    t.invoke(&["runs", "--json"]).expect_exit(0);
     assert_eq!(std::fs::read(&path).unwrap(), before, "`runs` only reads");
-    rb(&t, &["log"]).exit(0).stderr_has("torn");
+    t.invoke(&["log"])
+        .expect_exit(0)
+        .expect_stderr_contains("torn");
 }
 
 #[test]
 fn a_complete_last_record_without_its_newline_is_kept() {
     let t = project(FAILS_SECOND);
-    rb(&t, &["run", "rb", "--yes"]).exit(1);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(1);
     let path = journal_path(t.path());
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, text.trim_end_matches('\n')).unwrap();
     std::fs::write(t.path().join("fixed"), "").unwrap();
-    let ran = rb(&t, &["resume", "--yes"]);
-    ran.exit(0);
+    let ran = t.invoke(&["resume", "--yes"]);
+    ran.expect_exit(0);
     assert!(!ran.stderr.contains("torn"), "{}", ran.report());
     assert!(!path.with_extension("jsonl.torn").exists());
     assert_eq!(journal(t.path()).last().unwrap()["state"], "succeeded");
@@ -124,7 +127,7 @@ fn a_complete_last_record_without_its_newline_is_kept() {
 #[test]
 fn damage_before_the_last_line_is_a_clear_error() {
     let t = project(FAILS_SECOND);
-    rb(&t, &["run", "rb", "--yes"]).exit(1);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(1);
     let path = journal_path(t.path());
     let text = std::fs::read_to_string(&path).unwrap();
     let mut lines: Vec<&str> = text.lines().collect();
@@ -135,10 +138,10 @@ fn damage_before_the_last_line_is_a_clear_error() {
 
     std::fs::write(t.path().join("fixed"), "").unwrap();
     let id = run_ids(t.path()).remove(0);
-    let ran = rb(&t, &["resume", &id, "--yes"]);
+    let ran = t.invoke(&["resume", &id, "--yes"]);
     assert_ne!(ran.status, 0, "{}", ran.report());
-    ran.stderr_has(&format!("{id}/journal.jsonl"))
-        .stderr_has("line 3");
+    ran.expect_stderr_contains(&format!("{id}/journal.jsonl"))
+        .expect_stderr_contains("line 3");
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
         damaged,
@@ -146,13 +149,13 @@ fn damage_before_the_last_line_is_a_clear_error() {
     );
     assert!(!path.with_extension("jsonl.torn").exists());
     assert_eq!(count(t.path(), "second.calls"), 1, "nothing ran");
-    rb(&t, &["log", &id]).stderr_has("line 3");
+    t.invoke(&["log", &id]).expect_stderr_contains("line 3");
 }
 
 #[test]
 fn state_files_are_private() {
     let t = project(FAILS_SECOND);
-    rb(&t, &["run", "rb", "--yes"]).exit(1);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(1);
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     let run_dir = journal_path(t.path()).parent().unwrap().to_path_buf();
     assert_eq!(mode(&journal_path(t.path())), 0o600);
@@ -193,7 +196,7 @@ run = "exit 1"
 on-failure = "continue"
 "#,
     );
-    rb(&t, &["run", "rb", "--yes"]);
+    t.invoke(&["run", "rb", "--yes"]);
     let j = journal(t.path());
     for record in &j {
         assert!(
@@ -204,10 +207,10 @@ on-failure = "continue"
             assert!(record["step"].is_string(), "{record}");
         }
     }
-    let started = &crate::run::records(&j, "step-started", "one")[0];
+    let started = &records(&j, "step-started", "one")[0];
     assert_eq!(started["checkpoint"], true);
     assert_eq!(started["undo"][0]["run"], "echo undo");
-    let check = &crate::run::records(&j, "check", "one")[0];
+    let check = &records(&j, "check", "one")[0];
     assert_eq!(
         (
             check["phase"].as_str(),
@@ -235,33 +238,35 @@ run = "touch started; sleep 30"
         "other",
         "[runbook]\ntitle = \"Other\"\n\n[[step]]\nid = \"x\"\nrun = \"touch other\"\n",
     );
-    let child = spawn(&t, &["run", "rb", "--yes"]);
-    wait_for(&t.path().join("started"));
+    let mut child = t.spawn(&["run", "rb", "--yes"]);
+    child.wait_for(&t.path().join("started"));
     let id = run_ids(t.path()).remove(0);
     let info: serde_json::Value =
         serde_json::from_str(&read(t.path(), ".runbook/locks/rb.lock.info")).unwrap();
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
 
-    let ran = rb(&t, &["run", "rb", "--yes"]);
-    ran.exit(5)
-        .stderr_has(&format!("pid {}", child.id()))
-        .stderr_has(host.trim())
-        .stderr_has(&id)
-        .stderr_has(info["started"].as_str().unwrap());
+    let ran = t.invoke(&["run", "rb", "--yes"]);
+    ran.expect_exit(5)
+        .expect_stderr_contains(&format!("pid {}", child.id()))
+        .expect_stderr_contains(host.trim())
+        .expect_stderr_contains(&id)
+        .expect_stderr_contains(info["started"].as_str().unwrap());
     assert_eq!(
         run_ids(t.path()).len(),
         1,
         "the refused run left no state behind"
     );
-    rb(&t, &["resume", &id, "--yes"]).exit(5).stderr_has(&id);
+    t.invoke(&["resume", &id, "--yes"])
+        .expect_exit(5)
+        .expect_stderr_contains(&id);
     // Another runbook is not blocked.
-    rb(&t, &["run", "other", "--yes"]).exit(0);
+    t.invoke(&["run", "other", "--yes"]).expect_exit(0);
 
-    signal(child.id(), "INT");
-    finish(child).exit(130);
+    child.signal("INT");
+    child.finish().expect_exit(130);
     assert!(!t.path().join(".runbook/locks/rb.lock.info").exists());
     // The lock is free again once the holder exited.
-    rb(&t, &["run", "other", "--yes"]).exit(0);
+    t.invoke(&["run", "other", "--yes"]).expect_exit(0);
 }
 
 #[test]
@@ -269,13 +274,11 @@ fn a_killed_holder_releases_the_lock() {
     let t = project(
         "[runbook]\ntitle = \"Long\"\n\n[[step]]\nid = \"wait\"\nrun = \"echo $$ > pid; touch started; test -f fast || sleep 30\"\nidempotent = true\n",
     );
-    let mut child = spawn(&t, &["run", "rb", "--yes"]);
-    wait_for(&t.path().join("started"));
-    child.kill().unwrap();
-    finish(child);
-    let _ = std::process::Command::new("kill")
-        .args(["-KILL", "--", &format!("-{}", read(t.path(), "pid").trim())])
-        .status();
+    let mut child = t.spawn(&["run", "rb", "--yes"]);
+    child.wait_for(&t.path().join("started"));
+    child.kill();
+    child.finish();
+    kill_leftover(&format!("-{}", read(t.path(), "pid").trim()));
     std::fs::write(t.path().join("fast"), "").unwrap();
-    rb(&t, &["resume", "--yes"]).exit(0);
+    t.invoke(&["resume", "--yes"]).expect_exit(0);
 }

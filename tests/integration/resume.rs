@@ -2,11 +2,10 @@
 //! are, unknown outcomes after a SIGKILL are settled by verify, `idempotent` or the
 //! operator, and an edited runbook is refused unless `--accept-changed`.
 
-use crate::run::{
-    count, finish, journal, outcome, passes_on_call, project, rb, read, records, signal, spawn,
-    wait_for,
+use crate::support::{
+    Test, count, journal, kill_leftover, log_json, outcome, passes_on_call, project, read, records,
+    run_ids, runs_json, wait_for,
 };
-use crate::support::Test;
 
 const THREE_STEPS: &str = r#"
 [runbook]
@@ -31,9 +30,9 @@ run = "echo run >> third.calls"
 #[test]
 fn resume_runs_the_failed_step_again_and_not_the_succeeded_ones() {
     let t = project(THREE_STEPS);
-    rb(&t, &["run", "rb", "--yes"])
-        .exit(1)
-        .stderr_has("runbook resume");
+    t.invoke(&["run", "rb", "--yes"])
+        .expect_exit(1)
+        .expect_stderr_contains("runbook resume");
     assert_eq!(
         (
             count(t.path(), "first.calls"),
@@ -44,7 +43,7 @@ fn resume_runs_the_failed_step_again_and_not_the_succeeded_ones() {
     );
 
     // Still broken: the failed step runs again, the first does not.
-    rb(&t, &["resume", "--yes"]).exit(1);
+    t.invoke(&["resume", "--yes"]).expect_exit(1);
     assert_eq!(
         (
             count(t.path(), "first.calls"),
@@ -55,7 +54,7 @@ fn resume_runs_the_failed_step_again_and_not_the_succeeded_ones() {
     );
 
     std::fs::write(t.path().join("fixed"), "").unwrap();
-    rb(&t, &["resume", "--yes"]).exit(0);
+    t.invoke(&["resume", "--yes"]).expect_exit(0);
     assert_eq!(
         (
             count(t.path(), "first.calls"),
@@ -77,17 +76,18 @@ fn resume_runs_the_failed_step_again_and_not_the_succeeded_ones() {
     assert_eq!(j.last().unwrap()["state"], "succeeded");
 
     // A finished run is not resumed again.
-    rb(&t, &["resume", "--yes"])
-        .exit(2)
-        .stderr_has("no unfinished run");
+    t.invoke(&["resume", "--yes"])
+        .expect_exit(2)
+        .expect_stderr_contains("no unfinished run");
 }
 
 #[test]
 fn resume_no_reverify_skips_the_verify_of_done_steps() {
     let t = project(THREE_STEPS);
-    rb(&t, &["run", "rb", "--yes"]).exit(1);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(1);
     std::fs::write(t.path().join("fixed"), "").unwrap();
-    rb(&t, &["resume", "--yes", "--no-reverify"]).exit(0);
+    t.invoke(&["resume", "--yes", "--no-reverify"])
+        .expect_exit(0);
     assert_eq!(count(t.path(), "first.verify"), 1);
     assert_eq!(count(t.path(), "first.calls"), 1);
 }
@@ -111,16 +111,16 @@ id = "second"
 run = "test -f fixed"
 "#,
     );
-    rb(&t, &["run", "rb", "--yes"]).exit(1);
-    let id = crate::run::run_ids(t.path()).remove(0);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(1);
+    let id = run_ids(t.path()).remove(0);
     std::fs::remove_file(t.path().join("applied")).unwrap();
     std::fs::write(t.path().join("fixed"), "").unwrap();
-    rb(&t, &["resume", &id, "--yes"])
-        .exit(1)
-        .stderr_has("verify");
-    rb(&t, &["resume", "no-such-run", "--yes"])
-        .exit(2)
-        .stderr_has("no-such-run");
+    t.invoke(&["resume", &id, "--yes"])
+        .expect_exit(1)
+        .expect_stderr_contains("verify");
+    t.invoke(&["resume", "no-such-run", "--yes"])
+        .expect_exit(2)
+        .expect_stderr_contains("no-such-run");
 }
 
 /// A step that records its pid (its process group), touches `marker` and then sleeps,
@@ -150,16 +150,14 @@ run = "echo run >> after.calls"
 /// Starts a run, waits until the step is inside its command, then kills the binary with
 /// SIGKILL (and the orphaned command's group, as a machine crash would).
 fn run_and_kill(t: &Test) {
-    let mut child = spawn(t, &["run", "rb", "--yes"]);
-    wait_for(&t.path().join("marker"));
-    child.kill().expect("SIGKILL the runbook binary");
-    let ran = finish(child);
+    let mut child = t.spawn(&["run", "rb", "--yes"]);
+    child.wait_for(&t.path().join("marker"));
+    child.kill();
+    let ran = child.finish();
     assert_eq!(ran.status, -1, "killed by a signal\n{}", ran.report());
     wait_for(&t.path().join("apply.pid"));
     let pgid = read(t.path(), "apply.pid");
-    let _ = std::process::Command::new("kill")
-        .args(["-KILL", "--", &format!("-{}", pgid.trim())])
-        .status();
+    kill_leftover(&format!("-{}", pgid.trim()));
     let j = journal(t.path());
     assert_eq!(
         records(&j, "step-started", "apply").len(),
@@ -167,8 +165,8 @@ fn run_and_kill(t: &Test) {
         "the intent was on disk before the command ran"
     );
     assert!(records(&j, "step-finished", "apply").is_empty());
-    assert_eq!(crate::run::log_json(t).len(), j.len());
-    let runs: serde_json::Value = serde_json::from_str(&rb(t, &["runs", "--json"]).stdout).unwrap();
+    assert_eq!(log_json(t).len(), j.len());
+    let runs = runs_json(t);
     assert_eq!(runs[0]["state"], "stopped");
     assert_eq!(runs[0]["step"], "apply");
 }
@@ -177,9 +175,9 @@ fn run_and_kill(t: &Test) {
 fn killed_mid_step_then_verify_passes_counts_as_done() {
     let t = project(&killable("\n[[step.verify]]\nrun = \"test -f marker\"\n"));
     run_and_kill(&t);
-    rb(&t, &["resume", "--yes"])
-        .exit(0)
-        .stderr_has("no recorded outcome");
+    t.invoke(&["resume", "--yes"])
+        .expect_exit(0)
+        .expect_stderr_contains("no recorded outcome");
     assert_eq!(
         count(t.path(), "apply.calls"),
         1,
@@ -206,7 +204,7 @@ fn killed_mid_idempotent_step_runs_it_again() {
     ));
     run_and_kill(&t);
     std::fs::write(t.path().join("fast"), "").unwrap();
-    rb(&t, &["resume", "--yes"]).exit(0);
+    t.invoke(&["resume", "--yes"]).expect_exit(0);
     assert_eq!(
         count(t.path(), "apply.calls"),
         2,
@@ -235,11 +233,11 @@ fn killed_mid_step_without_verify_or_idempotent_waits_for_a_decision() {
     let t = project(&killable(""));
     run_and_kill(&t);
     std::fs::write(t.path().join("fast"), "").unwrap();
-    let ran = rb(&t, &["resume", "--yes"]);
-    ran.exit(4)
-        .stderr_has("`apply`")
-        .stderr_has("outcome is unknown")
-        .stderr_has("idempotent");
+    let ran = t.invoke(&["resume", "--yes"]);
+    ran.expect_exit(4)
+        .expect_stderr_contains("`apply`")
+        .expect_stderr_contains("outcome is unknown")
+        .expect_stderr_contains("idempotent");
     assert_eq!(
         count(t.path(), "apply.calls"),
         1,
@@ -252,18 +250,18 @@ fn killed_mid_step_without_verify_or_idempotent_waits_for_a_decision() {
         "nor silently marked done or failed"
     );
     // Still resumable: the operator decides later.
-    rb(&t, &["resume", "--auto"]).exit(4);
+    t.invoke(&["resume", "--auto"]).expect_exit(4);
 }
 
 #[test]
 fn sigterm_mid_step_is_an_interruption_like_ctrl_c() {
     let t = project(&killable("idempotent = true\n"));
-    let child = spawn(&t, &["run", "rb", "--yes"]);
-    wait_for(&t.path().join("marker"));
-    signal(child.id(), "TERM");
-    finish(child).exit(130);
+    let mut child = t.spawn(&["run", "rb", "--yes"]);
+    child.wait_for(&t.path().join("marker"));
+    child.signal("TERM");
+    child.finish().expect_exit(130);
     std::fs::write(t.path().join("fast"), "").unwrap();
-    rb(&t, &["resume", "--yes"]).exit(0);
+    t.invoke(&["resume", "--yes"]).expect_exit(0);
     assert_eq!(count(t.path(), "apply.calls"), 2);
 }
 
@@ -287,42 +285,45 @@ run = "echo third >> calls"
 #[test]
 fn resume_refuses_a_runbook_whose_run_steps_changed() {
     let t = project(CHANGING);
-    rb(&t, &["run", "rb", "--yes"]).exit(1);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(1);
     std::fs::write(t.path().join("fixed"), "").unwrap();
     let edited = CHANGING.replace("echo first >> calls", "echo FIRST >> calls");
     let t = t.runbook("rb", &edited);
-    let ran = rb(&t, &["resume", "--yes"]);
-    ran.exit(2)
-        .stderr_has("`first`")
-        .stderr_has("--accept-changed");
+    let ran = t.invoke(&["resume", "--yes"]);
+    ran.expect_exit(2)
+        .expect_stderr_contains("`first`")
+        .expect_stderr_contains("--accept-changed");
     assert!(!ran.stderr.contains("`third`"), "{}", ran.report());
     assert_eq!(read(t.path(), "calls"), "first\n", "nothing ran");
 
-    rb(&t, &["resume", "--yes", "--accept-changed"]).exit(0);
+    t.invoke(&["resume", "--yes", "--accept-changed"])
+        .expect_exit(0);
     assert_eq!(read(t.path(), "calls"), "first\nsecond\nthird\n");
-    rb(&t, &["log"])
-        .exit(0)
-        .stdout_has("decision: accept-changed: `first`");
+    t.invoke(&["log"])
+        .expect_exit(0)
+        .expect_stdout_contains("decision: accept-changed: `first`");
 }
 
 #[test]
 fn resume_accepts_edits_to_steps_that_have_not_run() {
     let t = project(CHANGING);
-    rb(&t, &["run", "rb", "--yes"]).exit(1);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(1);
     std::fs::write(t.path().join("fixed"), "").unwrap();
     let edited = CHANGING.replace("echo third >> calls", "echo THIRD >> calls");
     let t = t.runbook("rb", &edited);
-    rb(&t, &["resume", "--yes"]).exit(0);
+    t.invoke(&["resume", "--yes"]).expect_exit(0);
     assert_eq!(read(t.path(), "calls"), "first\nsecond\nTHIRD\n");
 }
 
 #[test]
 fn a_failed_step_that_ran_counts_as_changed_too() {
     let t = project(CHANGING);
-    rb(&t, &["run", "rb", "--yes"]).exit(1);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(1);
     let edited = CHANGING.replace("test -f fixed && echo second", "echo second");
     let t = t.runbook("rb", &edited);
-    rb(&t, &["resume", "--yes"]).exit(2).stderr_has("`second`");
+    t.invoke(&["resume", "--yes"])
+        .expect_exit(2)
+        .expect_stderr_contains("`second`");
 }
 
 #[test]
@@ -343,8 +344,8 @@ run = "{} && printf %s {{{{ release }}}} > used"
 "#,
         passes_on_call("use.calls", 2)
     ));
-    rb(&t, &["run", "rb", "--yes"]).exit(1);
-    rb(&t, &["resume", "--yes"]).exit(0);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(1);
+    t.invoke(&["resume", "--yes"]).expect_exit(0);
     assert_eq!(count(t.path(), "find.calls"), 1);
     assert_eq!(read(t.path(), "used"), "sonarr");
 }

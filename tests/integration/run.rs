@@ -5,239 +5,12 @@
 //! Every command writes what it did into files of the temporary project; assertions are
 //! on those files, exit codes and journal records, never on how long something took.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
 
-use serde_json::Value;
-
-use crate::support::Test;
-
-// ---------------------------------------------------------------------------------------
-// Shared helpers (also used by `resume.rs` and `journal.rs`).
-// ---------------------------------------------------------------------------------------
-
-/// What one invocation of the binary did.
-pub(crate) struct Ran {
-    pub status: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl Ran {
-    #[track_caller]
-    pub fn exit(&self, code: i32) -> &Self {
-        assert_eq!(self.status, code, "unexpected exit code\n{}", self.report());
-        self
-    }
-
-    #[track_caller]
-    pub fn stderr_has(&self, needle: &str) -> &Self {
-        assert!(
-            self.stderr.contains(needle),
-            "stderr lacks {needle:?}\n{}",
-            self.report()
-        );
-        self
-    }
-
-    #[track_caller]
-    pub fn stdout_has(&self, needle: &str) -> &Self {
-        assert!(
-            self.stdout.contains(needle),
-            "stdout lacks {needle:?}\n{}",
-            self.report()
-        );
-        self
-    }
-
-    pub fn report(&self) -> String {
-        format!(
-            "--- exit: {}\n--- stdout:\n{}\n--- stderr:\n{}",
-            self.status, self.stdout, self.stderr
-        )
-    }
-}
-
-/// A project with one runbook `rb`.
-pub(crate) fn project(toml: &str) -> Test {
-    Test::new().runbook("rb", toml)
-}
-
-/// Runs the binary in the project of `test` (which stays usable for the next command).
-pub(crate) fn rb(test: &Test, args: &[&str]) -> Ran {
-    rb_env(test, args, &[])
-}
-
-pub(crate) fn rb_env(test: &Test, args: &[&str], env: &[(&str, &str)]) -> Ran {
-    let mut command = test.command();
-    command.args(args);
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    let output = command.output().expect("run the runbook binary");
-    Ran {
-        status: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-/// Starts the binary in the background (stdin null, output piped), in the same hermetic
-/// environment as [`rb`].
-pub(crate) fn spawn(test: &Test, args: &[&str]) -> Child {
-    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("runbook"));
-    for (key, _) in std::env::vars_os() {
-        let name = key.to_string_lossy();
-        if name.starts_with("RUNBOOK_")
-            || ["CI", "TERM", "CLICOLOR_FORCE", "FORCE_COLOR"].contains(&name.as_ref())
-        {
-            command.env_remove(&key);
-        }
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let path = std::env::join_paths(
-        std::iter::once(test.path().join("bin")).chain(std::env::split_paths(&path)),
-    )
-    .unwrap();
-    command
-        .env("PATH", path)
-        .env("NO_COLOR", "1")
-        .env("KUBECONFIG", test.path().join("no-such-kubeconfig"))
-        .current_dir(test.path())
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command.spawn().expect("spawn the runbook binary")
-}
-
-/// Waits for a background run to end and collects what it printed.
-pub(crate) fn finish(child: Child) -> Ran {
-    let output = child
-        .wait_with_output()
-        .expect("wait for the runbook binary");
-    Ran {
-        status: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-/// Waits until `path` exists. The deadline only keeps a broken test from hanging; nothing
-/// is asserted about time.
-#[track_caller]
-pub(crate) fn wait_for(path: &Path) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !path.exists() {
-        assert!(
-            Instant::now() < deadline,
-            "{} never appeared",
-            path.display()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// Whether a process runs (a zombie counts as gone).
-pub(crate) fn alive(pid: &str) -> bool {
-    match std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())) {
-        Ok(stat) => {
-            let state = stat
-                .rsplit_once(')')
-                .and_then(|(_, rest)| rest.trim_start().chars().next());
-            !matches!(state, Some('Z' | 'X') | None)
-        }
-        Err(_) => false,
-    }
-}
-
-/// Sends a signal to one process by pid with `kill(1)`.
-pub(crate) fn signal(pid: u32, name: &str) {
-    let status = std::process::Command::new("kill")
-        .args([format!("-{name}"), pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success(), "kill -{name} {pid} failed");
-}
-
-/// The ids of the runs in the project's state directory, sorted.
-pub(crate) fn run_ids(root: &Path) -> Vec<String> {
-    let mut ids: Vec<String> = std::fs::read_dir(root.join(".runbook/runs"))
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    ids.sort();
-    ids
-}
-
-/// The journal file of the only run.
-#[track_caller]
-pub(crate) fn journal_path(root: &Path) -> PathBuf {
-    let ids = run_ids(root);
-    assert_eq!(ids.len(), 1, "expected exactly one run, found {ids:?}");
-    root.join(".runbook/runs")
-        .join(&ids[0])
-        .join("journal.jsonl")
-}
-
-/// The records of the only run, read from the file.
-#[track_caller]
-pub(crate) fn journal(root: &Path) -> Vec<Value> {
-    let text = std::fs::read_to_string(journal_path(root)).unwrap();
-    text.lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad journal line {l:?}: {e}")))
-        .collect()
-}
-
-/// The records of the newest run as `runbook log --json` prints them.
-#[track_caller]
-pub(crate) fn log_json(test: &Test) -> Vec<Value> {
-    let ran = rb(test, &["log", "--json"]);
-    ran.exit(0);
-    match serde_json::from_str(&ran.stdout) {
-        Ok(Value::Array(records)) => records,
-        other => panic!("log --json is not an array: {other:?}\n{}", ran.report()),
-    }
-}
-
-/// Records of `kind` (`"step-finished"`, …) about `step`.
-pub(crate) fn records<'a>(journal: &'a [Value], kind: &str, step: &str) -> Vec<&'a Value> {
-    journal
-        .iter()
-        .filter(|r| r["type"] == kind && r["step"] == step)
-        .collect()
-}
-
-/// The `outcome` of the last `step-finished` record of `step`.
-#[track_caller]
-pub(crate) fn outcome(journal: &[Value], step: &str) -> String {
-    let finished = records(journal, "step-finished", step);
-    let last = finished
-        .last()
-        .unwrap_or_else(|| panic!("no step-finished record for `{step}` in {journal:#?}"));
-    last["outcome"].as_str().unwrap().to_string()
-}
-
-/// Lines in a file below the project (0 when it does not exist).
-pub(crate) fn count(root: &Path, file: &str) -> usize {
-    std::fs::read_to_string(root.join(file))
-        .map(|t| t.lines().count())
-        .unwrap_or(0)
-}
-
-pub(crate) fn read(root: &Path, file: &str) -> String {
-    std::fs::read_to_string(root.join(file)).unwrap_or_else(|e| panic!("read {file}: {e}"))
-}
-
-/// A shell command that counts its calls in `file` and succeeds from call `n` on.
-pub(crate) fn passes_on_call(file: &str, n: usize) -> String {
-    format!("echo call >> {file}; test $(wc -l < {file}) -ge {n}")
-}
+use crate::support::{
+    Test, alive, count, files_below, journal, log_json, outcome, passes_on_call, project, read,
+    records, run_ids, runs_json,
+};
 
 // ---------------------------------------------------------------------------------------
 // Checks and polling
@@ -262,7 +35,7 @@ interval = "100ms"
 "#,
         passes_on_call("verify.calls", 3)
     ));
-    rb(&t, &["run", "rb", "--yes"]).exit(0);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(0);
     assert_eq!(count(t.path(), "deploy.calls"), 1);
     assert_eq!(count(t.path(), "verify.calls"), 3);
     let log = log_json(&t);
@@ -301,9 +74,9 @@ id = "after"
 run = "touch after"
 "#,
     );
-    rb(&t, &["run", "rb", "--yes"])
-        .exit(1)
-        .stderr_has("look at the pods");
+    t.invoke(&["run", "rb", "--yes"])
+        .expect_exit(1)
+        .expect_stderr_contains("look at the pods");
     assert_eq!(count(t.path(), "verify.calls"), 3);
     assert!(!t.path().join("after").exists());
     let j = journal(t.path());
@@ -382,7 +155,7 @@ run = "echo axb"
 expect-stdout = '^{{ name }}$'
 "#,
     );
-    let ran = rb(&t, &["run", "rb", "--yes"]);
+    let ran = t.invoke(&["run", "rb", "--yes"]);
     let j = journal(t.path());
     assert_eq!(outcome(&j, "good"), "succeeded", "{}", ran.report());
     for step in ["bad-exit", "bad-stdout", "rejected", "not-literal"] {
@@ -428,10 +201,10 @@ id = "one"
 run = "touch one"
 "#,
     );
-    rb(&t, &["run", "rb", "--yes"])
-        .exit(1)
-        .stderr_has("cluster reachable")
-        .stderr_has("connect the VPN");
+    t.invoke(&["run", "rb", "--yes"])
+        .expect_exit(1)
+        .expect_stderr_contains("cluster reachable")
+        .expect_stderr_contains("connect the VPN");
     assert!(!t.path().join("one").exists());
     assert_eq!(count(t.path(), "pre.calls"), 1);
     let j = journal(t.path());
@@ -462,9 +235,9 @@ run = "test -f missing"
 message = "HelmRelease not found"
 "#,
     );
-    rb(&t, &["run", "rb", "--yes"])
-        .exit(1)
-        .stderr_has("HelmRelease not found");
+    t.invoke(&["run", "rb", "--yes"])
+        .expect_exit(1)
+        .expect_stderr_contains("HelmRelease not found");
     assert!(t.path().join("first").exists());
     assert!(!t.path().join("guarded").exists());
     let j = journal(t.path());
@@ -502,10 +275,10 @@ needs = []
 run = "touch independent"
 "#,
     );
-    let ran = rb(&t, &["run", "rb", "--yes"]);
+    let ran = t.invoke(&["run", "rb", "--yes"]);
     // The walk goes on, but a run with a failed step does not end `succeeded`.
-    ran.exit(1)
-        .stderr_has("the run went on (`on-failure = \"continue\"`): `broken`");
+    ran.expect_exit(1)
+        .expect_stderr_contains("the run went on (`on-failure = \"continue\"`): `broken`");
     assert!(!t.path().join("dependent").exists(), "{}", ran.report());
     assert!(t.path().join("independent").exists(), "{}", ran.report());
     let j = journal(t.path());
@@ -535,7 +308,7 @@ retry = {{ attempts = 4, delay = "100ms" }}
 "#,
         passes_on_call("tries", 3)
     ));
-    rb(&t, &["run", "rb", "--yes"]).exit(0);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(0);
     assert_eq!(count(t.path(), "tries"), 3);
     let j = journal(t.path());
     assert_eq!(outcome(&j, "flaky"), "succeeded");
@@ -567,13 +340,13 @@ run = "echo try >> tries; exit 3"
 retry = { attempts = 3, delay = "100ms" }
 "#,
     );
-    rb(&t, &["run", "rb", "--yes"])
-        .exit(1)
-        .stderr_has("after 3 attempts");
+    t.invoke(&["run", "rb", "--yes"])
+        .expect_exit(1)
+        .expect_stderr_contains("after 3 attempts");
     assert_eq!(count(t.path(), "tries"), 3);
 
     // Resumed, it gets its retries again; no earlier log is lost.
-    rb(&t, &["resume", "--yes"]).exit(1);
+    t.invoke(&["resume", "--yes"]).expect_exit(1);
     assert_eq!(count(t.path(), "tries"), 6);
     let logs = t
         .path()
@@ -606,9 +379,9 @@ run = "sleep 30 & echo $! > bg.pid; echo $$ > fg.pid; sleep 30"
 timeout = "1s"
 "#,
     );
-    rb(&t, &["run", "rb", "--yes"])
-        .exit(1)
-        .stderr_has("timed out");
+    t.invoke(&["run", "rb", "--yes"])
+        .expect_exit(1)
+        .expect_stderr_contains("timed out");
     for file in ["bg.pid", "fg.pid"] {
         let pid = read(t.path(), file);
         assert!(!alive(&pid), "{file}: process {} still runs", pid.trim());
@@ -648,7 +421,7 @@ when = "kind == 'cronjob'"
 run = "touch always"
 "#,
     );
-    rb(&t, &["run", "rb", "--yes"]).exit(0);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(0);
     assert!(!t.path().join("scaled").exists());
     assert!(t.path().join("always").exists());
     let j = journal(t.path());
@@ -674,7 +447,7 @@ id = "use"
 run = "printf %s {{ workload }} > used; printf %s \"$RUNBOOK_VAR_WORKLOAD\" > env"
 "#,
     );
-    rb(&t, &["run", "rb", "--yes"]).exit(0);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(0);
     assert_eq!(read(t.path(), "used"), "it's; here");
     assert_eq!(read(t.path(), "env"), "it's; here");
     let j = journal(t.path());
@@ -707,7 +480,7 @@ foreach = { var = "app", from = "found" }
 run = "echo {{ app }} >> found"
 "#,
     );
-    rb(&t, &["run", "rb", "--yes"]).exit(0);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(0);
     assert_eq!(read(t.path(), "listed"), "sonarr\nradarr\n");
     assert_eq!(read(t.path(), "found"), "plex\njellyfin\n");
     let j = journal(t.path());
@@ -763,7 +536,7 @@ id = "resume"
 run = "echo resume {{ target }} >> inner.calls"
 "#,
     );
-    rb(&t, &["run", "rb", "--yes"]).exit(0);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(0);
     assert_eq!(
         read(t.path(), "inner.calls"),
         "suspend sonarr-x fast\nresume sonarr-x\n"
@@ -804,7 +577,7 @@ id = "after"
 run = "touch after"
 "#,
     );
-    rb(&t, &["run", "rb", "--yes"]).exit(1);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(1);
     assert_eq!(read(t.path(), "gate.calls"), "pre\nverify\n");
     assert!(!t.path().join("after").exists());
     let j = journal(t.path());
@@ -832,7 +605,7 @@ id = "after"
 run = "echo after >> calls"
 "#;
     let t = project(toml);
-    rb(&t, &["run", "rb", "--yes"]).exit(0);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(0);
     assert_eq!(read(t.path(), "calls"), "before\nafter\n");
     let j = journal(t.path());
     assert_eq!(outcome(&j, "unlock"), "succeeded");
@@ -844,9 +617,9 @@ run = "echo after >> calls"
     );
 
     let t = project(toml);
-    rb(&t, &["run", "rb", "--auto"])
-        .exit(4)
-        .stderr_has("unlock");
+    t.invoke(&["run", "rb", "--auto"])
+        .expect_exit(4)
+        .expect_stderr_contains("unlock");
     assert_eq!(read(t.path(), "calls"), "before\n");
 }
 
@@ -869,7 +642,7 @@ id = "after"
 run = "touch after"
 "#,
     );
-    rb(&t, &["run", "rb", "--auto"]).exit(0);
+    t.invoke(&["run", "rb", "--auto"]).expect_exit(0);
     assert!(t.path().join("after").exists());
 }
 
@@ -885,15 +658,15 @@ run = "touch deleted"
 confirm = true
 "#;
     let t = project(toml);
-    rb(&t, &["run", "rb", "--auto"])
-        .exit(4)
-        .stderr_has("delete")
-        .stderr_has("confirmation");
+    t.invoke(&["run", "rb", "--auto"])
+        .expect_exit(4)
+        .expect_stderr_contains("delete")
+        .expect_stderr_contains("confirmation");
     assert!(!t.path().join("deleted").exists());
     assert!(records(&journal(t.path()), "step-started", "delete").is_empty());
 
     let t = project(toml);
-    rb(&t, &["run", "rb", "--yes"]).exit(0);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(0);
     assert!(t.path().join("deleted").exists());
 }
 
@@ -916,7 +689,7 @@ id = "use"
 run = "printf %s {{ strategy }} > strategy"
 "#,
     );
-    rb(&t, &["run", "rb", "--yes"]).exit(0);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(0);
     assert_eq!(read(t.path(), "strategy"), "rolling");
     let j = journal(t.path());
     assert_eq!(
@@ -947,11 +720,11 @@ id = "one"
 run = "touch one"
 "#,
     );
-    rb(&t, &["run", "rb", "--yes"])
-        .exit(2)
-        .stderr_has("`release`")
-        .stderr_has("`namespace`")
-        .stderr_has("NS_FOR_TEST");
+    t.invoke(&["run", "rb", "--yes"])
+        .expect_exit(2)
+        .expect_stderr_contains("`release`")
+        .expect_stderr_contains("`namespace`")
+        .expect_stderr_contains("NS_FOR_TEST");
     assert!(!t.path().join("one").exists());
     assert!(run_ids(t.path()).is_empty());
 }
@@ -975,38 +748,32 @@ id = "one"
 run = "touch one"
 "#,
     );
-    rb(&t, &["run", "rb", "--yes", "--var", "cluster=prod"])
-        .exit(2)
-        .stderr_has("cluster");
-    rb(
-        &t,
-        &[
-            "run",
-            "rb",
-            "--yes",
-            "--var",
-            "cluster=edge",
-            "--var",
-            "name=Bad_Name",
-        ],
-    )
-    .exit(2)
-    .stderr_has("name");
+    t.invoke(&["run", "rb", "--yes", "--var", "cluster=prod"])
+        .expect_exit(2)
+        .expect_stderr_contains("cluster");
+    t.invoke(&[
+        "run",
+        "rb",
+        "--yes",
+        "--var",
+        "cluster=edge",
+        "--var",
+        "name=Bad_Name",
+    ])
+    .expect_exit(2)
+    .expect_stderr_contains("name");
     assert!(!t.path().join("one").exists());
     assert!(run_ids(t.path()).is_empty());
-    rb(
-        &t,
-        &[
-            "run",
-            "rb",
-            "--yes",
-            "--var",
-            "cluster=main",
-            "--var",
-            "name=good-1",
-        ],
-    )
-    .exit(0);
+    t.invoke(&[
+        "run",
+        "rb",
+        "--yes",
+        "--var",
+        "cluster=main",
+        "--var",
+        "name=good-1",
+    ])
+    .expect_exit(0);
     assert!(t.path().join("one").exists());
 }
 
@@ -1049,11 +816,8 @@ expect-stdout = '^{{ name }}$'
 "#,
     );
     for (i, value) in NASTY.iter().enumerate() {
-        let ran = rb(
-            &t,
-            &["run", "rb", "--yes", "--var", &format!("name={value}")],
-        );
-        ran.exit(0);
+        let ran = t.invoke(&["run", "rb", "--yes", "--var", &format!("name={value}")]);
+        ran.expect_exit(0);
         assert!(
             !t.path().join("pwned").exists(),
             "value {value:?} created a file\n{}",
@@ -1156,7 +920,8 @@ run = "printf %s {{ x }} > got"
         if value.contains('\r') {
             continue;
         }
-        rb(&t, &["run", "rb", "--yes", "--var", &format!("x={value}")]).exit(0);
+        t.invoke(&["run", "rb", "--yes", "--var", &format!("x={value}")])
+            .expect_exit(0);
         assert_eq!(read(t.path(), "got"), value);
     }
     let mut entries: Vec<_> = std::fs::read_dir(t.path())
@@ -1175,23 +940,6 @@ run = "printf %s {{ x }} > got"
 // ---------------------------------------------------------------------------------------
 // Secrets
 // ---------------------------------------------------------------------------------------
-
-/// Every file below `dir`, recursively.
-fn files_below(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path)
-            } else {
-                files.push(path)
-            }
-        }
-    }
-    files
-}
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
@@ -1234,8 +982,8 @@ id = "fail"
 run = "echo failing with {{ token }}; exit 1"
 "#,
     );
-    let ran = rb_env(&t, &["run", "rb", "--yes"], &[("TEST_TOKEN", TOKEN)]);
-    ran.exit(1);
+    let ran = t.invoke_env(&["run", "rb", "--yes"], &[("TEST_TOKEN", TOKEN)]);
+    ran.expect_exit(1);
     assert_eq!(read(t.path(), "env-ok"), "ok\n", "{}", ran.report());
     assert_eq!(read(t.path(), "template-ok"), "ok\n");
     assert_eq!(read(t.path(), "length").trim(), TOKEN.len().to_string());
@@ -1244,8 +992,8 @@ run = "echo failing with {{ token }}; exit 1"
         "the secret was printed\n{}",
         ran.report()
     );
-    let log = rb(&t, &["log"]);
-    log.exit(0);
+    let log = t.invoke(&["log"]);
+    log.expect_exit(0);
     assert!(!log.stdout.contains(TOKEN) && !log.stderr.contains(TOKEN));
     let files = files_below(&t.path().join(".runbook"));
     assert!(files.iter().any(|f| f.ends_with("journal.jsonl")));
@@ -1287,10 +1035,10 @@ run = "echo two >> calls"
 #[test]
 fn without_a_terminal_and_without_yes_or_auto_nothing_runs() {
     let t = project(TWO_STEPS);
-    rb(&t, &["run", "rb"])
-        .exit(2)
-        .stderr_has("--yes")
-        .stderr_has("--auto");
+    t.invoke(&["run", "rb"])
+        .expect_exit(2)
+        .expect_stderr_contains("--yes")
+        .expect_stderr_contains("--auto");
     assert!(!t.path().join("calls").exists());
     assert!(run_ids(t.path()).is_empty());
 }
@@ -1298,35 +1046,35 @@ fn without_a_terminal_and_without_yes_or_auto_nothing_runs() {
 #[test]
 fn dry_run_runs_nothing_and_writes_no_state() {
     let t = project(TWO_STEPS);
-    let ran = rb(&t, &["run", "rb", "--dry-run"]);
-    ran.exit(0).stderr_has("echo one >> calls");
+    let ran = t.invoke(&["run", "rb", "--dry-run"]);
+    ran.expect_exit(0)
+        .expect_stderr_contains("echo one >> calls");
     assert!(!t.path().join("calls").exists());
     assert!(!t.path().join(".runbook/runs").exists());
-    rb(&t, &["run", "rb", "--dry-run", "--yes"]).exit(0);
+    t.invoke(&["run", "rb", "--dry-run", "--yes"])
+        .expect_exit(0);
     assert!(!t.path().join(".runbook/runs").exists());
 }
 
 #[test]
 fn from_skips_the_steps_before_it() {
     let t = project(TWO_STEPS);
-    rb(&t, &["run", "rb", "--yes", "--from", "two"]).exit(0);
+    t.invoke(&["run", "rb", "--yes", "--from", "two"])
+        .expect_exit(0);
     assert_eq!(read(t.path(), "calls"), "two\n");
     let j = journal(t.path());
     assert_eq!(outcome(&j, "one"), "skipped");
     assert_eq!(outcome(&j, "two"), "succeeded");
-    rb(&t, &["run", "rb", "--yes", "--from", "tow"])
-        .exit(2)
-        .stderr_has("two");
+    t.invoke(&["run", "rb", "--yes", "--from", "tow"])
+        .expect_exit(2)
+        .expect_stderr_contains("two");
 }
 
 #[test]
 fn runs_and_log_json_shapes() {
     let t = project(TWO_STEPS);
-    rb(&t, &["run", "rb", "--yes"]).exit(0);
-    let runs = rb(&t, &["runs", "--json"]);
-    runs.exit(0);
-    let runs: Value = serde_json::from_str(&runs.stdout).unwrap();
-    let runs = runs.as_array().unwrap();
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(0);
+    let runs = runs_json(&t);
     assert_eq!(runs.len(), 1);
     let run = &runs[0];
     assert_eq!(run["id"].as_str().unwrap(), run_ids(t.path())[0]);
@@ -1336,14 +1084,14 @@ fn runs_and_log_json_shapes() {
     assert!(run["started"].as_str().unwrap().ends_with('Z'));
     assert!(run["updated"].is_string());
 
-    rb(&t, &["runs"])
-        .exit(0)
-        .stdout_has("succeeded")
-        .stdout_has(&run_ids(t.path())[0]);
-    rb(&t, &["log"])
-        .exit(0)
-        .stdout_has("one: succeeded")
-        .stdout_has("run finished: succeeded");
+    t.invoke(&["runs"])
+        .expect_exit(0)
+        .expect_stdout_contains("succeeded")
+        .expect_stdout_contains(&run_ids(t.path())[0]);
+    t.invoke(&["log"])
+        .expect_exit(0)
+        .expect_stdout_contains("one: succeeded")
+        .expect_stdout_contains("run finished: succeeded");
     let log = log_json(&t);
     assert_eq!(
         log,
@@ -1393,11 +1141,11 @@ id = "after"
 run = "touch after"
 "#,
     );
-    let child = spawn(&t, &["run", "rb", "--yes"]);
-    wait_for(&t.path().join("sleeper.pid"));
-    signal(child.id(), "INT");
-    let ran = finish(child);
-    ran.exit(130);
+    let mut child = t.spawn(&["run", "rb", "--yes"]);
+    child.wait_for(&t.path().join("sleeper.pid"));
+    child.signal("INT");
+    let ran = child.finish();
+    ran.expect_exit(130);
     assert!(
         !alive(&read(t.path(), "sleeper.pid")),
         "the command's group did not get the signal"
@@ -1410,11 +1158,11 @@ run = "touch after"
         records(&j, "step-finished", "wait").is_empty(),
         "an interrupted step has no outcome"
     );
-    let runs: Value = serde_json::from_str(&rb(&t, &["runs", "--json"]).stdout).unwrap();
+    let runs = runs_json(&t);
     assert_eq!(runs[0]["state"], "interrupted");
 
     std::fs::write(t.path().join("fast"), "").unwrap();
-    rb(&t, &["resume", "--yes"]).exit(0);
+    t.invoke(&["resume", "--yes"]).expect_exit(0);
     assert_eq!(count(t.path(), "wait.calls"), 2);
     assert!(t.path().join("after").exists());
     assert_eq!(outcome(&journal(t.path()), "wait"), "succeeded");
@@ -1502,7 +1250,7 @@ fn flux_ready_helmrelease_passes() {
             &["helmrelease-ready.json"],
         )],
     );
-    rb(&t, &["run", "rb", "--yes"]).exit(0);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(0);
     assert_eq!(
         kubectl_calls(&t),
         ["get helmrelease sonarr -n default -o json"]
@@ -1524,7 +1272,7 @@ fn flux_reconciling_then_ready_polls_then_passes() {
             ],
         )],
     );
-    rb(&t, &["run", "rb", "--yes"]).exit(0);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(0);
     assert_eq!(kubectl_calls(&t).len(), 3);
     let checks: Vec<bool> = records(&journal(t.path()), "check", "upgrade")
         .iter()
@@ -1544,10 +1292,10 @@ fn flux_stalled_release_fails_after_one_read() {
             &["helmrelease-stalled-retries-exceeded.json"],
         )],
     );
-    rb(&t, &["run", "rb", "--yes"])
-        .exit(1)
-        .stderr_has("Stalled")
-        .stderr_has("Failed to upgrade after 1 attempt(s)");
+    t.invoke(&["run", "rb", "--yes"])
+        .expect_exit(1)
+        .expect_stderr_contains("Stalled")
+        .expect_stderr_contains("Failed to upgrade after 1 attempt(s)");
     assert_eq!(
         kubectl_calls(&t).len(),
         1,
@@ -1572,8 +1320,8 @@ fn flux_remediated_rollback_fails_quoting_the_chart_version() {
             &["helmrelease-remediated-rollback.json"],
         )],
     );
-    let ran = rb(&t, &["run", "rb", "--yes"]);
-    ran.exit(1).stderr_has("3.7.3");
+    let ran = t.invoke(&["run", "rb", "--yes"]);
+    ran.expect_exit(1).expect_stderr_contains("3.7.3");
     assert_eq!(kubectl_calls(&t).len(), 1);
     let j = journal(t.path());
     let reason = records(&j, "step-finished", "upgrade")[0]["reason"]
@@ -1606,9 +1354,9 @@ fn flux_kustomization_inventory_with_a_failed_helmrelease_fails() {
             ),
         ],
     );
-    rb(&t, &["run", "rb", "--yes"])
-        .exit(1)
-        .stderr_has("inventory");
+    t.invoke(&["run", "rb", "--yes"])
+        .expect_exit(1)
+        .expect_stderr_contains("inventory");
     assert_eq!(
         kubectl_calls(&t),
         [
@@ -1636,7 +1384,7 @@ fn flux_kustomization_inventory_with_a_failed_helmrelease_fails() {
             ),
         ],
     );
-    rb(&t, &["run", "rb", "--yes"]).exit(0);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(0);
 }
 
 #[test]
@@ -1645,12 +1393,12 @@ fn flux_check_without_kubectl_is_a_clear_error() {
         .replace("title = \"Flux\"", "title = \"Flux\"\nshell = \"/bin/sh\"");
     let t = project(&toml).dir("empty-path");
     let empty = t.path().join("empty-path");
-    let ran = rb_env(
-        &t,
+    let ran = t.invoke_env(
         &["run", "rb", "--yes"],
         &[("PATH", empty.to_str().unwrap())],
     );
-    ran.exit(1).stderr_has("`kubectl` not found on PATH");
+    ran.expect_exit(1)
+        .expect_stderr_contains("`kubectl` not found on PATH");
     assert_eq!(
         records(&journal(t.path()), "check", "upgrade").len(),
         1,

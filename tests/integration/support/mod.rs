@@ -27,6 +27,14 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use tempfile::TempDir;
 
+mod journal;
+mod output;
+mod process;
+
+pub use journal::*;
+pub use output::Output;
+pub use process::*;
+
 /// The environment variables a test run never inherits.
 const REMOVED_VARS: &[&str] = &[
     "NO_COLOR",
@@ -151,7 +159,19 @@ impl Test {
 
     /// The command this test would run, for tests that need assert_cmd directly.
     pub fn command(&self) -> Command {
-        let mut command = Command::cargo_bin("runbook").expect("the runbook binary is built");
+        let mut command = Command::from_std(self.std_command());
+        match &self.stdin {
+            Some(input) => command.write_stdin(input.clone()),
+            None => command.write_stdin(Vec::new()),
+        };
+        command
+    }
+
+    /// The same command as a `std::process::Command` (no stdin set), for a background
+    /// spawn ([`Test::spawn`]) or a pseudo-terminal. Every binary a test starts is built
+    /// here, so all of them run in the hermetic environment.
+    pub fn std_command(&self) -> std::process::Command {
+        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("runbook"));
         for (key, _) in std::env::vars_os() {
             if key.to_string_lossy().starts_with("RUNBOOK_") {
                 command.env_remove(&key);
@@ -175,167 +195,72 @@ impl Test {
         for (key, value) in &self.env {
             command.env(key, value);
         }
-        match &self.stdin {
-            Some(input) => command.write_stdin(input.clone()),
-            None => command.write_stdin(Vec::new()),
-        };
         command
     }
 
     /// Runs the binary and returns what it did; the temporary directory lives on in it.
     pub fn run(self) -> Output {
         let output = self.command().output().expect("run the runbook binary");
-        let temp = [
-            self.path().to_path_buf(),
-            self.path().canonicalize().unwrap_or_default(),
-        ];
-        let clean = |bytes: &[u8]| {
-            let mut text = String::from_utf8_lossy(bytes).into_owned();
-            for t in &temp {
-                if !t.as_os_str().is_empty() {
-                    text = text.replace(&*t.to_string_lossy(), "[TEMP]");
-                }
+        let root = self.path().to_path_buf();
+        Output::new(output, &root, Some(self.tempdir))
+    }
+
+    /// Runs the binary with `args` added, keeping the project for the next command (for
+    /// tests that run, resume and roll back in one project).
+    pub fn invoke(&self, args: &[&str]) -> Output {
+        self.invoke_env(args, &[])
+    }
+
+    /// [`Test::invoke`] with extra environment variables for this one command.
+    pub fn invoke_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut command = self.command();
+        command.args(args);
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let output = command.output().expect("run the runbook binary");
+        Output::new(output, self.path(), None)
+    }
+}
+
+/// A project with one runbook `rb`.
+pub fn project(toml: &str) -> Test {
+    Test::new().runbook("rb", toml)
+}
+
+/// Lines in a file below the project (0 when it does not exist).
+pub fn count(root: &Path, file: &str) -> usize {
+    fs::read_to_string(root.join(file))
+        .map(|t| t.lines().count())
+        .unwrap_or(0)
+}
+
+/// A file below the project, which must exist.
+#[track_caller]
+pub fn read(root: &Path, file: &str) -> String {
+    fs::read_to_string(root.join(file)).unwrap_or_else(|e| panic!("read {file}: {e}"))
+}
+
+/// Every file below `dir`, recursively.
+pub fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path)
+            } else {
+                files.push(path)
             }
-            text
-        };
-        Output {
-            status: output.status.code().unwrap_or(-1),
-            stdout: clean(&output.stdout),
-            stderr: clean(&output.stderr),
-            tempdir: self.tempdir,
         }
     }
+    files
 }
 
-/// What a run printed and returned. Paths of the temporary directory read `[TEMP]`.
-pub struct Output {
-    pub status: i32,
-    pub stdout: String,
-    pub stderr: String,
-    pub tempdir: TempDir,
-}
-
-impl Output {
-    pub fn path(&self) -> &Path {
-        self.tempdir.path()
-    }
-
-    #[track_caller]
-    pub fn expect_exit(&self, code: i32) -> &Self {
-        assert_eq!(self.status, code, "unexpected exit code\n{}", self.report());
-        self
-    }
-
-    #[track_caller]
-    pub fn expect_stdout(&self, expected: &str) -> &Self {
-        assert_eq!(
-            self.stdout,
-            expected,
-            "unexpected stdout\n{}",
-            self.report()
-        );
-        self
-    }
-
-    #[track_caller]
-    pub fn expect_stdout_contains(&self, needle: &str) -> &Self {
-        assert!(
-            self.stdout.contains(needle),
-            "stdout lacks {needle:?}\n{}",
-            self.report()
-        );
-        self
-    }
-
-    #[track_caller]
-    pub fn expect_stdout_lacks(&self, needle: &str) -> &Self {
-        assert!(
-            !self.stdout.contains(needle),
-            "stdout has {needle:?}\n{}",
-            self.report()
-        );
-        self
-    }
-
-    #[track_caller]
-    pub fn expect_stderr(&self, expected: &str) -> &Self {
-        assert_eq!(
-            self.stderr,
-            expected,
-            "unexpected stderr\n{}",
-            self.report()
-        );
-        self
-    }
-
-    #[track_caller]
-    pub fn expect_stderr_contains(&self, needle: &str) -> &Self {
-        assert!(
-            self.stderr.contains(needle),
-            "stderr lacks {needle:?}\n{}",
-            self.report()
-        );
-        self
-    }
-
-    #[track_caller]
-    pub fn expect_stderr_lacks(&self, needle: &str) -> &Self {
-        assert!(
-            !self.stderr.contains(needle),
-            "stderr has {needle:?}\n{}",
-            self.report()
-        );
-        self
-    }
-
-    #[track_caller]
-    pub fn expect_stdout_empty(&self) -> &Self {
-        self.expect_stdout("")
-    }
-
-    #[track_caller]
-    pub fn expect_stderr_empty(&self) -> &Self {
-        self.expect_stderr("")
-    }
-
-    /// Asserts a diagnostic: its `error: message` line followed by its ` --> location`.
-    #[track_caller]
-    pub fn expect_diagnostic(&self, message: &str, location: &str) -> &Self {
-        let lines: Vec<&str> = self.stderr.lines().collect();
-        let found = lines.windows(2).any(|pair| {
-            pair[0].ends_with(message)
-                && pair[0].contains(": ")
-                && pair[1].trim_start().strip_prefix("--> ") == Some(location)
-        });
-        assert!(
-            found,
-            "no diagnostic {message:?} at {location}\n{}",
-            self.report()
-        );
-        self
-    }
-
-    /// stdout parsed as JSON.
-    #[track_caller]
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON: {e}\n{}", self.report()))
-    }
-
-    /// Exit code, stdout and stderr in one block, for snapshots.
-    pub fn snapshot(&self) -> String {
-        format!(
-            "exit: {}\n----- stdout -----\n{}----- stderr -----\n{}",
-            self.status, self.stdout, self.stderr
-        )
-    }
-
-    fn report(&self) -> String {
-        format!(
-            "--- exit: {}\n--- stdout:\n{}\n--- stderr:\n{}",
-            self.status, self.stdout, self.stderr
-        )
-    }
+/// A shell command that counts its calls in `file` and succeeds from call `n` on.
+pub fn passes_on_call(file: &str, n: usize) -> String {
+    format!("echo call >> {file}; test $(wc -l < {file}) -ge {n}")
 }
 
 /// Snapshots a run (exit code, stdout and stderr) with insta, the temporary directory
