@@ -24,16 +24,10 @@ fn project() -> Test {
         .file("book/src/SUMMARY.md", SUMMARY)
 }
 
-/// Runs `runbook ARGS…` in the test's project: (exit code, stderr).
+/// Runs `runbook docs ARGS…` in the test's project: (exit code, stderr).
 fn docs(test: &Test, args: &[&str]) -> (i32, String) {
-    let output = test
-        .command()
-        .arg("docs")
-        .args(args)
-        .output()
-        .expect("run the runbook binary");
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    (output.status.code().unwrap_or(-1), stderr)
+    let output = test.invoke(&[&["docs"], args].concat());
+    (output.status, output.stderr)
 }
 
 fn read(path: impl AsRef<Path>) -> String {

@@ -8,29 +8,17 @@ use std::process::Command;
 use rexpect::process::WaitStatus;
 use rexpect::session::{PtySession, spawn_command};
 
-use crate::support::Test;
+use crate::support::{Test, log_json};
 
 const ENTER: &str = "\r";
 const DOWN: &str = "\x1b[B";
 const TIMEOUT_MS: u64 = 20_000;
 
-/// Starts `runbook ARGS` in a pseudo-terminal inside the test's project.
-fn pty(project: &Path, args: &[&str]) -> PtySession {
-    let mut command = Command::new(assert_cmd::cargo::cargo_bin("runbook"));
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("RUNBOOK_") {
-            command.env_remove(&key);
-        }
-    }
-    for key in ["CI", "CLICOLOR", "CLICOLOR_FORCE", "FORCE_COLOR"] {
-        command.env_remove(key);
-    }
-    command
-        .args(args)
-        .current_dir(project)
-        .env("NO_COLOR", "1")
-        .env("TERM", "xterm-256color")
-        .env("KUBECONFIG", project.join("no-such-kubeconfig"));
+/// Starts `runbook ARGS` in a pseudo-terminal inside the test's project, in the hermetic
+/// environment of [`Test::command`] plus a `TERM`.
+fn pty(test: &Test, args: &[&str]) -> PtySession {
+    let mut command = test.std_command();
+    command.args(args).env("TERM", "xterm-256color");
     spawn_command(command, Some(TIMEOUT_MS)).expect("spawn runbook in a pty")
 }
 
@@ -87,7 +75,7 @@ fn trail(project: &Path) -> String {
 #[test]
 fn full_walk_with_default_choices() {
     let test = Test::new().runbook("walk", WALK);
-    let mut s = pty(test.path(), &["run", "walk"]);
+    let mut s = pty(&test, &["run", "walk"]);
     expect(&mut s, "[1/3] First step");
     expect(&mut s, "Writes one line.");
     expect(&mut s, "run this step?");
@@ -106,7 +94,7 @@ fn full_walk_with_default_choices() {
 #[test]
 fn skip_then_a_refused_confirmation_aborts_resumably() {
     let test = Test::new().runbook("walk", WALK);
-    let mut s = pty(test.path(), &["run", "walk"]);
+    let mut s = pty(&test, &["run", "walk"]);
     expect(&mut s, "run this step?");
     send(&mut s, &format!("{DOWN}{ENTER}"));
     expect(&mut s, "skipped by the operator");
@@ -129,7 +117,7 @@ fn skip_then_a_refused_confirmation_aborts_resumably() {
 #[test]
 fn abort_then_resume_continues_where_it_stopped() {
     let test = Test::new().runbook("walk", WALK);
-    let mut s = pty(test.path(), &["run", "walk"]);
+    let mut s = pty(&test, &["run", "walk"]);
     expect(&mut s, "run this step?");
     send(&mut s, ENTER);
     expect(&mut s, "Which colour?");
@@ -140,7 +128,7 @@ fn abort_then_resume_continues_where_it_stopped() {
     assert_eq!(exit_code(s), 1);
     assert_eq!(trail(test.path()), "first\n");
 
-    let mut s = pty(test.path(), &["resume"]);
+    let mut s = pty(&test, &["resume"]);
     expect(&mut s, "resuming: 2 steps already done");
     expect(&mut s, "done in an earlier session");
     expect(&mut s, "[3/3] Second step");
@@ -167,7 +155,7 @@ id = "flaky"
 run = "echo try >> trail; if [ -f ok ]; then echo fine; else touch ok; echo 'boom: 502' >&2; exit 1; fi"
 "#;
     let test = Test::new().runbook("flaky", flaky);
-    let mut s = pty(test.path(), &["run", "flaky"]);
+    let mut s = pty(&test, &["run", "flaky"]);
     expect(&mut s, "run this step?");
     send(&mut s, ENTER);
     expect(&mut s, "boom: 502");
@@ -189,7 +177,7 @@ id = "slow"
 run = "echo $$ > pid; touch started; sleep 30"
 "#;
     let test = Test::new().runbook("slow", slow);
-    let mut s = pty(test.path(), &["run", "slow", "--auto"]);
+    let mut s = pty(&test, &["run", "slow", "--auto"]);
     expect(&mut s, "running slow");
     while !test.path().join("started").exists() {
         std::thread::sleep(std::time::Duration::from_millis(50));
@@ -205,48 +193,32 @@ run = "echo $$ > pid; touch started; sleep 30"
     assert!(!alive, "the command's process group was stopped");
     send(&mut s, "\x03");
     assert_eq!(exit_code(s), 130);
-    let log = test
-        .command()
-        .args(["log", "--json"])
-        .output()
-        .expect("runbook log");
-    let records: serde_json::Value =
-        serde_json::from_slice(&log.stdout).expect("log --json is JSON");
-    assert!(
-        records
-            .as_array()
-            .expect("an array")
-            .iter()
-            .any(|r| r["type"] == "interrupted")
-    );
+    assert!(log_json(&test).iter().any(|r| r["type"] == "interrupted"));
 }
 
 #[test]
 fn without_a_terminal_output_has_no_escape_codes() {
-    let test = Test::new().runbook("walk", WALK);
-    let mut command = test.command();
-    command
-        .env_remove("NO_COLOR")
-        .args(["run", "walk", "--yes"]);
-    let output = command.output().expect("run");
-    assert_eq!(output.status.code(), Some(0));
-    let all = [output.stdout, output.stderr].concat();
-    assert!(
-        !all.contains(&0x1b),
-        "no escape codes: {}",
-        String::from_utf8_lossy(&all)
-    );
-    assert!(String::from_utf8_lossy(&all).contains("[1/3] First step"));
+    let output = Test::new()
+        .runbook("walk", WALK)
+        .color()
+        .args(["run", "walk", "--yes"])
+        .run();
+    output.expect_exit(0);
+    let all = format!("{}{}", output.stdout, output.stderr);
+    assert!(!all.contains('\x1b'), "no escape codes: {all}");
+    assert!(all.contains("[1/3] First step"));
 }
 
 #[test]
 fn without_a_terminal_and_without_yes_or_auto_it_fails_at_once() {
-    let test = Test::new().runbook("walk", WALK);
-    let output = test.command().args(["run", "walk"]).output().expect("run");
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("hint: pass `--yes`"));
+    let output = Test::new()
+        .runbook("walk", WALK)
+        .args(["run", "walk"])
+        .run();
+    output.expect_exit(2);
+    assert!(output.stderr.contains("hint: pass `--yes`"));
     assert!(
-        !test.path().join(".runbook/runs").exists(),
+        !output.path().join(".runbook/runs").exists(),
         "nothing started"
     );
 }
@@ -267,7 +239,7 @@ id = "after"
 run = "echo after >> trail"
 "#;
     let test = Test::new().runbook("manual", manual);
-    let mut s = pty(test.path(), &["run", "manual", "--auto"]);
+    let mut s = pty(&test, &["run", "manual", "--auto"]);
     expect(&mut s, "Open Grafana and check the error rate.");
     expect(&mut s, "when you have done this:");
     send(&mut s, &format!("{DOWN}{ENTER}"));

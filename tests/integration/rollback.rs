@@ -3,165 +3,55 @@
 //! file `order` in the project, so the order of what ran is observable.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
-use crate::support::Test;
+use crate::support::{Test, kill_leftover, run_journal, run_journal_path, runs_json};
 
-/// A project whose state survives several invocations of the binary.
-struct Project {
-    test: Test,
+/// The lines appended to `order` since the last call, which empties it.
+fn order(p: &Test) -> Vec<String> {
+    let path = p.path().join("order");
+    let text = fs::read_to_string(&path).unwrap_or_default();
+    let _ = fs::remove_file(&path);
+    text.lines().map(str::to_string).collect()
 }
 
-/// What one invocation did.
-struct Run {
-    status: i32,
-    stderr: String,
+fn touch(p: &Test, name: &str) {
+    fs::write(p.path().join(name), "").expect("create flag file");
 }
 
-impl Run {
-    #[track_caller]
-    fn exit(&self, code: i32) -> &Self {
-        assert_eq!(self.status, code, "unexpected exit code\n{}", self.report());
-        self
-    }
-
-    #[track_caller]
-    fn says(&self, needle: &str) -> &Self {
-        assert!(
-            self.stderr.contains(needle),
-            "stderr lacks {needle:?}\n{}",
-            self.report()
-        );
-        self
-    }
-
-    #[track_caller]
-    fn lacks(&self, needle: &str) -> &Self {
-        assert!(
-            !self.stderr.contains(needle),
-            "stderr has {needle:?}\n{}",
-            self.report()
-        );
-        self
-    }
-
-    /// Byte offset of `needle` in stderr.
-    #[track_caller]
-    fn at(&self, needle: &str) -> usize {
-        self.stderr
-            .find(needle)
-            .unwrap_or_else(|| panic!("stderr lacks {needle:?}\n{}", self.report()))
-    }
-
-    fn report(&self) -> String {
-        format!("--- exit: {}\n--- stderr:\n{}", self.status, self.stderr)
-    }
+/// `(id, state)` of every run, oldest first.
+#[track_caller]
+fn runs(p: &Test) -> Vec<(String, String)> {
+    runs_json(p)
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_string(),
+                r["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
 }
 
-impl Project {
-    fn new() -> Self {
-        Self { test: Test::new() }
-    }
+#[track_caller]
+fn only_run(p: &Test) -> (String, String) {
+    let runs = runs(p);
+    assert_eq!(runs.len(), 1, "expected one run: {runs:?}");
+    runs.into_iter().next().unwrap()
+}
 
-    fn runbook(self, name: &str, toml: &str) -> Self {
-        Self {
-            test: self.test.runbook(name, toml),
-        }
-    }
-
-    fn path(&self) -> &Path {
-        self.test.path()
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        let output = self
-            .test
-            .command()
-            .args(args)
-            .output()
-            .expect("run the runbook binary");
-        Run {
-            status: output.status.code().unwrap_or(-1),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
-    }
-
-    /// The lines appended to `order` since the last call, which empties it.
-    fn order(&self) -> Vec<String> {
-        let path = self.path().join("order");
-        let text = fs::read_to_string(&path).unwrap_or_default();
-        let _ = fs::remove_file(&path);
-        text.lines().map(str::to_string).collect()
-    }
-
-    fn touch(&self, name: &str) {
-        fs::write(self.path().join(name), "").expect("create flag file");
-    }
-
-    /// `(id, state)` of every run, oldest first.
-    fn runs(&self) -> Vec<(String, String)> {
-        let output = self
-            .test
-            .command()
-            .args(["runs", "--json"])
-            .output()
-            .expect("run `runbook runs`");
-        assert!(
-            output.status.success(),
-            "runs --json failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let rows: serde_json::Value =
-            serde_json::from_slice(&output.stdout).expect("runs --json prints JSON");
-        rows.as_array()
-            .expect("an array of runs")
-            .iter()
-            .map(|r| {
-                (
-                    r["id"].as_str().unwrap().to_string(),
-                    r["state"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect()
-    }
-
-    #[track_caller]
-    fn only_run(&self) -> (String, String) {
-        let runs = self.runs();
-        assert_eq!(runs.len(), 1, "expected one run: {runs:?}");
-        runs.into_iter().next().unwrap()
-    }
-
-    fn journal_path(&self, run_id: &str) -> PathBuf {
-        self.path()
-            .join(".runbook/runs")
-            .join(run_id)
-            .join("journal.jsonl")
-    }
-
-    /// Every journal record of a run.
-    fn journal(&self, run_id: &str) -> Vec<serde_json::Value> {
-        fs::read_to_string(self.journal_path(run_id))
-            .expect("read the journal")
-            .lines()
-            .map(|l| serde_json::from_str(l).expect("a journal line is JSON"))
-            .collect()
-    }
-
-    /// `(step, outcome)` of every `rollback-step` record of a run.
-    fn rollback_steps(&self, run_id: &str) -> Vec<(String, String)> {
-        self.journal(run_id)
-            .iter()
-            .filter(|r| r["type"] == "rollback-step")
-            .map(|r| {
-                (
-                    r["step"].as_str().unwrap().to_string(),
-                    r["outcome"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect()
-    }
+/// `(step, outcome)` of every `rollback-step` record of a run.
+#[track_caller]
+fn rollback_steps(p: &Test, run_id: &str) -> Vec<(String, String)> {
+    run_journal(p.path(), run_id)
+        .iter()
+        .filter(|r| r["type"] == "rollback-step")
+        .map(|r| {
+            (
+                r["step"].as_str().unwrap().to_string(),
+                r["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
 }
 
 fn lines(expected: &[&str]) -> Vec<String> {
@@ -219,21 +109,21 @@ run = "echo undo-e2 >> order"
 
 #[test]
 fn undoes_the_steps_after_the_checkpoint_newest_first() {
-    let p = Project::new().runbook("graph", GRAPH);
-    p.run(&["run", "graph", "--yes"]).exit(0);
-    assert_eq!(p.order(), lines(&["do-a", "do-b", "do-c", "do-d", "do-e"]));
-    let (id, state) = p.only_run();
+    let p = Test::new().runbook("graph", GRAPH);
+    p.invoke(&["run", "graph", "--yes"]).expect_exit(0);
+    assert_eq!(order(&p), lines(&["do-a", "do-b", "do-c", "do-d", "do-e"]));
+    let (id, state) = only_run(&p);
     assert_eq!(state, "succeeded");
 
-    let out = p.run(&["rollback", "--yes"]);
+    let out = p.invoke(&["rollback", "--yes"]);
     // Rendered with the run's variables and captures, at step start.
-    out.exit(0)
-        .says("rollback plan")
-        .says("$ echo undo-c shop v2 >> order")
-        .lacks("undo-b");
-    assert_eq!(p.order(), lines(&["undo-e1", "undo-e2", "undo-c shop v2"]));
+    out.expect_exit(0)
+        .expect_stderr_contains("rollback plan")
+        .expect_stderr_contains("$ echo undo-c shop v2 >> order")
+        .expect_stderr_lacks("undo-b");
+    assert_eq!(order(&p), lines(&["undo-e1", "undo-e2", "undo-c shop v2"]));
     assert_eq!(
-        p.rollback_steps(&id),
+        rollback_steps(&p, &id),
         [
             ("e", "started"),
             ("e", "succeeded"),
@@ -243,8 +133,7 @@ fn undoes_the_steps_after_the_checkpoint_newest_first() {
         ]
         .map(|(s, o)| (s.to_string(), o.to_string()))
     );
-    let types: Vec<String> = p
-        .journal(&id)
+    let types: Vec<String> = run_journal(p.path(), &id)
         .iter()
         .map(|r| r["type"].as_str().unwrap().to_string())
         .collect();
@@ -257,14 +146,14 @@ fn undoes_the_steps_after_the_checkpoint_newest_first() {
 
 #[test]
 fn no_undo_steps_are_listed_before_anything_runs() {
-    let p = Project::new().runbook("graph", GRAPH);
-    p.run(&["run", "graph", "--yes"]).exit(0);
-    let out = p.run(&["rollback", "--yes"]);
-    out.exit(0);
-    let plan = out.at("rollback plan");
-    let listed = out.at("d: no undo");
-    let note = out.at("`d` cannot be undone automatically");
-    let first_undo = out.at("undone: e");
+    let p = Test::new().runbook("graph", GRAPH);
+    p.invoke(&["run", "graph", "--yes"]).expect_exit(0);
+    let out = p.invoke(&["rollback", "--yes"]);
+    out.expect_exit(0);
+    let plan = out.stderr_position("rollback plan");
+    let listed = out.stderr_position("d: no undo");
+    let note = out.stderr_position("`d` cannot be undone automatically");
+    let first_undo = out.stderr_position("undone: e");
     assert!(
         plan < listed && listed < note && note < first_undo,
         "{}",
@@ -274,57 +163,59 @@ fn no_undo_steps_are_listed_before_anything_runs() {
 
 #[test]
 fn rollback_to_a_step_keeps_that_step() {
-    let p = Project::new().runbook("graph", GRAPH);
-    p.run(&["run", "graph", "--yes"]).exit(0);
-    p.order();
-    p.run(&["rollback", "--to", "a", "--yes"]).exit(0);
+    let p = Test::new().runbook("graph", GRAPH);
+    p.invoke(&["run", "graph", "--yes"]).expect_exit(0);
+    order(&p);
+    p.invoke(&["rollback", "--to", "a", "--yes"]).expect_exit(0);
     assert_eq!(
-        p.order(),
+        order(&p),
         lines(&["undo-e1", "undo-e2", "undo-c shop v2", "undo-b"])
     );
 }
 
 #[test]
 fn rollback_to_a_step_that_did_not_run_is_a_usage_error() {
-    let p = Project::new().runbook("graph", GRAPH);
-    p.run(&["run", "graph", "--yes"]).exit(0);
-    p.order();
-    p.run(&["rollback", "--to", "nope", "--yes"])
-        .exit(2)
-        .says("step `nope` did not run in this run");
-    assert!(p.order().is_empty());
+    let p = Test::new().runbook("graph", GRAPH);
+    p.invoke(&["run", "graph", "--yes"]).expect_exit(0);
+    order(&p);
+    p.invoke(&["rollback", "--to", "nope", "--yes"])
+        .expect_exit(2)
+        .expect_stderr_contains("step `nope` did not run in this run");
+    assert!(order(&p).is_empty());
 }
 
 #[test]
 fn a_second_rollback_goes_back_one_more_checkpoint() {
-    let p = Project::new().runbook("graph", GRAPH);
-    p.run(&["run", "graph", "--yes"]).exit(0);
-    p.order();
-    p.run(&["rollback", "--yes"]).exit(0);
-    assert_eq!(p.order(), lines(&["undo-e1", "undo-e2", "undo-c shop v2"]));
-    p.run(&["rollback", "--yes"]).exit(0);
-    assert_eq!(p.order(), lines(&["undo-b", "undo-a"]));
-    assert_eq!(p.only_run().1, "rolled-back");
-    p.run(&["rollback", "--yes"])
-        .exit(0)
-        .says("nothing to roll back");
+    let p = Test::new().runbook("graph", GRAPH);
+    p.invoke(&["run", "graph", "--yes"]).expect_exit(0);
+    order(&p);
+    p.invoke(&["rollback", "--yes"]).expect_exit(0);
+    assert_eq!(order(&p), lines(&["undo-e1", "undo-e2", "undo-c shop v2"]));
+    p.invoke(&["rollback", "--yes"]).expect_exit(0);
+    assert_eq!(order(&p), lines(&["undo-b", "undo-a"]));
+    assert_eq!(only_run(&p).1, "rolled-back");
+    p.invoke(&["rollback", "--yes"])
+        .expect_exit(0)
+        .expect_stderr_contains("nothing to roll back");
 }
 
 #[test]
 fn a_partial_rollback_leaves_the_run_resumable_and_resume_reruns_the_undone_steps() {
-    let p = Project::new().runbook("graph", GRAPH);
-    p.run(&["run", "graph", "--yes"]).exit(0);
-    p.order();
-    p.run(&["rollback", "--yes"]).exit(0).says("runbook resume");
-    assert_eq!(p.order(), lines(&["undo-e1", "undo-e2", "undo-c shop v2"]));
-    let (id, state) = p.only_run();
+    let p = Test::new().runbook("graph", GRAPH);
+    p.invoke(&["run", "graph", "--yes"]).expect_exit(0);
+    order(&p);
+    p.invoke(&["rollback", "--yes"])
+        .expect_exit(0)
+        .expect_stderr_contains("runbook resume");
+    assert_eq!(order(&p), lines(&["undo-e1", "undo-e2", "undo-c shop v2"]));
+    let (id, state) = only_run(&p);
     assert_ne!(
         state, "succeeded",
         "a partly undone run is no longer succeeded"
     );
-    p.run(&["resume", &id, "--yes"]).exit(0);
-    assert_eq!(p.order(), lines(&["do-c", "do-d", "do-e"]));
-    assert_eq!(p.only_run().1, "succeeded");
+    p.invoke(&["resume", &id, "--yes"]).expect_exit(0);
+    assert_eq!(order(&p), lines(&["do-c", "do-d", "do-e"]));
+    assert_eq!(only_run(&p).1, "succeeded");
 }
 
 /// `a`, `b` (two undo commands, the second fails while `broken` exists), `c`. No checkpoint.
@@ -361,26 +252,25 @@ run = "echo undo-c >> order"
 
 #[test]
 fn a_failing_undo_command_stops_the_rollback_and_a_second_rollback_continues() {
-    let p = Project::new().runbook("flaky", FLAKY_UNDO);
-    p.run(&["run", "flaky", "--yes"]).exit(0);
-    p.order();
-    p.touch("broken");
-    p.run(&["rollback", "--yes"])
-        .exit(1)
-        .says("cannot reach the cluster")
-        .says("exit code 3")
-        .says("runbook rollback");
-    assert_eq!(p.order(), lines(&["undo-c", "undo-b1", "undo-b2"]));
-    let (id, state) = p.only_run();
+    let p = Test::new().runbook("flaky", FLAKY_UNDO);
+    p.invoke(&["run", "flaky", "--yes"]).expect_exit(0);
+    order(&p);
+    touch(&p, "broken");
+    p.invoke(&["rollback", "--yes"])
+        .expect_exit(1)
+        .expect_stderr_contains("cannot reach the cluster")
+        .expect_stderr_contains("exit code 3")
+        .expect_stderr_contains("runbook rollback");
+    assert_eq!(order(&p), lines(&["undo-c", "undo-b1", "undo-b2"]));
+    let (id, state) = only_run(&p);
     assert_eq!(state, "rollback-failed");
 
     fs::remove_file(p.path().join("broken")).unwrap();
-    p.run(&["rollback", "--yes"]).exit(0);
+    p.invoke(&["rollback", "--yes"]).expect_exit(0);
     // `c` is not undone again; `b` runs again from its first undo command.
-    assert_eq!(p.order(), lines(&["undo-b1", "undo-b2", "undo-a"]));
-    assert_eq!(p.only_run().1, "rolled-back");
-    let finished: Vec<String> = p
-        .journal(&id)
+    assert_eq!(order(&p), lines(&["undo-b1", "undo-b2", "undo-a"]));
+    assert_eq!(only_run(&p).1, "rolled-back");
+    let finished: Vec<String> = run_journal(p.path(), &id)
         .iter()
         .filter(|r| r["type"] == "rollback-finished")
         .map(|r| {
@@ -401,17 +291,17 @@ fn a_failing_undo_command_stops_the_rollback_and_a_second_rollback_continues() {
 
 #[test]
 fn resume_refuses_while_a_rollback_is_unfinished() {
-    let p = Project::new().runbook("flaky", FLAKY_UNDO);
-    p.run(&["run", "flaky", "--yes"]).exit(0);
-    p.touch("broken");
-    p.run(&["rollback", "--yes"]).exit(1);
-    let (id, _) = p.only_run();
-    p.order();
-    p.run(&["resume", &id, "--yes"])
-        .exit(2)
-        .says("unfinished rollback")
-        .says(&format!("runbook rollback {id}"));
-    assert!(p.order().is_empty());
+    let p = Test::new().runbook("flaky", FLAKY_UNDO);
+    p.invoke(&["run", "flaky", "--yes"]).expect_exit(0);
+    touch(&p, "broken");
+    p.invoke(&["rollback", "--yes"]).expect_exit(1);
+    let (id, _) = only_run(&p);
+    order(&p);
+    p.invoke(&["resume", &id, "--yes"])
+        .expect_exit(2)
+        .expect_stderr_contains("unfinished rollback")
+        .expect_stderr_contains(&format!("runbook rollback {id}"));
+    assert!(order(&p).is_empty());
 }
 
 #[test]
@@ -442,50 +332,29 @@ run = "echo do-c >> order"
 [[step.rollback]]
 run = "echo undo-c >> order"
 "#;
-    let p = Project::new().runbook("crash", toml);
-    p.run(&["run", "crash", "--yes"]).exit(0);
-    p.order();
+    let p = Test::new().runbook("crash", toml);
+    p.invoke(&["run", "crash", "--yes"]).expect_exit(0);
+    order(&p);
 
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_runbook"))
-        .args(["rollback", "--yes"])
-        .current_dir(p.path())
-        .env_remove("RUNBOOK_DIR")
-        .env_remove("RUNBOOK_STATE_DIR")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start `runbook rollback`");
-    let marker = p.path().join("crashed");
-    let mut waited = 0;
-    while !marker.exists() {
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("rollback exited ({status}) before reaching the sleeping undo command");
-        }
-        waited += 1;
-        assert!(waited < 6000, "the undo command never started");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    child.kill().expect("SIGKILL the rollback");
-    child.wait().expect("reap the rollback");
+    let mut child = p.spawn(&["rollback", "--yes"]);
+    child.wait_for(&p.path().join("crashed"));
+    child.kill();
     let sleeper = fs::read_to_string(p.path().join("sleeper.pid")).unwrap_or_default();
-    let _ = std::process::Command::new("kill")
-        .args(["-9", sleeper.trim()])
-        .status();
+    kill_leftover(&sleeper);
+    child.finish();
 
-    let (id, state) = p.only_run();
+    let (id, state) = only_run(&p);
     assert_eq!(state, "rolling-back");
-    assert_eq!(p.order(), lines(&["undo-c", "undo-b1", "undo-b2"]));
+    assert_eq!(order(&p), lines(&["undo-c", "undo-b1", "undo-b2"]));
 
-    p.run(&["rollback", "--yes"])
-        .exit(0)
-        .says("b:")
-        .lacks("c: $");
-    assert_eq!(p.order(), lines(&["undo-b1", "undo-b2", "undo-a"]));
-    assert_eq!(p.only_run().1, "rolled-back");
+    p.invoke(&["rollback", "--yes"])
+        .expect_exit(0)
+        .expect_stderr_contains("b:")
+        .expect_stderr_lacks("c: $");
+    assert_eq!(order(&p), lines(&["undo-b1", "undo-b2", "undo-a"]));
+    assert_eq!(only_run(&p).1, "rolled-back");
     assert_eq!(
-        p.rollback_steps(&id),
+        rollback_steps(&p, &id),
         [
             ("c", "started"),
             ("c", "succeeded"),
@@ -537,23 +406,22 @@ id = "e"
 title = "E"
 run = "echo do-e >> order"
 "#;
-    let p = Project::new().runbook("auto", toml);
-    p.run(&["run", "auto", "--yes"])
-        .exit(1)
-        .says("rolled back to the last checkpoint");
+    let p = Test::new().runbook("auto", toml);
+    p.invoke(&["run", "auto", "--yes"])
+        .expect_exit(1)
+        .expect_stderr_contains("rolled back to the last checkpoint");
     assert_eq!(
-        p.order(),
+        order(&p),
         lines(&["do-a", "do-b", "do-c", "do-d", "undo-c"])
     );
-    let (id, state) = p.only_run();
+    let (id, state) = only_run(&p);
     assert_eq!(state, "failed");
     assert_eq!(
-        p.rollback_steps(&id),
+        rollback_steps(&p, &id),
         [("d", "no-undo"), ("c", "started"), ("c", "succeeded")]
             .map(|(s, o)| (s.to_string(), o.to_string()))
     );
-    let types: Vec<String> = p
-        .journal(&id)
+    let types: Vec<String> = run_journal(p.path(), &id)
         .iter()
         .map(|r| r["type"].as_str().unwrap().to_string())
         .collect();
@@ -571,10 +439,10 @@ run = "echo do-e >> order"
     );
 
     // Fixed: resume re-runs the undone steps from the checkpoint on.
-    p.touch("fixed");
-    p.run(&["resume", &id, "--yes"]).exit(0);
-    assert_eq!(p.order(), lines(&["do-c", "do-d", "do-e"]));
-    assert_eq!(p.only_run().1, "succeeded");
+    touch(&p, "fixed");
+    p.invoke(&["resume", &id, "--yes"]).expect_exit(0);
+    assert_eq!(order(&p), lines(&["do-c", "do-d", "do-e"]));
+    assert_eq!(only_run(&p).1, "succeeded");
 }
 
 #[test]
@@ -601,18 +469,18 @@ title = "C"
 run = "false"
 on-failure = "rollback"
 "#;
-    let p = Project::new().runbook("auto", toml);
-    let out = p.run(&["run", "auto", "--yes"]);
-    out.exit(1)
-        .says("rollback")
-        .lacks("rolled back to the last checkpoint");
-    let (id, state) = p.only_run();
+    let p = Test::new().runbook("auto", toml);
+    let out = p.invoke(&["run", "auto", "--yes"]);
+    out.expect_exit(1)
+        .expect_stderr_contains("rollback")
+        .expect_stderr_lacks("rolled back to the last checkpoint");
+    let (id, state) = only_run(&p);
     assert_eq!(state, "rollback-failed");
-    p.touch("fixed");
-    p.order();
-    p.run(&["rollback", &id, "--yes"]).exit(0);
-    assert_eq!(p.order(), lines(&["undo-b"]));
-    assert_eq!(p.only_run().1, "failed");
+    touch(&p, "fixed");
+    order(&p);
+    p.invoke(&["rollback", &id, "--yes"]).expect_exit(0);
+    assert_eq!(order(&p), lines(&["undo-b"]));
+    assert_eq!(only_run(&p).1, "failed");
 }
 
 #[test]
@@ -634,20 +502,20 @@ run = "echo do-{{ app }} >> order"
 [[step.rollback]]
 run = "echo undo-{{ app }} >> order"
 "#;
-    let p = Project::new().runbook("loop", toml);
-    p.run(&["run", "loop", "--yes"]).exit(0);
-    p.order();
-    let out = p.run(&["rollback", "--yes"]);
-    out.exit(0);
+    let p = Test::new().runbook("loop", toml);
+    p.invoke(&["run", "loop", "--yes"]).expect_exit(0);
+    order(&p);
+    let out = p.invoke(&["rollback", "--yes"]);
+    out.expect_exit(0);
     assert!(
-        out.at("deploy[c]") < out.at("deploy[b]") && out.at("deploy[b]") < out.at("deploy[a]"),
+        out.stderr_position("deploy[c]") < out.stderr_position("deploy[b]")
+            && out.stderr_position("deploy[b]") < out.stderr_position("deploy[a]"),
         "{}",
         out.report()
     );
-    assert_eq!(p.order(), lines(&["undo-c", "undo-b", "undo-a"]));
-    let (id, _) = p.only_run();
-    let undone: Vec<String> = p
-        .rollback_steps(&id)
+    assert_eq!(order(&p), lines(&["undo-c", "undo-b", "undo-a"]));
+    let (id, _) = only_run(&p);
+    let undone: Vec<String> = rollback_steps(&p, &id)
         .into_iter()
         .filter(|(_, o)| o == "succeeded")
         .map(|(s, _)| s)
@@ -694,17 +562,16 @@ with = { target = "prod" }
 [[step.rollback]]
 run = "echo undo-fix >> order"
 "#;
-    let p = Project::new().runbook("fix", inner).runbook("outer", outer);
-    p.run(&["run", "outer", "--yes"]).exit(0);
-    assert_eq!(p.order(), lines(&["do-start", "do-fix-a prod", "do-fix-b"]));
-    p.run(&["rollback", "--yes"]).exit(0);
+    let p = Test::new().runbook("fix", inner).runbook("outer", outer);
+    p.invoke(&["run", "outer", "--yes"]).expect_exit(0);
+    assert_eq!(order(&p), lines(&["do-start", "do-fix-a prod", "do-fix-b"]));
+    p.invoke(&["rollback", "--yes"]).expect_exit(0);
     assert_eq!(
-        p.order(),
+        order(&p),
         lines(&["undo-fix-b", "undo-fix-a prod", "undo-fix"])
     );
-    let (id, _) = p.only_run();
-    let undone: Vec<String> = p
-        .rollback_steps(&id)
+    let (id, _) = only_run(&p);
+    let undone: Vec<String> = rollback_steps(&p, &id)
         .into_iter()
         .filter(|(_, o)| o == "succeeded")
         .map(|(s, _)| s)
@@ -714,25 +581,25 @@ run = "echo undo-fix >> order"
 
 #[test]
 fn a_complete_rollback_ends_the_run_and_run_starts_fresh() {
-    let p = Project::new().runbook("flaky", FLAKY_UNDO);
-    p.run(&["run", "flaky", "--yes"]).exit(0);
-    p.order();
-    p.run(&["rollback", "--yes"])
-        .exit(0)
-        .says("runbook run flaky");
+    let p = Test::new().runbook("flaky", FLAKY_UNDO);
+    p.invoke(&["run", "flaky", "--yes"]).expect_exit(0);
+    order(&p);
+    p.invoke(&["rollback", "--yes"])
+        .expect_exit(0)
+        .expect_stderr_contains("runbook run flaky");
     assert_eq!(
-        p.order(),
+        order(&p),
         lines(&["undo-c", "undo-b1", "undo-b2", "undo-a"])
     );
-    let (id, state) = p.only_run();
+    let (id, state) = only_run(&p);
     assert_eq!(state, "rolled-back");
-    p.run(&["resume", &id, "--yes"])
-        .exit(2)
-        .says("already ended (rolled-back)");
+    p.invoke(&["resume", &id, "--yes"])
+        .expect_exit(2)
+        .expect_stderr_contains("already ended (rolled-back)");
 
-    p.run(&["run", "flaky", "--yes"]).exit(0);
-    assert_eq!(p.order(), lines(&["do-a", "do-b", "do-c"]));
-    let runs = p.runs();
+    p.invoke(&["run", "flaky", "--yes"]).expect_exit(0);
+    assert_eq!(order(&p), lines(&["do-a", "do-b", "do-c"]));
+    let runs = runs(&p);
     assert_eq!(runs.len(), 2, "{runs:?}");
     assert_eq!(
         runs.iter().filter(|(_, s)| s == "succeeded").count(),
@@ -765,53 +632,48 @@ run = "echo do-b >> order"
 [[step.rollback]]
 run = "echo undo-b >> order"
 "#;
-    let p = Project::new().runbook("gate", toml);
-    p.run(&["run", "gate", "--yes"]).exit(0);
-    p.order();
-    p.run(&["rollback", "--yes"]).exit(0);
-    assert_eq!(p.order(), lines(&["undo-b"]));
+    let p = Test::new().runbook("gate", toml);
+    p.invoke(&["run", "gate", "--yes"]).expect_exit(0);
+    order(&p);
+    p.invoke(&["rollback", "--yes"]).expect_exit(0);
+    assert_eq!(order(&p), lines(&["undo-b"]));
 }
 
 #[test]
 fn without_a_terminal_rollback_needs_yes() {
-    let p = Project::new().runbook("graph", GRAPH);
-    p.run(&["run", "graph", "--yes"]).exit(0);
-    p.order();
-    p.run(&["rollback"])
-        .exit(2)
-        .says("no terminal")
-        .says("--yes");
-    assert!(p.order().is_empty());
-    assert_eq!(p.only_run().1, "succeeded");
+    let p = Test::new().runbook("graph", GRAPH);
+    p.invoke(&["run", "graph", "--yes"]).expect_exit(0);
+    order(&p);
+    p.invoke(&["rollback"])
+        .expect_exit(2)
+        .expect_stderr_contains("no terminal")
+        .expect_stderr_contains("--yes");
+    assert!(order(&p).is_empty());
+    assert_eq!(only_run(&p).1, "succeeded");
 }
 
 #[test]
 fn rolls_back_a_failed_run() {
-    let p = Project::new().runbook("flaky", &FLAKY_UNDO.replace("echo do-c >> order", "exit 1"));
-    p.run(&["run", "flaky", "--yes"]).exit(1);
-    p.order();
+    let p = Test::new().runbook("flaky", &FLAKY_UNDO.replace("echo do-c >> order", "exit 1"));
+    p.invoke(&["run", "flaky", "--yes"]).expect_exit(1);
+    order(&p);
     // The failed step's command began, so its undo runs too (undo commands are idempotent).
-    p.run(&["rollback", "--yes"])
-        .exit(0)
-        .says("1. c: $ echo undo-c");
+    p.invoke(&["rollback", "--yes"])
+        .expect_exit(0)
+        .expect_stderr_contains("1. c: $ echo undo-c");
     assert_eq!(
-        p.order(),
+        order(&p),
         lines(&["undo-c", "undo-b1", "undo-b2", "undo-a"])
     );
-    assert_eq!(p.only_run().1, "rolled-back");
+    assert_eq!(only_run(&p).1, "rolled-back");
 }
 
 #[test]
 fn show_lists_each_steps_undo() {
-    let p = Project::new().runbook("graph", GRAPH);
-    let out = p
-        .test
-        .command()
-        .args(["show", "graph", "--var", "app=web shop"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}");
+    let p = Test::new().runbook("graph", GRAPH);
+    let out = p.invoke(&["show", "graph", "--var", "app=web shop"]);
+    let stdout = &out.stdout;
+    assert!(out.status == 0, "{stdout}");
     assert!(
         stdout.contains("undo: $ echo undo-c 'web shop'"),
         "{stdout}"
@@ -841,38 +703,30 @@ run = "echo undo-login {{ token }} >> order"
 
 #[test]
 fn undo_commands_get_secrets_from_the_environment_again() {
-    let p = Project::new().runbook("secret", SECRET);
-    let run = |args: &[&str], token: Option<&str>| {
-        let mut command = p.test.command();
-        command.args(args);
-        if let Some(token) = token {
-            command.env("DEPLOY_TOKEN", token);
-        }
-        let output = command.output().unwrap();
-        Run {
-            status: output.status.code().unwrap_or(-1),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+    let p = Test::new().runbook("secret", SECRET);
+    let run = |args: &[&str], token: Option<&str>| match token {
+        Some(token) => p.invoke_env(args, &[("DEPLOY_TOKEN", token)]),
+        None => p.invoke(args),
     };
-    run(&["run", "secret", "--yes"], Some("s3cret")).exit(0);
-    assert_eq!(p.order(), lines(&["do-login s3cret"]));
-    let (id, _) = p.only_run();
+    run(&["run", "secret", "--yes"], Some("s3cret")).expect_exit(0);
+    assert_eq!(order(&p), lines(&["do-login s3cret"]));
+    let (id, _) = only_run(&p);
     assert!(
-        !fs::read_to_string(p.journal_path(&id))
+        !fs::read_to_string(run_journal_path(p.path(), &id))
             .unwrap()
             .contains("s3cret"),
         "a secret reached the journal"
     );
 
     run(&["rollback", "--yes"], None)
-        .exit(2)
-        .says("the undo commands need the secret `token`")
-        .says("DEPLOY_TOKEN");
-    assert!(p.order().is_empty());
+        .expect_exit(2)
+        .expect_stderr_contains("the undo commands need the secret `token`")
+        .expect_stderr_contains("DEPLOY_TOKEN");
+    assert!(order(&p).is_empty());
     run(&["rollback", "--yes"], Some("s3cret"))
-        .exit(0)
-        .lacks("s3cret");
-    assert_eq!(p.order(), lines(&["undo-login s3cret"]));
+        .expect_exit(0)
+        .expect_stderr_lacks("s3cret");
+    assert_eq!(order(&p), lines(&["undo-login s3cret"]));
 }
 
 #[test]
@@ -901,19 +755,16 @@ id = "second"
 title = "Second"
 call = "inner"
 "#;
-    let p = Project::new()
-        .runbook("inner", inner)
-        .runbook("outer", outer);
-    p.run(&["run", "outer", "--yes"]).exit(0);
-    p.order();
-    let out = p.run(&["rollback", "--yes"]);
-    out.exit(0)
-        .says("second: no undo")
-        .lacks("`second` cannot be undone");
-    assert_eq!(p.order(), lines(&["undo-inner-a"]));
-    let (id, _) = p.only_run();
-    let undone: Vec<String> = p
-        .rollback_steps(&id)
+    let p = Test::new().runbook("inner", inner).runbook("outer", outer);
+    p.invoke(&["run", "outer", "--yes"]).expect_exit(0);
+    order(&p);
+    let out = p.invoke(&["rollback", "--yes"]);
+    out.expect_exit(0)
+        .expect_stderr_contains("second: no undo")
+        .expect_stderr_lacks("`second` cannot be undone");
+    assert_eq!(order(&p), lines(&["undo-inner-a"]));
+    let (id, _) = only_run(&p);
+    let undone: Vec<String> = rollback_steps(&p, &id)
         .into_iter()
         .filter(|(_, o)| o != "started")
         .map(|(s, _)| s)
@@ -934,9 +785,9 @@ capture = "job"
 [[step.rollback]]
 run = "echo undo-create {{ job }} >> order"
 "#;
-    let p = Project::new().runbook("own", toml);
-    p.run(&["run", "own", "--yes"]).exit(0);
-    p.order();
-    p.run(&["rollback", "--yes"]).exit(0);
-    assert_eq!(p.order(), lines(&["undo-create job-42"]));
+    let p = Test::new().runbook("own", toml);
+    p.invoke(&["run", "own", "--yes"]).expect_exit(0);
+    order(&p);
+    p.invoke(&["rollback", "--yes"]).expect_exit(0);
+    assert_eq!(order(&p), lines(&["undo-create job-42"]));
 }

@@ -16,7 +16,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{Test, repo_root};
+use crate::support::{Output, Test, repo_root};
 
 /// The checkout's name inside the test's temporary project (`--var repo=…`).
 const REPO: &str = "haynes-ops";
@@ -204,33 +204,22 @@ impl E2e {
 
     /// `runbook run NAME --yes --var k=v…`, then `runbook log --json` and calls.log.
     fn run(&self, name: &str, vars: &[(&str, &str)]) -> Run {
-        let mut command = self.test.command();
-        command.args(["run", name, "--yes"]);
-        for (key, value) in vars {
-            command.args(["--var", &format!("{key}={value}")]);
+        let vars: Vec<String> = vars.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut args = vec!["run", name, "--yes"];
+        for var in &vars {
+            args.extend(["--var", var]);
         }
-        let output = command.output().expect("run the runbook binary");
-        let log = self
-            .test
-            .command()
-            .args(["log", "--json"])
-            .output()
-            .expect("run runbook log");
-        let journal: Vec<Value> = if log.status.success() {
-            serde_json::from_slice(&log.stdout).unwrap_or_else(|e| {
-                panic!(
-                    "runbook log --json is not JSON: {e}\n{}",
-                    String::from_utf8_lossy(&log.stdout)
-                )
-            })
+        let output = self.test.invoke(&args);
+        let log = self.test.invoke(&["log", "--json"]);
+        let journal: Vec<Value> = if log.status == 0 {
+            serde_json::from_str(&log.stdout)
+                .unwrap_or_else(|e| panic!("runbook log --json is not JSON: {e}\n{}", log.stdout))
         } else {
             Vec::new()
         };
         let calls = fs::read_to_string(self.state("calls.log")).unwrap_or_default();
         Run {
-            status: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            output,
             journal,
             calls: calls.lines().map(str::to_string).collect(),
         }
@@ -239,9 +228,7 @@ impl E2e {
 
 /// What a run did: exit code, output, journal records and the fakes' calls.
 struct Run {
-    status: i32,
-    stdout: String,
-    stderr: String,
+    output: Output,
     journal: Vec<Value>,
     calls: Vec<String>,
 }
@@ -249,10 +236,8 @@ struct Run {
 impl Run {
     fn report(&self) -> String {
         format!(
-            "--- exit: {}\n--- stdout:\n{}\n--- stderr:\n{}\n--- calls.log:\n{}",
-            self.status,
-            self.stdout,
-            self.stderr,
+            "{}\n--- calls.log:\n{}",
+            self.output.report(),
             self.calls.join("\n")
         )
     }
@@ -283,7 +268,7 @@ impl Run {
     /// converge at once, so a second attempt (an interval of 5-10s) means a wrong state.
     #[track_caller]
     fn succeeded(&self) -> &Self {
-        assert_eq!(self.status, 0, "the run failed\n{}", self.report());
+        assert_eq!(self.output.status, 0, "the run failed\n{}", self.report());
         assert_eq!(
             self.run_state().as_deref(),
             Some("succeeded"),
@@ -306,7 +291,7 @@ impl Run {
     #[track_caller]
     fn failed(&self) -> &Self {
         assert_eq!(
-            self.status,
+            self.output.status,
             1,
             "the run did not stop on a failure\n{}",
             self.report()
@@ -368,7 +353,7 @@ impl Run {
     #[track_caller]
     fn shows(&self, needle: &str) -> &Self {
         assert!(
-            self.stdout.contains(needle) || self.stderr.contains(needle),
+            self.output.stdout.contains(needle) || self.output.stderr.contains(needle),
             "the output lacks {needle:?}\n{}",
             self.report()
         );
@@ -378,7 +363,7 @@ impl Run {
     #[track_caller]
     fn hides(&self, needle: &str) -> &Self {
         assert!(
-            !self.stdout.contains(needle) && !self.stderr.contains(needle),
+            !self.output.stdout.contains(needle) && !self.output.stderr.contains(needle),
             "the output has {needle:?}\n{}",
             self.report()
         );

@@ -1,7 +1,7 @@
 //! Walk semantics that span steps and sessions: a called runbook's own preconditions, and
 //! secret answers that are never written down (so a resume asks again).
 
-use crate::support::Test;
+use crate::support::{Test, files_below, log_json};
 
 #[test]
 fn a_called_runbook_checks_its_own_preconditions_first() {
@@ -63,7 +63,7 @@ run = "test -f ready && test \"$RUNBOOK_VAR_TOKEN\" = s3cr3t-value && echo used 
         .args(["run", "secret", "--yes", "--var", "token=s3cr3t-value"])
         .run();
     first.expect_exit(1);
-    for entry in walk(&first.path().join(".runbook")) {
+    for entry in files_below(&first.path().join(".runbook")) {
         let bytes = std::fs::read(&entry).expect("read state file");
         assert!(
             !String::from_utf8_lossy(&bytes).contains("s3cr3t-value"),
@@ -78,19 +78,6 @@ run = "test -f ready && test \"$RUNBOOK_VAR_TOKEN\" = s3cr3t-value && echo used 
     second
         .expect_exit(4)
         .expect_stderr_contains("step `token` asks \"API token?\" and has no default");
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
 }
 
 #[test]
@@ -110,48 +97,16 @@ attempts = 600
 interval = "100ms"
 "#,
     );
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_runbook"))
-        .args(["run", "wait", "--yes"])
-        .current_dir(test.path())
-        .env_remove("CI")
-        .env("NO_COLOR", "1")
-        .env("KUBECONFIG", test.path().join("no-such-kubeconfig"))
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn runbook");
-    while !test.path().join("polled").exists() {
-        assert!(
-            child.try_wait().expect("poll child").is_none(),
-            "runbook exited early"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let pid = child.id().to_string();
-    let sent = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("run kill");
-    assert!(sent.success());
-    let status = child.wait().expect("wait for runbook");
-    assert_eq!(status.code(), Some(130));
+    let mut child = test.spawn(&["run", "wait", "--yes"]);
+    child.wait_for(&test.path().join("polled"));
+    child.signal("TERM");
+    child.finish().expect_exit(130);
     assert!(
         !test.path().join("trail").exists(),
         "the step never started"
     );
-    let log = test
-        .command()
-        .args(["log", "--json"])
-        .output()
-        .expect("runbook log");
-    let records: serde_json::Value = serde_json::from_slice(&log.stdout).expect("JSON");
-    let types: Vec<&str> = records
-        .as_array()
-        .expect("array")
-        .iter()
-        .filter_map(|r| r["type"].as_str())
-        .collect();
+    let records = log_json(&test);
+    let types: Vec<&str> = records.iter().filter_map(|r| r["type"].as_str()).collect();
     assert!(types.contains(&"interrupted"), "{types:?}");
     assert!(!types.contains(&"step-started"), "{types:?}");
 }
@@ -227,52 +182,15 @@ run = "touch made"
 run = "if [ -f slow ]; then touch undoing; sleep 30; fi; rm -f made"
 "#,
     );
-    let first = test
-        .command()
-        .args(["run", "undo", "--yes"])
-        .output()
-        .expect("run");
-    assert_eq!(first.status.code(), Some(0));
+    test.invoke(&["run", "undo", "--yes"]).expect_exit(0);
     std::fs::write(test.path().join("slow"), "").expect("write slow");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_runbook"))
-        .args(["rollback", "--yes"])
-        .current_dir(test.path())
-        .env_remove("CI")
-        .env("NO_COLOR", "1")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn rollback");
-    while !test.path().join("undoing").exists() {
-        assert!(
-            child.try_wait().expect("poll").is_none(),
-            "rollback exited early"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let pid = child.id().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .expect("kill")
-            .success()
-    );
-    assert_eq!(child.wait().expect("wait").code(), Some(130));
+    let mut child = test.spawn(&["rollback", "--yes"]);
+    child.wait_for(&test.path().join("undoing"));
+    child.signal("INT");
+    child.finish().expect_exit(130);
     assert!(test.path().join("made").exists(), "the undo did not finish");
     std::fs::remove_file(test.path().join("slow")).expect("remove slow");
-    let again = test
-        .command()
-        .args(["rollback", "--yes"])
-        .output()
-        .expect("rollback again");
-    assert_eq!(
-        again.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&again.stderr)
-    );
+    test.invoke(&["rollback", "--yes"]).expect_exit(0);
     assert!(
         !test.path().join("made").exists(),
         "the second rollback finished the undo"
