@@ -3,10 +3,21 @@
 
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
 
 use crate::support::{
     count, journal, journal_path, kill_leftover, outcome, project, read, records, run_ids,
 };
+
+/// Appends `bytes` to the file at `path`, as a write cut short by a crash would.
+fn append(path: &Path, bytes: &[u8]) {
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .unwrap()
+        .write_all(bytes)
+        .unwrap();
+}
 
 const FAILS_SECOND: &str = r#"
 [runbook]
@@ -28,12 +39,7 @@ fn torn_last_line_is_set_aside_and_resume_works() {
     let path = journal_path(t.path());
     let before = std::fs::read(&path).unwrap();
     let torn = br#"{"ts":"2026-11-26T10:00:00Z","type":"step-sta"#;
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(&path)
-        .unwrap()
-        .write_all(torn)
-        .unwrap();
+    append(&path, torn);
 
     std::fs::write(t.path().join("fixed"), "").unwrap();
     let ran = t.invoke(&["resume", "--yes"]);
@@ -72,12 +78,7 @@ fn a_line_torn_inside_a_utf8_character_is_set_aside_too() {
     let cut = line.find('—').unwrap() + 1;
     let torn = &line.as_bytes()[..cut];
     assert!(std::str::from_utf8(torn).is_err());
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(&path)
-        .unwrap()
-        .write_all(torn)
-        .unwrap();
+    append(&path, torn);
 
     std::fs::write(t.path().join("fixed"), "").unwrap();
     t.invoke(&["resume", "--yes"])
@@ -95,12 +96,7 @@ fn listing_runs_does_not_repair_a_torn_journal() {
     let t = project(FAILS_SECOND);
     t.invoke(&["run", "rb", "--yes"]).expect_exit(1);
     let path = journal_path(t.path());
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(&path)
-        .unwrap()
-        .write_all(b"{\"ts\":")
-        .unwrap();
+    append(&path, b"{\"ts\":");
     let before = std::fs::read(&path).unwrap();
     t.invoke(&["runs", "--json"]).expect_exit(0);
     assert_eq!(std::fs::read(&path).unwrap(), before, "`runs` only reads");

@@ -60,22 +60,27 @@ fn parse_journal(path: &Path) -> Vec<Value> {
 /// The records of the newest run as `runbook log --json` prints them.
 #[track_caller]
 pub fn log_json(test: &Test) -> Vec<Value> {
-    let ran = test.invoke(&["log", "--json"]);
-    ran.expect_exit(0);
-    match serde_json::from_str(&ran.stdout) {
-        Ok(Value::Array(records)) => records,
-        other => panic!("log --json is not an array: {other:?}\n{}", ran.report()),
-    }
+    json_array(test, &["log", "--json"])
 }
 
 /// The runs as `runbook runs --json` prints them, oldest first.
 #[track_caller]
 pub fn runs_json(test: &Test) -> Vec<Value> {
-    let ran = test.invoke(&["runs", "--json"]);
+    json_array(test, &["runs", "--json"])
+}
+
+/// Runs `runbook ARGS`, which must exit 0 and print a JSON array.
+#[track_caller]
+fn json_array(test: &Test, args: &[&str]) -> Vec<Value> {
+    let ran = test.invoke(args);
     ran.expect_exit(0);
     match serde_json::from_str(&ran.stdout) {
-        Ok(Value::Array(runs)) => runs,
-        other => panic!("runs --json is not an array: {other:?}\n{}", ran.report()),
+        Ok(Value::Array(items)) => items,
+        other => panic!(
+            "{} is not an array: {other:?}\n{}",
+            args.join(" "),
+            ran.report()
+        ),
     }
 }
 
