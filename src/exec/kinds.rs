@@ -121,12 +121,13 @@ impl Session<'_> {
             .mode(0o600)
             .open(&path)
             .map_err(|e| Error::io("write log", &path, e))?;
-        let _ = writeln!(log, "$ {}", self.mask(&spec.script));
+        // One write per line: the file is unbuffered and formatting would split it.
+        let _ = log.write_all(format!("$ {}\n", self.mask(&spec.script)).as_bytes());
         let secrets = self.secrets.clone();
         let reporter = &mut *self.reporter;
         let result = command::run(spec, &self.interrupt, &mut |stream, line| {
             let line = super::scope::mask(line, &secrets);
-            let _ = writeln!(log, "{line}");
+            let _ = log.write_all(format!("{line}\n").as_bytes());
             reporter.event(&Event::Output {
                 id: id.into(),
                 stream,
@@ -135,7 +136,7 @@ impl Session<'_> {
         });
         match result {
             Ok(finished) => {
-                let _ = writeln!(log, "# {}", finished.exit.describe());
+                let _ = log.write_all(format!("# {}\n", finished.exit.describe()).as_bytes());
                 Ok(finished)
             }
             Err(e) => Ok(command::Finished {

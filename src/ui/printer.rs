@@ -33,8 +33,9 @@ impl Printer {
     /// Writes one line to stderr.
     #[allow(clippy::unused_self, reason = "all output goes through the printer")]
     pub fn line(&self, text: &str) {
+        // One write per line (stderr is unbuffered), so lines never interleave in pieces.
         let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "{text}");
+        let _ = err.write_all(format!("{text}\n").as_bytes());
     }
 
     pub fn warning(&self, message: &str) {
