@@ -9,7 +9,6 @@ use super::session::{self, lock, outcome, store};
 use crate::cli::ResumeArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::exec::interrupt::Interrupt;
 use crate::exec::scope::Scope;
 use crate::exec::session::{Mode, Options, Session, Setup};
 use crate::exec::vars;
@@ -83,8 +82,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
         .filter(|s| matches!(s.status, Status::Succeeded | Status::Skipped))
         .count();
     let scope = Scope::new(Arc::clone(&runbook), String::new(), values);
-    let interrupt =
-        Interrupt::install().map_err(|e| Error::io("install signal handler", "SIGINT", e))?;
+    let interrupt = session::interrupt()?;
     let mut reporter = session::reporter(config, printer);
     let setup = Setup {
         catalog: &catalog,

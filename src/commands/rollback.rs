@@ -10,7 +10,6 @@ use super::session::{self, lock, store};
 use crate::cli::RollbackArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::exec::interrupt::Interrupt;
 use crate::exec::prompter::{AssumeYes, Prompter};
 use crate::exec::rollback::{Plan, plan};
 use crate::exec::scope::{Scope, secret_reference};
@@ -68,8 +67,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Resul
     let path = store.journal_path(&run_id);
     let journal = Journal::open(&path).map_err(|e| Error::io("open journal", &path, e))?;
     let scope = Scope::new(Arc::clone(&runbook), String::new(), values);
-    let interrupt =
-        Interrupt::install().map_err(|e| Error::io("install signal handler", "SIGINT", e))?;
+    let interrupt = session::interrupt()?;
     let setup = Setup {
         catalog: &catalog,
         store,

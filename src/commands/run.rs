@@ -7,7 +7,6 @@ use super::{assignments, load_catalog};
 use crate::cli::RunArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::exec::interrupt::Interrupt;
 use crate::exec::prompter::Preset;
 use crate::exec::scope::Scope;
 use crate::exec::session::{Options, Session, Setup};
@@ -93,8 +92,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &RunArgs) -> Result<()>
             .map_err(|e| Error::io("write journal", &path, e))?;
         Some(journal)
     };
-    let interrupt =
-        Interrupt::install().map_err(|e| Error::io("install signal handler", "SIGINT", e))?;
+    let interrupt = session::interrupt()?;
     let mut reporter = session::reporter(config, printer);
     let mut preset = Preset {
         answers,

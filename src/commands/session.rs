@@ -105,6 +105,12 @@ pub fn outcome(end: End, run_id: &str) -> Result<()> {
     }
 }
 
+/// Counts Ctrl-C and SIGTERM from now on (the engine decides what they stop).
+pub fn interrupt() -> Result<crate::exec::interrupt::Interrupt> {
+    crate::exec::interrupt::Interrupt::install()
+        .map_err(|e| Error::io("install signal handler", "SIGINT", e))
+}
+
 /// The directory commands run in.
 pub fn workdir(project: &Project) -> PathBuf {
     project.root.clone()
