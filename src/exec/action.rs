@@ -61,6 +61,10 @@ impl Session<'_> {
             return Ok(result);
         }
         if self.options.dry_run {
+            self.emit(Event::StepDetails {
+                id: id.into(),
+                details: view.details.clone(),
+            });
             self.summary.push(SummaryRow {
                 id: id.into(),
                 title,

@@ -86,6 +86,11 @@ pub enum Event {
         duration: Duration,
         attempts: u32,
     },
+    /// A dry run's account of what a step would check and undo.
+    StepDetails {
+        id: String,
+        details: String,
+    },
     StepSkipped {
         id: String,
         title: String,

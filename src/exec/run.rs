@@ -33,6 +33,19 @@ impl Session<'_> {
             dry_run: self.options.dry_run,
         });
         let stop = if self.options.dry_run {
+            // Nothing is captured or asked in a dry run: show `<name>` where a value would be.
+            for step in &runbook.steps {
+                let mut names: Vec<&String> = step.capture.iter().collect();
+                if let crate::runbook::model::Action::Ask(ask) = &step.action {
+                    names.push(&ask.into);
+                }
+                for name in names {
+                    scope
+                        .values
+                        .entry(name.clone())
+                        .or_insert_with(|| format!("<{name}>"));
+                }
+            }
             self.walk(scope)?
         } else {
             match self.run_checks(

@@ -171,6 +171,11 @@ pub fn format_event(event: &Event, s: &Styles) -> Option<String> {
         Event::StepSkipped { id, reason, .. } => {
             format!("{} {id} skipped: {reason}", s.dim.apply_to("↷"))
         }
+        Event::StepDetails { details, .. } => details
+            .lines()
+            .map(|l| format!("  {} {}", s.dim.apply_to("·"), sanitize(l)))
+            .collect::<Vec<_>>()
+            .join("\n"),
         Event::Warning { message } => {
             format!("{}: {}", s.warning.apply_to("warning"), sanitize(message))
         }

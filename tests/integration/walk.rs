@@ -196,3 +196,45 @@ run = "if [ -f slow ]; then touch undoing; sleep 30; fi; rm -f made"
         "the second rollback finished the undo"
     );
 }
+
+#[test]
+fn a_dry_run_shows_placeholders_for_captures_and_what_each_step_would_check() {
+    let output = Test::new()
+        .runbook(
+            "dry",
+            r#"[runbook]
+title = "Dry"
+
+[[step]]
+id = "find"
+run = "echo deployment/sonarr"
+capture = "workloads"
+
+[[step]]
+id = "delete"
+title = "Delete {{ workload }}"
+foreach = { var = "workload", from = "workloads" }
+run = "kubectl delete {{ workload }} && touch deleted"
+confirm = true
+
+[[step.verify]]
+name = "the workload is gone"
+run = "true"
+attempts = 12
+interval = "5s"
+
+[[step.rollback]]
+run = "flux resume helmrelease sonarr"
+"#,
+        )
+        .args(["run", "dry", "--dry-run"])
+        .run();
+    output
+        .expect_exit(0)
+        .expect_stderr_contains("Delete <workloads> (delete[<workloads>])")
+        .expect_stderr_contains("$ kubectl delete '<workloads>' && touch deleted")
+        .expect_stderr_contains("· verify (12 × every 5s): the workload is gone")
+        .expect_stderr_contains("· undo: flux resume helmrelease sonarr");
+    assert!(!output.path().join("deleted").exists());
+    assert!(!output.path().join(".runbook/runs").exists());
+}
