@@ -61,7 +61,11 @@ pub fn execute(config: &Config, printer: &Printer, args: &RunArgs) -> Result<()>
     } else {
         Some(lock(&store, &runbook.name, &run_id)?)
     };
-    let scope = Scope::new(std::sync::Arc::clone(&runbook), String::new(), values);
+    let mut scope = Scope::new(std::sync::Arc::clone(&runbook), String::new(), values);
+    if args.dry_run {
+        // No ask runs in a dry run: answers given with `--var` stand in directly.
+        scope.values.extend(answers.clone());
+    }
     let journal = if args.dry_run {
         None
     } else {
