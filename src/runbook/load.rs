@@ -125,18 +125,38 @@ impl Catalog {
 pub fn parse(source: &Arc<SourceFile>) -> (Option<raw::File>, Vec<Diagnostic>) {
     let mut text = source.text.clone();
     let mut diagnostics = Vec::new();
+    // Keys set aside so far: their absence must not be reported as a missing key.
+    let mut blanked_keys: Vec<String> = Vec::new();
     loop {
         match toml::from_str::<raw::File>(&text) {
             Ok(file) => return (Some(file), diagnostics),
             Err(e) => {
-                let unknown_key = e.message().starts_with("unknown field");
+                let message = e.message();
+                if let Some(key) = missing_key(message)
+                    && blanked_keys.iter().any(|k| k == key)
+                {
+                    // Caused by setting a wrong value aside, already reported.
+                    return (None, diagnostics);
+                }
+                // A bad key or value on a line of its own is set aside so parsing goes on.
+                let recoverable = [
+                    "unknown field",
+                    "invalid type",
+                    "unknown variant",
+                    "invalid value",
+                ]
+                .iter()
+                .any(|p| message.starts_with(p));
                 diagnostics.push(toml_diagnostic(source, &e));
                 let blanked = e
                     .span()
-                    .filter(|_| unknown_key && diagnostics.len() < 50)
+                    .filter(|_| recoverable && diagnostics.len() < 50)
                     .and_then(|span| blank_line(&text, span.start));
                 match blanked {
-                    Some(next) => text = next,
+                    Some((next, key)) => {
+                        blanked_keys.push(key);
+                        text = next;
+                    }
                     None => return (None, diagnostics),
                 }
             }
@@ -144,13 +164,26 @@ pub fn parse(source: &Arc<SourceFile>) -> (Option<raw::File>, Vec<Diagnostic>) {
     }
 }
 
+fn missing_key(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
+}
+
 /// Replaces the line holding `offset` by spaces (so later spans stay valid), when that
-/// line is a whole `key = value` on its own.
-fn blank_line(text: &str, offset: usize) -> Option<String> {
+/// line is a whole `key = value` on its own; returns the new text and the key.
+fn blank_line(text: &str, offset: usize) -> Option<(String, String)> {
     let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
     let line = &text[start..end];
-    let value = line.split_once('=')?.1.trim();
+    let (key, value) = line.split_once('=')?;
+    // Only a key at the start of its line, or a value right after `key =`: a problem
+    // inside an inline table would set the whole table aside and cause false errors.
+    let at_key = text[start..offset].trim().is_empty();
+    let value_start = start + key.len() + 1;
+    let at_value = offset >= value_start && text[value_start..offset].trim().is_empty();
+    if !at_key && !at_value {
+        return None;
+    }
+    let value = value.trim();
     let balanced =
         |open: char, close: char| value.matches(open).count() == value.matches(close).count();
     let multiline = value.starts_with("\"\"\"") || value.starts_with("'''");
@@ -164,7 +197,7 @@ fn blank_line(text: &str, offset: usize) -> Option<String> {
         next.extend(std::iter::repeat_n(' ', c.len_utf8()));
     }
     next.push_str(&text[end..]);
-    Some(next)
+    Some((next, key.trim().trim_matches('"').to_string()))
 }
 
 fn toml_diagnostic(source: &Arc<SourceFile>, error: &toml::de::Error) -> Diagnostic {
@@ -200,7 +233,10 @@ fn toml_diagnostic(source: &Arc<SourceFile>, error: &toml::de::Error) -> Diagnos
 fn toml_words(message: &str) -> String {
     let message = message
         .replace("expected a sequence", "expected an array")
-        .replace("expected a map", "expected a table");
+        .replace("expected a map", "expected a table")
+        .replace("expected u32", "expected a whole number (0 or more)")
+        .replace("expected i32", "expected a whole number")
+        .replace("expected a boolean", "expected `true` or `false`");
     match message.find("expected struct ") {
         Some(i) => format!("{}expected a table", &message[..i]),
         None => message,

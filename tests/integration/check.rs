@@ -34,6 +34,51 @@ fn toml_syntax_error_snapshot() {
 }
 
 #[test]
+fn a_wrong_value_on_its_own_line_does_not_hide_the_other_problems() {
+    let toml = r#"[runbook]
+title = "T"
+risk = "extreme"
+
+[vars.name]
+default = "x"
+choices = ["a", "b"]
+
+[[step]]
+id = "a"
+run = "echo {{ nmae }}"
+timeout = 5
+"#;
+    check(toml)
+        .expect_exit(3)
+        .expect_diagnostic("unknown value `extreme`", "runbooks/rb.toml:3:8")
+        .expect_diagnostic(
+            "default of `name` must be one of `a`, `b`",
+            "runbooks/rb.toml:6:11",
+        )
+        .expect_diagnostic(
+            "template uses unknown variable `nmae`",
+            "runbooks/rb.toml:11:7",
+        )
+        .expect_diagnostic(
+            "invalid type: integer `5`, expected a string",
+            "runbooks/rb.toml:12:11",
+        )
+        .expect_stderr_contains("error: 4 problems found");
+}
+
+#[test]
+fn a_wrong_required_value_is_reported_once() {
+    check("[runbook]\ntitle = \"T\"\n\n[[step]]\nid = 7\nrun = \"true\"\n")
+        .expect_exit(3)
+        .expect_diagnostic(
+            "invalid type: integer `7`, expected a string",
+            "runbooks/rb.toml:5:6",
+        )
+        .expect_stderr_lacks("missing required key")
+        .expect_stderr_contains("error: 1 problem found");
+}
+
+#[test]
 fn wrong_type_of_value() {
     check("[runbook]\ntitle = 5\n")
         .expect_exit(3)
@@ -44,7 +89,7 @@ fn wrong_type_of_value() {
     check("[runbook]\ntitle = \"T\"\n\n[[step]]\nid = \"a\"\nconfirm = \"yes\"\n")
         .expect_exit(3)
         .expect_diagnostic(
-            "invalid type: string \"yes\", expected a boolean",
+            "invalid type: string \"yes\", expected `true` or `false`",
             "runbooks/rb.toml:6:11",
         );
 }
