@@ -3,7 +3,7 @@
 //! time and a bounded live tail of the running command's output.
 
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -41,8 +41,6 @@ pub struct TerminalReporter {
     printer: Printer,
     spinner: Option<ProgressBar>,
     live: VecDeque<String>,
-    label: String,
-    started: Instant,
 }
 
 impl TerminalReporter {
@@ -51,8 +49,6 @@ impl TerminalReporter {
             printer,
             spinner: None,
             live: VecDeque::new(),
-            label: String::new(),
-            started: Instant::now(),
         }
     }
 
@@ -66,12 +62,13 @@ impl TerminalReporter {
     fn start_spinner(&mut self, label: String) {
         self.stop_spinner();
         let bar = ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-        let style = ProgressStyle::with_template("{spinner:.cyan} {msg}")
+        // indicatif redraws `{elapsed}` on every tick, so the time moves while a silent
+        // command runs; `{msg}` holds the live tail of its output.
+        let style = ProgressStyle::with_template("{spinner:.cyan} {prefix} · {elapsed}{msg}")
             .unwrap_or_else(|_| ProgressStyle::default_spinner());
         bar.set_style(style.tick_chars("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏ "));
         bar.enable_steady_tick(Duration::from_millis(100));
-        self.label = label;
-        self.started = Instant::now();
+        bar.set_prefix(label);
         self.live.clear();
         self.spinner = Some(bar);
         self.refresh();
@@ -85,14 +82,7 @@ impl TerminalReporter {
 
     fn refresh(&self) {
         let Some(bar) = &self.spinner else { return };
-        let mut message = format!(
-            "{} {}",
-            self.label,
-            self.printer
-                .styles
-                .dim
-                .apply_to(format!("· {}s", self.started.elapsed().as_secs()))
-        );
+        let mut message = String::new();
         let width = console::Term::stderr().size().1.saturating_sub(6).max(20) as usize;
         for line in &self.live {
             let shown: String = line.chars().take(width).collect();
