@@ -754,3 +754,33 @@ id = "idle"
         .expect_stderr_contains("warning: step `idle` does nothing")
         .expect_stderr_lacks("step `join` does nothing");
 }
+
+#[test]
+fn a_step_that_reads_a_capture_must_come_after_the_step_that_sets_it() {
+    let toml = r#"[runbook]
+title = "T"
+
+[[step]]
+id = "delete"
+run = "kubectl delete {{ workload }}"
+
+[[step]]
+id = "find"
+needs = []
+run = "echo deployment/sonarr"
+capture = "workload"
+
+[[step]]
+id = "check"
+needs = ["find"]
+run = "echo {{ workload }}"
+"#;
+    check(toml)
+        .expect_exit(3)
+        .expect_diagnostic(
+            "step `delete` uses `workload`, which step `find` sets later in the walk",
+            "runbooks/rb.toml:5:6",
+        )
+        .expect_stderr_contains("hint: make `delete` run after `find`")
+        .expect_stderr_lacks("step `check` uses");
+}

@@ -25,6 +25,8 @@ pub struct Context {
     pub known: BTreeSet<String>,
     /// The names declared under `[vars]`.
     pub declared: BTreeSet<String>,
+    /// Variables read by the templates analysed since it was last cleared (one step's).
+    pub used: BTreeSet<String>,
     /// Parsed templates and compiled regexes by source text: a large runbook repeats the
     /// same check commands and patterns many times, and compiling is the costly part.
     analyses: HashMap<String, Result<Analysis, String>>,
@@ -38,6 +40,7 @@ impl Context {
             diagnostics: Vec::new(),
             known: BUILTINS.iter().map(ToString::to_string).collect(),
             declared: BTreeSet::new(),
+            used: BTreeSet::new(),
             analyses: HashMap::new(),
             regexes: HashMap::new(),
         }
@@ -117,6 +120,7 @@ impl Context {
                 return;
             }
         };
+        self.used.extend(analysis.names.iter().cloned());
         for name in &analysis.names {
             if self.known.contains(name) || locals.contains(&name.as_str()) {
                 continue;

@@ -188,3 +188,47 @@ fn call_path_back(start: &str, calls: &BTreeMap<String, Vec<String>>) -> Option<
     }
     None
 }
+
+/// A step that reads a capture or an `ask` answer must come after the step that sets it
+/// in the walk order; otherwise the value does not exist yet when it renders.
+pub fn check_outputs_come_first(
+    cx: &mut Context,
+    file: &raw::File,
+    order: &[usize],
+    used: &[std::collections::BTreeSet<String>],
+) {
+    let mut position = vec![0; order.len()];
+    for (walk, &i) in order.iter().enumerate() {
+        position[i] = walk;
+    }
+    let mut producers: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, step) in file.step.iter().enumerate() {
+        let step = step.get_ref();
+        for name in [&step.capture, &step.into].into_iter().flatten() {
+            producers
+                .entry(name.get_ref().as_str())
+                .or_default()
+                .push(i);
+        }
+    }
+    for (i, names) in used.iter().enumerate() {
+        for name in names {
+            let Some(setters) = producers.get(name.as_str()) else {
+                continue;
+            };
+            if cx.declared.contains(name) || setters.iter().any(|&p| position[p] <= position[i]) {
+                continue;
+            }
+            let setter = file.step[setters[0]].get_ref().id.get_ref().clone();
+            let id = &file.step[i].get_ref().id;
+            cx.error(
+                id.span(),
+                format!("step `{}` uses `{name}`, which step `{setter}` sets later in the walk", id.get_ref()),
+            )
+            .add_hint(format!(
+                "make `{}` run after `{setter}`: add `\"{setter}\"` to its `needs`, or move it below `{setter}`",
+                id.get_ref()
+            ));
+        }
+    }
+}

@@ -66,13 +66,20 @@ fn validate_one(
         .iter()
         .map(|c| check::validate(&mut cx, c, &[]))
         .collect();
+    let mut used = Vec::with_capacity(file.step.len());
     let mut steps: Vec<_> = file
         .step
         .iter()
-        .map(|s| step::validate(&mut cx, s, all))
+        .map(|s| {
+            cx.used.clear();
+            let step = step::validate(&mut cx, s, all);
+            used.push(std::mem::take(&mut cx.used));
+            step
+        })
         .collect();
     digest_step_regions(&parsed.source.text, file, &mut steps);
     let order = graph::resolve_needs(&mut cx, file, &mut steps);
+    graph::check_outputs_come_first(&mut cx, file, &order, &used);
     let calls = steps
         .iter()
         .filter_map(|s| match &s.action {

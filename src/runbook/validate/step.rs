@@ -355,6 +355,7 @@ fn validate_foreach(cx: &mut Context, spanned: &Spanned<raw::Foreach>) -> Foreac
                     format!("`foreach.from` names unknown variable `{name}`"),
                 );
             }
+            cx.used.insert(name.clone());
             ForeachItems::From(name)
         }
         _ => {
