@@ -35,6 +35,25 @@ pub struct StepState {
     pub ran: bool,
 }
 
+impl StepState {
+    /// The state of a step the journal mentions for the first time (its status is set by
+    /// the record that mentions it).
+    fn first_seen(title: &str, checkpoint: bool, seq: usize) -> Self {
+        Self {
+            status: Status::Unknown,
+            title: title.to_string(),
+            attempts: 0,
+            checkpoint,
+            undo: Vec::new(),
+            value: None,
+            reason: None,
+            started_seq: seq,
+            finished_seq: None,
+            ran: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Rollback {
     pub in_progress: bool,
@@ -135,18 +154,7 @@ fn apply(state: &mut RunState, seq: usize, record: &Record) {
             let entry = state
                 .steps
                 .entry(step.clone())
-                .or_insert_with(|| StepState {
-                    status: Status::Unknown,
-                    title: title.clone(),
-                    attempts: 0,
-                    checkpoint: *checkpoint,
-                    undo: Vec::new(),
-                    value: None,
-                    reason: None,
-                    started_seq: seq,
-                    finished_seq: None,
-                    ran: false,
-                });
+                .or_insert_with(|| StepState::first_seen(title, *checkpoint, seq));
             entry.status = Status::Unknown;
             entry.attempts = entry.attempts.max(*attempt);
             entry.undo.clone_from(undo);
@@ -165,29 +173,17 @@ fn apply(state: &mut RunState, seq: usize, record: &Record) {
             let entry = state
                 .steps
                 .entry(step.clone())
-                .or_insert_with(|| StepState {
-                    status: Status::Skipped,
-                    title: step.clone(),
-                    attempts: 0,
-                    checkpoint: false,
-                    undo: Vec::new(),
-                    value: None,
-                    reason: None,
-                    started_seq: seq,
-                    finished_seq: None,
-                    ran: false,
-                });
-            {
-                entry.status = match outcome {
-                    Outcome::Succeeded => Status::Succeeded,
-                    Outcome::Failed => Status::Failed,
-                    Outcome::Skipped => Status::Skipped,
-                };
-                entry.reason.clone_from(reason);
-                entry.value.clone_from(value);
-                entry.attempts = entry.attempts.max(*attempts);
-                entry.finished_seq = (*outcome == Outcome::Succeeded).then_some(seq);
-            }
+                // A step skipped without starting has no step-started record.
+                .or_insert_with(|| StepState::first_seen(step, false, seq));
+            entry.status = match outcome {
+                Outcome::Succeeded => Status::Succeeded,
+                Outcome::Failed => Status::Failed,
+                Outcome::Skipped => Status::Skipped,
+            };
+            entry.reason.clone_from(reason);
+            entry.value.clone_from(value);
+            entry.attempts = entry.attempts.max(*attempts);
+            entry.finished_seq = (*outcome == Outcome::Succeeded).then_some(seq);
         }
         Entry::Interrupted { .. } => state.interrupted = true,
         Entry::RollbackStarted { to, steps } => {
