@@ -5,13 +5,13 @@
 use std::time::Instant;
 
 use super::checks::CheckOutcome;
-use super::events::{Event, SummaryRow};
+use super::events::{Event, SkipReason, StepEnd, SummaryRow};
 use super::failure::Failure;
 use super::prompter::{StepChoice, StepView};
 use super::scope::Scope;
 use super::session::{Mode, Session, Stop};
 use crate::error::Result;
-use crate::journal::record::{Entry, Outcome, Undo};
+use crate::journal::record::{CheckPhase, Choice, Entry, Outcome, StepKind, Undo};
 use crate::runbook::model::{Action, Step};
 
 /// What an action did: its result, a value to journal (capture or answer), and whether
@@ -49,7 +49,7 @@ impl Session<'_> {
             total: position.1,
             title: title.clone(),
             description,
-            kind: step.action.kind(),
+            kind: kind_of(&step.action),
             command: command.clone(),
         });
         let view = StepView {
@@ -57,7 +57,7 @@ impl Session<'_> {
             title: title.clone(),
             details: self.details(scope, step),
         };
-        if let Some(result) = self.offer(step, id, &view, retrying)? {
+        if let Some(result) = self.offer(scope, step, id, &view, retrying)? {
             return Ok(result);
         }
         if self.options.dry_run {
@@ -68,13 +68,19 @@ impl Session<'_> {
             self.summary.push(SummaryRow {
                 id: id.into(),
                 title,
-                outcome: "would run".into(),
+                outcome: StepEnd::WouldRun,
                 duration: std::time::Duration::ZERO,
                 attempts: 0,
             });
             return Ok(ActionResult::Done);
         }
-        match self.run_checks(scope, &step.preconditions, Some(id), "precondition", false)? {
+        match self.run_checks(
+            scope,
+            &step.preconditions,
+            Some(id),
+            CheckPhase::Precondition,
+            false,
+        )? {
             CheckOutcome::Passed => {}
             // Nothing started yet: stop before the step, which stays pending.
             CheckOutcome::Interrupted => return Ok(ActionResult::Stop(Stop::Interrupted)),
@@ -95,7 +101,7 @@ impl Session<'_> {
             step: id.into(),
             attempt: attempts_before + 1,
             title: title.clone(),
-            kind: step.action.kind().into(),
+            kind: kind_of(&step.action),
             command,
             undo,
             checkpoint: step.checkpoint,
@@ -123,7 +129,7 @@ impl Session<'_> {
                 reason,
                 tail,
                 message,
-            } = self.run_checks(scope, &step.verify, Some(id), "verify", false)?
+            } = self.run_checks(scope, &step.verify, Some(id), CheckPhase::Verify, false)?
             {
                 let what = format!("verify `{name}`");
                 return Ok(ActionResult::Failed(Failure::check(
@@ -143,11 +149,10 @@ impl Session<'_> {
             duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
             attempts,
         })?;
-        self.outcomes.insert(id.into(), "succeeded".into());
         self.emit(Event::StepFinished {
             id: id.into(),
             title: title.clone(),
-            outcome: "succeeded".into(),
+            outcome: StepEnd::Succeeded,
             reason: None,
             duration,
             attempts,
@@ -155,7 +160,7 @@ impl Session<'_> {
         self.summary.push(SummaryRow {
             id: id.into(),
             title,
-            outcome: "succeeded".into(),
+            outcome: StepEnd::Succeeded,
             duration,
             attempts,
         });
@@ -165,6 +170,7 @@ impl Session<'_> {
     /// Interactive offer and confirmation. `Some` ends the attempt (skipped or stopped).
     fn offer(
         &mut self,
+        scope: &Scope,
         step: &Step,
         id: &str,
         view: &StepView,
@@ -177,18 +183,12 @@ impl Session<'_> {
             match self.prompter.offer_step(view) {
                 Ok(StepChoice::Run) => {}
                 Ok(StepChoice::Skip) => {
-                    self.record(Entry::Decision {
-                        step: Some(id.into()),
-                        choice: "skip".into(),
-                    })?;
-                    self.skip(id, &view.title, "skipped by the operator")?;
+                    self.decide(Some(id), Choice::Skip)?;
+                    self.skip(scope, step, id, &view.title, SkipReason::Operator)?;
                     return Ok(Some(ActionResult::Done));
                 }
                 Ok(StepChoice::Abort) => {
-                    self.record(Entry::Decision {
-                        step: Some(id.into()),
-                        choice: "abort".into(),
-                    })?;
+                    self.decide(Some(id), Choice::Abort)?;
                     return Ok(Some(ActionResult::Stop(Stop::Aborted)));
                 }
                 Err(e) => return Ok(Some(ActionResult::Stop(Self::prompt_stop(e)))),
@@ -196,15 +196,9 @@ impl Session<'_> {
         }
         if step.confirm && !self.options.dry_run && !retrying {
             match self.prompter.confirm(view) {
-                Ok(true) => self.record(Entry::Decision {
-                    step: Some(id.into()),
-                    choice: "confirmed".into(),
-                })?,
+                Ok(true) => self.decide(Some(id), Choice::Confirmed)?,
                 Ok(false) => {
-                    self.record(Entry::Decision {
-                        step: Some(id.into()),
-                        choice: "declined".into(),
-                    })?;
+                    self.decide(Some(id), Choice::Declined)?;
                     return Ok(Some(ActionResult::Stop(Stop::Aborted)));
                 }
                 Err(e) => return Ok(Some(ActionResult::Stop(Self::prompt_stop(e)))),
@@ -300,5 +294,16 @@ impl Session<'_> {
         }
         lines.push(format!("on failure: {}", step.on_failure.as_str()));
         self.mask(&lines.join("\n"))
+    }
+}
+
+/// The journal's word for what a step does.
+pub fn kind_of(action: &Action) -> StepKind {
+    match action {
+        Action::Run(_) => StepKind::Run,
+        Action::Manual(_) => StepKind::Manual,
+        Action::Ask(_) => StepKind::Ask,
+        Action::Call(_) => StepKind::Call,
+        Action::Gate => StepKind::Gate,
     }
 }

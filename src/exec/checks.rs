@@ -8,7 +8,7 @@ use super::flux::{self, KubectlOutput, Verdict};
 use super::scope::Scope;
 use super::session::Session;
 use crate::error::Result;
-use crate::journal::record::Entry;
+use crate::journal::record::{CheckPhase, Entry};
 use crate::render::template::{Escape, shell_quote};
 use crate::runbook::model::{Check, CheckKind, FluxCheck};
 
@@ -43,7 +43,7 @@ impl Session<'_> {
         scope: &Scope,
         checks: &[Check],
         step: Option<&str>,
-        phase: &'static str,
+        phase: CheckPhase,
         single_try: bool,
     ) -> Result<CheckOutcome> {
         for check in checks {
@@ -60,7 +60,7 @@ impl Session<'_> {
         scope: &Scope,
         check: &Check,
         step: Option<&str>,
-        phase: &'static str,
+        phase: CheckPhase,
         single_try: bool,
     ) -> Result<CheckOutcome> {
         let name = self.shown(scope, &check.label());
@@ -78,7 +78,7 @@ impl Session<'_> {
             let reason = reason.map(|r| self.mask(&r));
             self.record(Entry::Check {
                 step: step.map(str::to_string),
-                phase: phase.to_string(),
+                phase,
                 name: name.clone(),
                 attempt,
                 passed,

@@ -8,13 +8,13 @@ use std::os::unix::fs::OpenOptionsExt;
 use super::action::{Acted, ActionResult};
 use super::checks::{CheckOutcome, tail_lines};
 use super::command::{self, Exit};
-use super::events::Event;
+use super::events::{Event, SkipReason};
 use super::failure::Failure;
 use super::prompter::{AskView, StepChoice, StepView};
 use super::scope::Scope;
 use super::session::{Session, Stop};
 use crate::error::{Error, Result};
-use crate::journal::record::Entry;
+use crate::journal::record::{CheckPhase, Choice};
 use crate::journal::writer::create_private_dir;
 use crate::render::template::Escape;
 use crate::runbook::model::{Ask, Call, Step};
@@ -43,7 +43,19 @@ impl Session<'_> {
                 command: self.mask(&script),
             });
             *tries += 1;
-            let finished = self.spawn_logged(&spec, id, *tries)?;
+            let finished = match self.spawn_logged(&spec, id, *tries)? {
+                Ok(finished) => finished,
+                Err(reason) => {
+                    let failure = Failure {
+                        reason,
+                        tail: Vec::new(),
+                        exit_code: None,
+                        interrupted: false,
+                        started: false,
+                    };
+                    return Ok((ActionResult::Failed(failure), None, false));
+                }
+            };
             let tail = tail_lines(&finished.stdout, &finished.stderr, 10)
                 .iter()
                 .map(|l| self.mask(l))
@@ -102,13 +114,15 @@ impl Session<'_> {
         unreachable!("retry.attempts is at least 1")
     }
 
-    /// Runs a command, writing its masked output to the attempt's log file.
+    /// Runs a command, writing its masked output to the attempt's log file. A shell that
+    /// cannot start is `Err` of the inner result (not a made-up exit code); a log that
+    /// cannot be written stops the run like a journal that cannot be written.
     fn spawn_logged(
         &mut self,
         spec: &command::CommandSpec,
         id: &str,
         attempt: u32,
-    ) -> Result<command::Finished> {
+    ) -> Result<Result<command::Finished, String>> {
         self.before_spawn()?;
         let path = self.log_path(id, attempt);
         if let Some(dir) = path.parent() {
@@ -122,29 +136,35 @@ impl Session<'_> {
             .open(&path)
             .map_err(|e| Error::io("write log", &path, e))?;
         // One write per line: the file is unbuffered and formatting would split it.
-        let _ = log.write_all(format!("$ {}\n", self.mask(&spec.script)).as_bytes());
+        log.write_all(format!("$ {}\n", self.mask(&spec.script)).as_bytes())
+            .map_err(|e| Error::io("write log", &path, e))?;
         let secrets = self.secrets.clone();
         let reporter = &mut *self.reporter;
+        let mut log_error = None;
         let result = command::run(spec, &self.interrupt, &mut |stream, line| {
             let line = super::scope::mask(line, &secrets);
-            let _ = log.write_all(format!("{line}\n").as_bytes());
+            if log_error.is_none()
+                && let Err(e) = log.write_all(format!("{line}\n").as_bytes())
+            {
+                log_error = Some(e);
+            }
             reporter.event(&Event::Output {
                 id: id.into(),
                 stream,
                 line,
             });
         });
-        match result {
+        if let Some(e) = log_error {
+            return Err(Error::io("write log", &path, e));
+        }
+        Ok(match result {
             Ok(finished) => {
-                let _ = log.write_all(format!("# {}\n", finished.exit.describe()).as_bytes());
+                log.write_all(format!("# {}\n", finished.exit.describe()).as_bytes())
+                    .map_err(|e| Error::io("write log", &path, e))?;
                 Ok(finished)
             }
-            Err(e) => Ok(command::Finished {
-                exit: Exit::Code(127),
-                stdout: String::new(),
-                stderr: format!("cannot start `{}`: {e}", spec.shell.join(" ")),
-            }),
-        }
+            Err(e) => Err(format!("cannot start `{}`: {e}", spec.shell.join(" "))),
+        })
     }
 
     pub(super) fn manual_action(
@@ -156,7 +176,7 @@ impl Session<'_> {
         view: &StepView,
     ) -> Result<Acted> {
         if !step.verify.is_empty()
-            && self.run_checks(scope, &step.verify, Some(id), "verify", true)?
+            && self.run_checks(scope, &step.verify, Some(id), CheckPhase::Verify, true)?
                 == CheckOutcome::Passed
         {
             return Ok((ActionResult::Done, None, true));
@@ -166,14 +186,16 @@ impl Session<'_> {
             Ok(choice) => choice,
             Err(e) => return Ok((ActionResult::Stop(Self::prompt_stop(e)), None, false)),
         };
-        self.record(Entry::Decision {
-            step: Some(id.into()),
-            choice: format!("manual: {choice:?}").to_lowercase(),
-        })?;
+        let decision = match choice {
+            StepChoice::Run => Choice::ManualDone,
+            StepChoice::Skip => Choice::ManualSkip,
+            StepChoice::Abort => Choice::ManualAbort,
+        };
+        self.decide(Some(id), decision)?;
         Ok(match choice {
             StepChoice::Run => (ActionResult::Done, None, false),
             StepChoice::Skip => {
-                self.skip(id, &view.title, "skipped by the operator")?;
+                self.skip(scope, step, id, &view.title, SkipReason::Operator)?;
                 (ActionResult::Skipped, None, false)
             }
             StepChoice::Abort => (ActionResult::Stop(Stop::Aborted), None, false),
@@ -198,7 +220,8 @@ impl Session<'_> {
             self.secrets.push(answer.clone());
         }
         scope.set(&ask.into, answer.clone(), ask.secret);
-        let value = (!ask.secret).then(|| (ask.into.clone(), answer));
+        // A secret answer is journaled masked: `log` shows that it was given, resume asks again.
+        let value = Some((ask.into.clone(), self.mask(&answer)));
         Ok((ActionResult::Done, value, false))
     }
 
@@ -227,7 +250,13 @@ impl Session<'_> {
         let preconditions = callee.preconditions.clone();
         let mut inner = Scope::new(callee, format!("{id}/"), values);
         self.secrets.extend(inner.secret_values());
-        match self.run_checks(&inner, &preconditions, Some(id), "precondition", false)? {
+        match self.run_checks(
+            &inner,
+            &preconditions,
+            Some(id),
+            CheckPhase::Precondition,
+            false,
+        )? {
             CheckOutcome::Passed => {}
             CheckOutcome::Interrupted => return Ok(ActionResult::Failed(Failure::interrupted())),
             CheckOutcome::Failed {

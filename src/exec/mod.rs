@@ -12,6 +12,7 @@ pub mod interrupt;
 pub mod kinds;
 pub mod prompter;
 pub mod pump;
+pub mod resume;
 pub mod rollback;
 pub mod run;
 pub mod scope;

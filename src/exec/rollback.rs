@@ -8,8 +8,8 @@ use super::command::{self, Exit};
 use super::events::Event;
 use super::session::Session;
 use crate::error::{Error, Result};
-use crate::journal::record::{Entry, Undo};
-use crate::journal::replay::{RunState, Status, StepState, replay};
+use crate::journal::record::{Entry, RollbackEnd, RollbackOutcome, RunEnd, Undo};
+use crate::journal::replay::{RunState, Status, StepState};
 
 /// The steps to undo, newest first.
 #[derive(Debug, Clone)]
@@ -158,26 +158,31 @@ fn checkpoint_boundary(state: &RunState, candidates: &[(&String, &StepState)]) -
     }
 }
 
-impl Session<'_> {
-    /// Replays this run's journal from disk (the live state of the walk).
-    pub fn current_state(&self) -> Result<RunState> {
-        Ok(replay(&self.store.load(&self.run_id)?.records))
-    }
+/// How running a rollback plan ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Undone {
+    /// Every undo command succeeded.
+    All,
+    /// An undo command of this step failed; the rollback is unfinished.
+    FailedAt(String),
+    /// Ctrl-C stopped an undo command of this step; the rollback is unfinished.
+    InterruptedAt(String),
+}
 
+impl Session<'_> {
     /// `on-failure = "rollback"` or the failure menu's choice: undo back to the newest
-    /// checkpoint; `Ok(false)` when an undo command failed (the rollback is unfinished).
-    pub fn rollback_to_checkpoint(&mut self) -> Result<bool> {
-        if self.journal.is_none() {
-            return Ok(true);
+    /// checkpoint, planned from the live run state.
+    pub fn rollback_to_checkpoint(&mut self) -> Result<Undone> {
+        if self.recorder.is_dry() {
+            return Ok(Undone::All);
         }
-        let state = self.current_state()?;
-        let plan = plan(&state, None).map_err(|m| Error::failed(m, None))?;
+        let plan = plan(self.state(), None).map_err(|m| Error::failed(m, None))?;
         self.emit(plan.event());
         self.execute_rollback(&plan)
     }
 
-    /// Runs a rollback plan; `Ok(true)` when every undo command succeeded.
-    pub fn execute_rollback(&mut self, plan: &Plan) -> Result<bool> {
+    /// Runs a rollback plan.
+    pub fn execute_rollback(&mut self, plan: &Plan) -> Result<Undone> {
         if !plan.continuing {
             self.record(Entry::RollbackStarted {
                 to: plan.to.clone(),
@@ -186,81 +191,84 @@ impl Session<'_> {
         }
         for (id, undo) in &plan.steps {
             if undo.is_empty() {
-                self.record(Entry::RollbackStep {
-                    step: id.clone(),
-                    outcome: "no-undo".into(),
-                    reason: None,
-                })?;
-                self.emit(Event::RollbackStep {
-                    id: id.clone(),
-                    command: None,
-                    outcome: "no undo".into(),
-                    reason: None,
-                });
+                self.undo_step(id, None, RollbackOutcome::NoUndo, None)?;
                 continue;
             }
             self.record(Entry::RollbackStep {
                 step: id.clone(),
-                outcome: "started".into(),
+                outcome: RollbackOutcome::Started,
                 reason: None,
             })?;
             for command in undo {
                 if let Some(reason) = self.run_undo(id, command, plan.captures.get(id))? {
-                    self.record(Entry::RollbackStep {
-                        step: id.clone(),
-                        outcome: "failed".into(),
-                        reason: Some(reason.clone()),
-                    })?;
+                    self.undo_step(
+                        id,
+                        Some(&command.run),
+                        RollbackOutcome::Failed,
+                        Some(reason.clone()),
+                    )?;
                     self.record(Entry::RollbackFinished {
-                        state: "rollback-failed".into(),
+                        state: RollbackEnd::RollbackFailed,
                         reason: Some(format!("`{id}`: {reason}")),
                     })?;
-                    self.emit(Event::RollbackStep {
-                        id: id.clone(),
-                        command: Some(command.run.clone()),
-                        outcome: "failed".into(),
-                        reason: Some(reason),
-                    });
                     self.emit(Event::RollbackFinished {
-                        state: "rollback-failed".into(),
+                        state: RollbackEnd::RollbackFailed,
                     });
-                    if self.interrupt.is_set() {
-                        return Err(crate::error::Error::Interrupted {
-                            hint: Some(format!(
-                                "`runbook rollback {}` continues from `{id}`",
-                                self.run_id
-                            )),
-                        });
-                    }
-                    return Ok(false);
+                    return Ok(if self.interrupt.is_set() {
+                        Undone::InterruptedAt(id.clone())
+                    } else {
+                        Undone::FailedAt(id.clone())
+                    });
                 }
                 self.emit(Event::RollbackStep {
                     id: id.clone(),
                     command: Some(command.run.clone()),
-                    outcome: "succeeded".into(),
+                    outcome: RollbackOutcome::Succeeded,
                     reason: None,
                 });
             }
             self.record(Entry::RollbackStep {
                 step: id.clone(),
-                outcome: "succeeded".into(),
+                outcome: RollbackOutcome::Succeeded,
                 reason: None,
             })?;
         }
         self.record(Entry::RollbackFinished {
-            state: "rolled-back".into(),
+            state: RollbackEnd::RolledBack,
             reason: None,
         })?;
         if plan.complete {
             self.record(Entry::RunFinished {
-                state: "rolled-back".into(),
+                state: RunEnd::RolledBack,
                 reason: None,
             })?;
         }
         self.emit(Event::RollbackFinished {
-            state: "rolled-back".into(),
+            state: RollbackEnd::RolledBack,
         });
-        Ok(true)
+        Ok(Undone::All)
+    }
+
+    /// Journals and reports the end of one step's undo (or that it has none).
+    fn undo_step(
+        &mut self,
+        id: &str,
+        command: Option<&str>,
+        outcome: RollbackOutcome,
+        reason: Option<String>,
+    ) -> Result<()> {
+        self.record(Entry::RollbackStep {
+            step: id.into(),
+            outcome,
+            reason: reason.clone(),
+        })?;
+        self.emit(Event::RollbackStep {
+            id: id.into(),
+            command: command.map(str::to_string),
+            outcome,
+            reason,
+        });
+        Ok(())
     }
 
     /// Runs one undo command; `Some(reason)` when it failed.

@@ -9,35 +9,17 @@ use std::time::Duration;
 
 use super::events::{Event, Reporter, SummaryRow};
 use super::interrupt::Interrupt;
-use super::prompter::{PromptError, Prompter};
-use crate::error::{Error, Result};
+use super::prompter::{Need, PromptError, Prompter};
+use crate::error::Result;
 use crate::journal::record::Entry;
+use crate::journal::recorder::Recorder;
 use crate::journal::replay::RunState;
 use crate::journal::store::Store;
-use crate::journal::writer::Journal;
 use crate::render::template::Renderer;
 use crate::runbook::load::Catalog;
 use crate::runbook::model::Runbook;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Every step is offered: run, skip, details, abort.
-    Interactive,
-    /// Runs without asking, except confirm, manual and failures.
-    Auto,
-    /// Answers yes to everything.
-    Yes,
-}
-
-impl Mode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Interactive => "interactive",
-            Mode::Auto => "auto",
-            Mode::Yes => "yes",
-        }
-    }
-}
+pub use crate::journal::record::Mode;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -46,19 +28,47 @@ pub struct Options {
     pub no_reverify: bool,
     /// A person can answer the failure menu (interactive terminal).
     pub operator: bool,
-    /// `--from STEP`: earlier steps are skipped.
-    pub from: Option<String>,
+    /// `--from STEP`.
+    pub from: Option<FromStep>,
 }
 
-/// Why the walk stopped before the end.
+/// Where a walk starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FromStep {
+    /// `run --from STEP`: the steps before it are journaled as skipped.
+    Skip(String),
+    /// `resume --from STEP`: the steps before it are settled as usual; it and every step
+    /// after it are walked again, whatever an earlier session did.
+    Again(String),
+}
+
+impl FromStep {
+    pub fn step(&self) -> &str {
+        match self {
+            FromStep::Skip(step) | FromStep::Again(step) => step,
+        }
+    }
+}
+
+/// Why the walk stopped before the end. The messages are the engine's account (step ids,
+/// reasons); the commands to run next are added at the command edge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stop {
+    /// A step (or a runbook precondition) failed: `runbook resume` continues.
     Failed(String),
     Aborted,
     Interrupted,
-    Waiting(String),
+    /// Nobody could answer a question (exit 4).
+    Waiting(Need),
     /// An automatic rollback ran (`on-failure = "rollback"`); carries the failure.
     RolledBack(String),
+    /// The rollback after a failure stopped at a failing undo command (unfinished).
+    RollbackStopped(String),
+    /// A done step's verify checks fail on resume and nobody can decide.
+    Reverify {
+        step: String,
+        reason: String,
+    },
 }
 
 pub struct Session<'a> {
@@ -66,9 +76,8 @@ pub struct Session<'a> {
     pub runbook: Arc<Runbook>,
     pub store: Store,
     pub run_id: String,
-    pub journal: Option<Journal>,
-    /// The replayed journal (empty for a new run).
-    pub previous: RunState,
+    /// The journal and the run state folded from it: the run's only truth.
+    pub recorder: Recorder,
     pub reporter: &'a mut dyn Reporter,
     pub prompter: &'a mut dyn Prompter,
     pub interrupt: Interrupt,
@@ -79,12 +88,12 @@ pub struct Session<'a> {
     pub summary: Vec<SummaryRow>,
     /// Secret values seen so far, masked in everything shown or written.
     pub secrets: Vec<String>,
-    /// Outcome per journal id during this walk (for `needs` of failed steps).
-    pub outcomes: BTreeMap<String, String>,
     /// The top-level variables: the environment of rollback commands.
     pub top_scope: super::scope::Scope,
     /// Steps that failed under `on-failure = "continue"`: the run goes on but ends failed.
     pub continued: Vec<String>,
+    /// Past the `resume --from` step: earlier sessions' outcomes no longer count.
+    pub walking_again: bool,
     /// The process environment, for `from-env` of called runbooks.
     pub environment: BTreeMap<String, String>,
 }
@@ -94,10 +103,8 @@ pub struct Setup<'a> {
     pub catalog: &'a Catalog,
     pub store: Store,
     pub run_id: String,
-    /// `None` for a dry run.
-    pub journal: Option<Journal>,
-    /// The replayed journal (empty for a new run).
-    pub previous: RunState,
+    /// The journal (dry for a dry run), holding the replayed state of an earlier session.
+    pub recorder: Recorder,
     pub interrupt: Interrupt,
     pub options: Options,
     /// The directory commands run in.
@@ -119,8 +126,7 @@ impl<'a> Session<'a> {
             runbook: Arc::clone(&setup.scope.runbook),
             store: setup.store,
             run_id: setup.run_id,
-            journal: setup.journal,
-            previous: setup.previous,
+            recorder: setup.recorder,
             reporter,
             prompter,
             interrupt: setup.interrupt,
@@ -129,41 +135,28 @@ impl<'a> Session<'a> {
             cwd: setup.cwd,
             summary: Vec::new(),
             secrets: setup.scope.secret_values(),
-            outcomes: BTreeMap::new(),
             top_scope: setup.scope,
             continued: Vec::new(),
+            walking_again: false,
             environment: setup.environment,
         }
     }
 }
 
 impl Session<'_> {
-    /// Appends to the journal (fsync) unless this is a dry run.
+    /// Appends to the journal and folds the record into the run state.
     pub fn record(&mut self, entry: Entry) -> Result<()> {
-        if let Some(journal) = &mut self.journal {
-            let path = journal.path().to_path_buf();
-            // An outcome or a check result announces no side effect: it is synced with the
-            // next record, or by `before_spawn`, whichever comes first.
-            let deferred = matches!(entry, Entry::StepFinished { .. } | Entry::Check { .. });
-            let written = if deferred {
-                journal.append_deferred(entry)
-            } else {
-                journal.append(entry)
-            };
-            written.map_err(|e| Error::io("write journal", path, e))?;
-        }
-        Ok(())
+        Ok(self.recorder.append(entry)?)
     }
 
     /// Puts every journal record on disk before a command runs.
     pub fn before_spawn(&mut self) -> Result<()> {
-        if let Some(journal) = &mut self.journal {
-            let path = journal.path().to_path_buf();
-            journal
-                .sync()
-                .map_err(|e| Error::io("write journal", path, e))?;
-        }
-        Ok(())
+        Ok(self.recorder.sync()?)
+    }
+
+    /// The run as the journal says so far.
+    pub fn state(&self) -> &RunState {
+        self.recorder.state()
     }
 
     pub fn emit(&mut self, event: Event) {
@@ -198,7 +191,7 @@ impl Session<'_> {
     /// Turns a prompt error into the walk's stop reason.
     pub fn prompt_stop(error: PromptError) -> Stop {
         match error {
-            PromptError::Waiting(message) => Stop::Waiting(message),
+            PromptError::Waiting(need) => Stop::Waiting(need),
             PromptError::Interrupted => Stop::Interrupted,
         }
     }

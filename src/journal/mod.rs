@@ -4,6 +4,8 @@
 
 pub mod lock;
 pub mod record;
+pub mod recorder;
 pub mod replay;
 pub mod store;
+pub mod words;
 pub mod writer;

@@ -5,6 +5,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::words::{
+    CheckPhase, Choice, Mode, Outcome, RollbackEnd, RollbackOutcome, RunEnd, StepKind,
+};
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Record {
     /// RFC 3339 UTC timestamp.
@@ -23,14 +27,6 @@ pub struct Undo {
     pub timeout_ms: Option<u64>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum Outcome {
-    Succeeded,
-    Failed,
-    Skipped,
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Entry {
@@ -43,14 +39,14 @@ pub enum Entry {
         step_digests: BTreeMap<String, String>,
         /// Variable values, secrets left out.
         vars: BTreeMap<String, String>,
-        mode: String,
+        mode: Mode,
         pid: u32,
         host: String,
     },
     #[serde(rename_all = "kebab-case")]
     RunResumed {
         digest: String,
-        mode: String,
+        mode: Mode,
         pid: u32,
         host: String,
     },
@@ -59,7 +55,7 @@ pub enum Entry {
         step: String,
         attempt: u32,
         title: String,
-        kind: String,
+        kind: StepKind,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         command: Option<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -71,7 +67,7 @@ pub enum Entry {
     Check {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         step: Option<String>,
-        phase: String,
+        phase: CheckPhase,
         name: String,
         attempt: u32,
         passed: bool,
@@ -98,7 +94,11 @@ pub enum Entry {
     Decision {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         step: Option<String>,
-        choice: String,
+        #[serde(deserialize_with = "Choice::read")]
+        choice: Choice,
+        /// The steps a decision is about (`accept-changed`: the changed steps).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        steps: Vec<String>,
     },
     #[serde(rename_all = "kebab-case")]
     Interrupted {
@@ -114,22 +114,19 @@ pub enum Entry {
     #[serde(rename_all = "kebab-case")]
     RollbackStep {
         step: String,
-        /// `started`, `succeeded`, `failed` or `no-undo`.
-        outcome: String,
+        outcome: RollbackOutcome,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
     #[serde(rename_all = "kebab-case")]
     RollbackFinished {
-        /// `rolled-back` or `rollback-failed`.
-        state: String,
+        state: RollbackEnd,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
     #[serde(rename_all = "kebab-case")]
     RunFinished {
-        /// `succeeded`, `failed`, `aborted` or `rolled-back`.
-        state: String,
+        state: RunEnd,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },

@@ -7,7 +7,44 @@ use std::path::{Path, PathBuf};
 use super::record::Record;
 use super::replay::{RunState, replay};
 use super::writer::create_private_file;
-use crate::error::{Error, Result};
+
+/// Why a journal could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// A line before the last does not parse: not a torn write, and not repaired.
+    #[error("journal `{}` is damaged at line {line}: {reason}", path.display())]
+    Damaged {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
+    #[error("failed to {action} `{}`", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl JournalError {
+    fn io(action: &'static str, path: &Path, source: std::io::Error) -> Self {
+        JournalError::Io {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+type Result<T, E = JournalError> = std::result::Result<T, E>;
+
+/// One run of the state directory: its replayed journal, or where the journal is damaged.
+#[derive(Debug)]
+pub struct Listed {
+    pub id: String,
+    pub journal: Result<RunState, JournalError>,
+}
 
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -71,7 +108,7 @@ impl Store {
     /// off; damage before the last line is an error.
     pub fn load(&self, run_id: &str) -> Result<Loaded> {
         let path = self.journal_path(run_id);
-        let bytes = std::fs::read(&path).map_err(|e| Error::io("read journal", &path, e))?;
+        let bytes = std::fs::read(&path).map_err(|e| JournalError::io("read journal", &path, e))?;
         let (records, torn_at) = parse(&path, &bytes)?;
         if let Some(good_bytes) = torn_at {
             let torn = set_aside(&path, &bytes, good_bytes)?;
@@ -85,9 +122,9 @@ impl Store {
             let mut file = std::fs::OpenOptions::new()
                 .append(true)
                 .open(&path)
-                .map_err(|e| Error::io("repair journal", &path, e))?;
+                .map_err(|e| JournalError::io("repair journal", &path, e))?;
             file.write_all(b"\n")
-                .map_err(|e| Error::io("repair journal", &path, e))?;
+                .map_err(|e| JournalError::io("repair journal", &path, e))?;
         }
         Ok(Loaded {
             records,
@@ -99,17 +136,18 @@ impl Store {
     /// in place for `load` to set aside and warn about).
     pub fn peek(&self, run_id: &str) -> Result<Vec<Record>> {
         let path = self.journal_path(run_id);
-        let bytes = std::fs::read(&path).map_err(|e| Error::io("read journal", &path, e))?;
+        let bytes = std::fs::read(&path).map_err(|e| JournalError::io("read journal", &path, e))?;
         Ok(parse(&path, &bytes)?.0)
     }
 
-    /// Every run with its replayed state, oldest first.
-    pub fn list(&self) -> Result<Vec<(String, RunState)>> {
+    /// Every run with its replayed state (or its damage), oldest first: by the start time
+    /// in the run id, then the recorded start, then the id.
+    pub fn list(&self) -> Result<Vec<Listed>> {
         let dir = self.runs_dir();
         let entries = match std::fs::read_dir(&dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(Error::io("read directory", &dir, e)),
+            Err(e) => return Err(JournalError::io("read directory", &dir, e)),
         };
         let mut runs = Vec::new();
         for entry in entries.flatten() {
@@ -117,13 +155,20 @@ impl Store {
             if !self.journal_path(&id).is_file() {
                 continue;
             }
-            let Ok(records) = self.peek(&id) else {
-                continue;
-            };
-            runs.push((id, replay(&records)));
+            let journal = self.peek(&id).map(|records| replay(&records));
+            runs.push(Listed { id, journal });
         }
-        runs.sort_by(|a, b| {
-            (a.1.started.as_str(), a.0.as_str()).cmp(&(b.1.started.as_str(), b.0.as_str()))
+        runs.sort_by_cached_key(|run| {
+            let started = run
+                .journal
+                .as_ref()
+                .map(|s| s.started.clone())
+                .unwrap_or_default();
+            (
+                run.id.get(..15).unwrap_or_default().to_string(),
+                started,
+                run.id.clone(),
+            )
         });
         Ok(runs)
     }
@@ -149,9 +194,10 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Record>, Option<usize>)> {
             }
             Err(_) if i + 1 == lines.len() => return Ok((records, Some(good_bytes))),
             Err(e) => {
-                return Err(Error::Journal {
-                    message: format!("journal `{}` is damaged at line {}: {e}", path.display(), i + 1),
-                    hint: Some("only a torn last line is repaired automatically: inspect the file, or start a new run".into()),
+                return Err(JournalError::Damaged {
+                    path: path.to_path_buf(),
+                    line: i + 1,
+                    reason: e.to_string(),
                 });
             }
         }
@@ -162,17 +208,17 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Record>, Option<usize>)> {
 fn set_aside(path: &Path, bytes: &[u8], good_bytes: usize) -> Result<String> {
     let torn_path = path.with_extension("jsonl.torn");
     let mut torn =
-        create_private_file(&torn_path).map_err(|e| Error::io("write", &torn_path, e))?;
+        create_private_file(&torn_path).map_err(|e| JournalError::io("write", &torn_path, e))?;
     torn.write_all(&bytes[good_bytes..])
-        .map_err(|e| Error::io("write", &torn_path, e))?;
+        .map_err(|e| JournalError::io("write", &torn_path, e))?;
     let file = std::fs::OpenOptions::new()
         .write(true)
         .open(path)
-        .map_err(|e| Error::io("repair journal", path, e))?;
+        .map_err(|e| JournalError::io("repair journal", path, e))?;
     file.set_len(good_bytes as u64)
-        .map_err(|e| Error::io("repair journal", path, e))?;
+        .map_err(|e| JournalError::io("repair journal", path, e))?;
     file.sync_all()
-        .map_err(|e| Error::io("repair journal", path, e))?;
+        .map_err(|e| JournalError::io("repair journal", path, e))?;
     Ok(format!(
         "the last line of `{}` was torn (a crash during a write); it was moved to `{}`",
         path.display(),
