@@ -140,8 +140,15 @@ impl Store {
         Ok(parse(&path, &bytes)?.0)
     }
 
-    /// Every run with its replayed state (or its damage), oldest first: by the start time
-    /// in the run id, then the recorded start, then the id.
+    /// The first record of a run's journal, if it parses.
+    fn first_record(&self, run_id: &str) -> Option<Record> {
+        let bytes = std::fs::read(self.journal_path(run_id)).ok()?;
+        let first = bytes.split(|&b| b == b'\n').next()?;
+        serde_json::from_slice(first).ok()
+    }
+
+    /// Every run with its replayed state (or its damage), oldest first: by the recorded
+    /// start, then the id.
     pub fn list(&self) -> Result<Vec<Listed>> {
         let dir = self.runs_dir();
         let entries = match std::fs::read_dir(&dir) {
@@ -156,21 +163,15 @@ impl Store {
                 continue;
             }
             let journal = self.peek(&id).map(|records| replay(&records));
-            runs.push(Listed { id, journal });
+            let started = match &journal {
+                Ok(state) => state.started.clone(),
+                // Damage is after the first line: its `run-started` still dates the run.
+                Err(_) => self.first_record(&id).map(|r| r.ts).unwrap_or_default(),
+            };
+            runs.push((started, Listed { id, journal }));
         }
-        runs.sort_by_cached_key(|run| {
-            let started = run
-                .journal
-                .as_ref()
-                .map(|s| s.started.clone())
-                .unwrap_or_default();
-            (
-                run.id.get(..15).unwrap_or_default().to_string(),
-                started,
-                run.id.clone(),
-            )
-        });
-        Ok(runs)
+        runs.sort_by(|a, b| (&a.0, &a.1.id).cmp(&(&b.0, &b.1.id)));
+        Ok(runs.into_iter().map(|(_, run)| run).collect())
     }
 }
 
