@@ -11,6 +11,8 @@ pub mod flux;
 pub mod interrupt;
 pub mod kinds;
 pub mod prompter;
+#[cfg(test)]
+mod property;
 pub mod pump;
 pub mod resume;
 pub mod rollback;
