@@ -135,7 +135,7 @@ impl Session<'_> {
                 return Ok(ActionResult::Failed(Failure::check(
                     &what, &reason, message, tail, true,
                 )));
-            } else if self.interrupt.is_set() {
+            } else if self.cx.commands.interrupt.is_set() {
                 return Ok(ActionResult::Failed(Failure::interrupted()));
             }
         }
@@ -210,9 +210,9 @@ impl Session<'_> {
     /// The command (or instructions) as shown to the operator and journaled.
     fn shown_action(&mut self, scope: &Scope, step: &Step) -> Option<String> {
         let text = match &step.action {
-            Action::Run(run) => scope.command(&mut self.renderer, &self.run_id, run).ok()?,
-            Action::Manual(text) => scope.display(&mut self.renderer, &self.run_id, text),
-            Action::Ask(ask) => scope.display(&mut self.renderer, &self.run_id, &ask.question),
+            Action::Run(run) => self.cx.text.command(scope, run).ok()?,
+            Action::Manual(text) => self.cx.text.display(scope, text),
+            Action::Ask(ask) => self.cx.text.display(scope, &ask.question),
             Action::Call(call) => format!("call runbook `{}`", call.runbook),
             Action::Gate => return None,
         };
@@ -229,12 +229,11 @@ impl Session<'_> {
         step.rollback
             .iter()
             .map(|r| Undo {
-                name: r
-                    .name
-                    .as_ref()
-                    .map(|n| scope.display(&mut self.renderer, &self.run_id, n)),
-                run: scope
-                    .command(&mut self.renderer, &self.run_id, &r.run)
+                name: r.name.as_ref().map(|n| self.cx.text.display(&scope, n)),
+                run: self
+                    .cx
+                    .text
+                    .command(&scope, &r.run)
                     .unwrap_or_else(|e| format!("false # cannot render: {e}")),
                 timeout_ms: r
                     .timeout
@@ -270,7 +269,7 @@ impl Session<'_> {
                 };
                 lines.push(format!(
                     "{phase}{polling}: {}",
-                    scope.display(&mut self.renderer, &self.run_id, &check.label())
+                    self.cx.text.display(scope, &check.label())
                 ));
             }
         }

@@ -4,10 +4,10 @@
 
 use super::events::{Event, SkipReason, StepEnd, SummaryRow};
 use super::prompter::{FailureChoice, FailureView, StepView};
-use super::rollback::Undone;
+use super::rollback::{Undone, plan};
 use super::scope::Scope;
 use super::session::{Session, Stop};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::journal::record::{Choice, Entry, Outcome};
 use crate::runbook::model::{OnFailure, Step};
 
@@ -107,12 +107,12 @@ impl Session<'_> {
             attempts: 0,
         });
         let message = format!("step `{id}` failed: {reason}");
-        let operator = self.options.operator && self.interrupt.count() < 2;
+        let operator = self.options.operator && self.cx.commands.interrupt.count() < 2;
         if failure.interrupted && !operator {
             self.push_summary(id, &title, StepEnd::Interrupted);
             return Ok(FailureAction::Stop(Stop::Interrupted));
         }
-        self.interrupt.clear();
+        self.cx.commands.interrupt.clear();
         match step.on_failure {
             OnFailure::Continue if !failure.interrupted => {
                 self.push_summary(id, &title, StepEnd::Failed);
@@ -169,7 +169,7 @@ impl Session<'_> {
             self.decide(Some(id), decision)?;
             match choice {
                 FailureChoice::Retry => {
-                    self.interrupt.clear();
+                    self.cx.commands.interrupt.clear();
                     return Ok(FailureAction::Retry);
                 }
                 FailureChoice::Skip => {
@@ -182,7 +182,10 @@ impl Session<'_> {
                     return self.rollback_after(message);
                 }
                 FailureChoice::Shell => {
-                    let spec = self.spec(scope, String::new(), None);
+                    let spec = self
+                        .cx
+                        .commands
+                        .spec(&mut self.cx.text, scope, String::new(), None);
                     if let Err(e) = self.prompter.shell(&spec.cwd, &spec.env) {
                         return Ok(FailureAction::Stop(Self::prompt_stop(e)));
                     }
@@ -207,6 +210,17 @@ impl Session<'_> {
                 Undone::InterruptedAt(_) => Stop::Interrupted,
             },
         ))
+    }
+
+    /// `on-failure = "rollback"` or the failure menu's choice: undo back to the newest
+    /// checkpoint, planned from the live run state.
+    fn rollback_to_checkpoint(&mut self) -> Result<Undone> {
+        if self.cx.recorder.is_dry() {
+            return Ok(Undone::All);
+        }
+        let plan = plan(self.state(), None).map_err(|m| Error::failed(m, None))?;
+        self.emit(plan.event());
+        self.execute_rollback(&plan)
     }
 
     fn push_summary(&mut self, id: &str, title: &str, outcome: StepEnd) {

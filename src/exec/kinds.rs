@@ -2,9 +2,6 @@
 //! Each returns what happened; `action` decides the outcome and journals it. Never prints:
 //! output goes out as events.
 
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
-
 use super::action::{Acted, ActionResult};
 use super::checks::{CheckOutcome, tail_lines};
 use super::command::{self, Exit};
@@ -13,9 +10,8 @@ use super::failure::Failure;
 use super::prompter::{AskView, StepChoice, StepView};
 use super::scope::Scope;
 use super::session::{Session, Stop};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::journal::record::{CheckPhase, Choice};
-use crate::journal::writer::create_private_dir;
 use crate::render::template::Escape;
 use crate::runbook::model::{Ask, Call, Step};
 
@@ -28,11 +24,14 @@ impl Session<'_> {
         run: &str,
         tries: &mut u32,
     ) -> Result<Acted> {
-        let script = match scope.command(&mut self.renderer, &self.run_id, run) {
+        let script = match self.cx.text.command(scope, run) {
             Ok(s) => s,
             Err(e) => return Ok((ActionResult::Failed(Failure::render(&e)), None, false)),
         };
-        let mut spec = self.spec(scope, script.clone(), step.timeout);
+        let mut spec =
+            self.cx
+                .commands
+                .spec(&mut self.cx.text, scope, script.clone(), step.timeout);
         spec.interactive = step.interactive;
         let attempts = step.retry.attempts;
         for attempt in 1..=attempts {
@@ -61,7 +60,7 @@ impl Session<'_> {
                 .map(|l| self.mask(l))
                 .collect::<Vec<_>>();
             let success = finished.exit == Exit::Code(0);
-            let log = self.log_path(id, *tries).display().to_string();
+            let log = self.cx.commands.log_path(id, *tries).display().to_string();
             let lines = finished.stdout.lines().count() + finished.stderr.lines().count();
             self.emit(Event::CommandFinished {
                 id: id.into(),
@@ -83,7 +82,7 @@ impl Session<'_> {
             if finished.exit == Exit::Interrupted {
                 return Ok((ActionResult::Failed(Failure::interrupted()), None, false));
             }
-            if attempt < attempts && !self.pause(step.retry.delay) {
+            if attempt < attempts && !self.cx.commands.pause(step.retry.delay) {
                 return Ok((ActionResult::Failed(Failure::interrupted()), None, false));
             }
             if attempt == attempts {
@@ -114,57 +113,25 @@ impl Session<'_> {
         unreachable!("retry.attempts is at least 1")
     }
 
-    /// Runs a command, writing its masked output to the attempt's log file. A shell that
-    /// cannot start is `Err` of the inner result (not a made-up exit code); a log that
-    /// cannot be written stops the run like a journal that cannot be written.
+    /// Runs a step's command with its attempt's log file, its output going out as events.
     fn spawn_logged(
         &mut self,
         spec: &command::CommandSpec,
         id: &str,
         attempt: u32,
     ) -> Result<Result<command::Finished, String>> {
-        self.before_spawn()?;
-        let path = self.log_path(id, attempt);
-        if let Some(dir) = path.parent() {
-            create_private_dir(dir).map_err(|e| Error::io("create directory", dir, e))?;
-        }
-        // Appended, never truncated: a number reused after a crash keeps the earlier output.
-        let mut log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(|e| Error::io("write log", &path, e))?;
-        // One write per line: the file is unbuffered and formatting would split it.
-        log.write_all(format!("$ {}\n", self.mask(&spec.script)).as_bytes())
-            .map_err(|e| Error::io("write log", &path, e))?;
-        let secrets = self.secrets.clone();
-        let reporter = &mut *self.reporter;
-        let mut log_error = None;
-        let result = command::run(spec, &self.interrupt, &mut |stream, line| {
-            let line = super::scope::mask(line, &secrets);
-            if log_error.is_none()
-                && let Err(e) = log.write_all(format!("{line}\n").as_bytes())
-            {
-                log_error = Some(e);
-            }
-            reporter.event(&Event::Output {
-                id: id.into(),
-                stream,
-                line,
-            });
-        });
-        if let Some(e) = log_error {
-            return Err(Error::io("write log", &path, e));
-        }
-        Ok(match result {
-            Ok(finished) => {
-                log.write_all(format!("# {}\n", finished.exit.describe()).as_bytes())
-                    .map_err(|e| Error::io("write log", &path, e))?;
-                Ok(finished)
-            }
-            Err(e) => Err(format!("cannot start `{}`: {e}", spec.shell.join(" "))),
-        })
+        self.cx.before_spawn()?;
+        let log = self.cx.commands.log_path(id, attempt);
+        let cx = &mut self.cx;
+        let reporter = &mut *cx.reporter;
+        cx.commands
+            .run_logged(spec, &log, cx.text.secrets(), &mut |stream, line| {
+                reporter.event(&Event::Output {
+                    id: id.into(),
+                    stream,
+                    line,
+                });
+            })
     }
 
     pub(super) fn manual_action(
@@ -181,7 +148,7 @@ impl Session<'_> {
         {
             return Ok((ActionResult::Done, None, true));
         }
-        let instructions = scope.display(&mut self.renderer, &self.run_id, text);
+        let instructions = self.cx.text.display(scope, text);
         let choice = match self.prompter.manual(view, &instructions) {
             Ok(choice) => choice,
             Err(e) => return Ok((ActionResult::Stop(Self::prompt_stop(e)), None, false)),
@@ -206,7 +173,7 @@ impl Session<'_> {
         let view = AskView {
             step: id.into(),
             into: ask.into.clone(),
-            question: scope.display(&mut self.renderer, &self.run_id, &ask.question),
+            question: self.cx.text.display(scope, &ask.question),
             choices: ask.choices.clone(),
             default: ask.default.clone(),
             secret: ask.secret,
@@ -217,7 +184,7 @@ impl Session<'_> {
             Err(e) => return Ok((ActionResult::Stop(Self::prompt_stop(e)), None, false)),
         };
         if ask.secret && !answer.is_empty() {
-            self.secrets.push(answer.clone());
+            self.cx.text.add_secrets([answer.clone()]);
         }
         scope.set(&ask.into, answer.clone(), ask.secret);
         // A secret answer is journaled masked: `log` shows that it was given, resume asks again.
@@ -240,7 +207,7 @@ impl Session<'_> {
             }
         }
         for (key, template) in &call.with {
-            match scope.value(&mut self.renderer, &self.run_id, template, Escape::None) {
+            match self.cx.text.value(scope, template, Escape::None) {
                 Ok(value) => {
                     values.insert(key.clone(), value);
                 }
@@ -249,7 +216,7 @@ impl Session<'_> {
         }
         let preconditions = callee.preconditions.clone();
         let mut inner = Scope::new(callee, format!("{id}/"), values);
-        self.secrets.extend(inner.secret_values());
+        self.cx.text.add_secrets(inner.secret_values());
         match self.run_checks(
             &inner,
             &preconditions,

@@ -4,10 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use super::command::{self, Exit};
+use super::command::Exit;
+use super::context::Context;
 use super::events::Event;
-use super::session::Session;
-use crate::error::{Error, Result};
+use super::scope::Scope;
+use crate::error::Result;
 use crate::journal::record::{Entry, RollbackEnd, RollbackOutcome, RunEnd, Undo};
 use crate::journal::replay::{RunState, Status, StepState};
 
@@ -169,22 +170,25 @@ pub enum Undone {
     InterruptedAt(String),
 }
 
-impl Session<'_> {
-    /// `on-failure = "rollback"` or the failure menu's choice: undo back to the newest
-    /// checkpoint, planned from the live run state.
-    pub fn rollback_to_checkpoint(&mut self) -> Result<Undone> {
-        if self.recorder.is_dry() {
-            return Ok(Undone::All);
-        }
-        let plan = plan(self.state(), None).map_err(|m| Error::failed(m, None))?;
-        self.emit(plan.event());
-        self.execute_rollback(&plan)
-    }
+/// Runs a rollback plan: the recorded undo commands with the run's top-level variables,
+/// journaling every step, stopping at the first failure.
+pub struct RollbackRunner<'c, 'a> {
+    cx: &'c mut Context<'a>,
+    /// The run's top-level variables: the environment of undo commands.
+    scope: &'c Scope,
+}
 
+impl<'c, 'a> RollbackRunner<'c, 'a> {
+    pub fn new(cx: &'c mut Context<'a>, scope: &'c Scope) -> Self {
+        Self { cx, scope }
+    }
+}
+
+impl RollbackRunner<'_, '_> {
     /// Runs a rollback plan.
-    pub fn execute_rollback(&mut self, plan: &Plan) -> Result<Undone> {
+    pub fn execute(&mut self, plan: &Plan) -> Result<Undone> {
         if !plan.continuing {
-            self.record(Entry::RollbackStarted {
+            self.cx.record(Entry::RollbackStarted {
                 to: plan.to.clone(),
                 steps: plan.steps.iter().map(|(id, _)| id.clone()).collect(),
             })?;
@@ -194,7 +198,7 @@ impl Session<'_> {
                 self.undo_step(id, None, RollbackOutcome::NoUndo, None)?;
                 continue;
             }
-            self.record(Entry::RollbackStep {
+            self.cx.record(Entry::RollbackStep {
                 step: id.clone(),
                 outcome: RollbackOutcome::Started,
                 reason: None,
@@ -207,43 +211,43 @@ impl Session<'_> {
                         RollbackOutcome::Failed,
                         Some(reason.clone()),
                     )?;
-                    self.record(Entry::RollbackFinished {
+                    self.cx.record(Entry::RollbackFinished {
                         state: RollbackEnd::RollbackFailed,
                         reason: Some(format!("`{id}`: {reason}")),
                     })?;
-                    self.emit(Event::RollbackFinished {
+                    self.cx.emit(Event::RollbackFinished {
                         state: RollbackEnd::RollbackFailed,
                     });
-                    return Ok(if self.interrupt.is_set() {
+                    return Ok(if self.cx.commands.interrupt.is_set() {
                         Undone::InterruptedAt(id.clone())
                     } else {
                         Undone::FailedAt(id.clone())
                     });
                 }
-                self.emit(Event::RollbackStep {
+                self.cx.emit(Event::RollbackStep {
                     id: id.clone(),
                     command: Some(command.run.clone()),
                     outcome: RollbackOutcome::Succeeded,
                     reason: None,
                 });
             }
-            self.record(Entry::RollbackStep {
+            self.cx.record(Entry::RollbackStep {
                 step: id.clone(),
                 outcome: RollbackOutcome::Succeeded,
                 reason: None,
             })?;
         }
-        self.record(Entry::RollbackFinished {
+        self.cx.record(Entry::RollbackFinished {
             state: RollbackEnd::RolledBack,
             reason: None,
         })?;
         if plan.complete {
-            self.record(Entry::RunFinished {
+            self.cx.record(Entry::RunFinished {
                 state: RunEnd::RolledBack,
                 reason: None,
             })?;
         }
-        self.emit(Event::RollbackFinished {
+        self.cx.emit(Event::RollbackFinished {
             state: RollbackEnd::RolledBack,
         });
         Ok(Undone::All)
@@ -257,12 +261,12 @@ impl Session<'_> {
         outcome: RollbackOutcome,
         reason: Option<String>,
     ) -> Result<()> {
-        self.record(Entry::RollbackStep {
+        self.cx.record(Entry::RollbackStep {
             step: id.into(),
             outcome,
             reason: reason.clone(),
         })?;
-        self.emit(Event::RollbackStep {
+        self.cx.emit(Event::RollbackStep {
             id: id.into(),
             command: command.map(str::to_string),
             outcome,
@@ -278,25 +282,29 @@ impl Session<'_> {
         undo: &Undo,
         capture: Option<&(String, String)>,
     ) -> Result<Option<String>> {
-        let mut scope = self.top_scope.clone();
+        let mut scope = self.scope.clone();
         if let Some((name, value)) = capture {
             scope.set(name, value.clone(), false);
         }
         let timeout = undo.timeout_ms.map(std::time::Duration::from_millis);
-        let spec = self.spec(&scope, undo.run.clone(), timeout);
-        self.emit(Event::CommandStarted {
+        let spec = self
+            .cx
+            .commands
+            .spec(&mut self.cx.text, &scope, undo.run.clone(), timeout);
+        self.cx.emit(Event::CommandStarted {
             id: format!("undo {id}"),
             attempt: 1,
             attempts: 1,
             command: undo.run.clone(),
         });
-        let reporter = &mut *self.reporter;
-        let secrets = self.secrets.clone();
-        let finished = match command::run(&spec, &self.interrupt, &mut |stream, line| {
+        let cx = &mut *self.cx;
+        let reporter = &mut *cx.reporter;
+        let secrets = cx.text.secrets();
+        let finished = match cx.commands.run(&spec, &mut |stream, line| {
             reporter.event(&Event::Output {
                 id: format!("undo {id}"),
                 stream,
-                line: super::scope::mask(line, &secrets),
+                line: super::scope::mask(line, secrets),
             });
         }) {
             Ok(f) => f,
@@ -307,7 +315,7 @@ impl Session<'_> {
             exit => {
                 let tail =
                     super::checks::tail_lines(&finished.stdout, &finished.stderr, 3).join(" | ");
-                Some(self.mask(&format!(
+                Some(self.cx.text.mask(&format!(
                     "`{}` failed with {}{}",
                     undo.run,
                     exit.describe(),

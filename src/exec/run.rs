@@ -21,7 +21,7 @@ impl Session<'_> {
     pub fn execute(&mut self, scope: &mut Scope, resumed_done: Option<usize>) -> Result<End> {
         let runbook = Arc::clone(&self.runbook);
         self.emit(Event::RunStarted {
-            run_id: self.run_id.clone(),
+            run_id: self.run_id().to_string(),
             runbook: runbook.name.clone(),
             title: runbook.title.clone(),
             risk: runbook.risk,
@@ -130,7 +130,7 @@ impl Session<'_> {
         }
         let summary = std::mem::take(&mut self.summary);
         self.emit(Event::RunFinished {
-            run_id: self.run_id.clone(),
+            run_id: self.run_id().to_string(),
             runbook: self.runbook.name.clone(),
             state: if self.options.dry_run {
                 RunResult::DryRun

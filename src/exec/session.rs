@@ -1,23 +1,28 @@
-//! A session: this process's work on one run — the runbook, the journal it appends to, the
-//! reporter and prompter it talks to, and the bookkeeping of the walk. Constructed by
-//! `commands::run`; the walk, checks, failures and rollback are implemented beside it.
+//! A session: this process's walk of one run. Owns what only the walk needs (the prompter,
+//! the options, the catalog of called runbooks, the top-level variables, the summary) and
+//! the shared [`Context`]; checks and rollback run in their own runners borrowing it. Also
+//! the walk's vocabulary: [`Options`], [`FromStep`], [`Stop`]. Never prints.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
+use super::checks::{CheckOutcome, CheckRunner};
+use super::context::Context;
 use super::events::{Event, Reporter, SummaryRow};
 use super::interrupt::Interrupt;
 use super::prompter::{Need, PromptError, Prompter};
+use super::rollback::{Plan, RollbackRunner, Undone};
+use super::runner::CommandRunner;
+use super::scope::Scope;
+use super::text::Text;
 use crate::error::Result;
-use crate::journal::record::Entry;
+use crate::journal::record::{CheckPhase, Entry};
 use crate::journal::recorder::Recorder;
 use crate::journal::replay::RunState;
 use crate::journal::store::Store;
-use crate::render::template::Renderer;
 use crate::runbook::load::Catalog;
-use crate::runbook::model::Runbook;
+use crate::runbook::model::{Check, Runbook};
 
 pub use crate::journal::record::Mode;
 
@@ -71,31 +76,24 @@ pub enum Stop {
     },
 }
 
+/// This process's walk of one run: the shared [`Context`] (journal and state, reporter,
+/// text, commands) plus what only the walk needs: the prompter, the options, the catalog of
+/// called runbooks, the top-level variables and the run's bookkeeping.
 pub struct Session<'a> {
+    pub cx: Context<'a>,
+    pub prompter: &'a mut dyn Prompter,
+    pub options: Options,
     pub catalog: &'a Catalog,
     pub runbook: Arc<Runbook>,
-    pub store: Store,
-    pub run_id: String,
-    /// The journal and the run state folded from it: the run's only truth.
-    pub recorder: Recorder,
-    pub reporter: &'a mut dyn Reporter,
-    pub prompter: &'a mut dyn Prompter,
-    pub interrupt: Interrupt,
-    pub options: Options,
-    pub renderer: Renderer,
-    /// The directory commands run in.
-    pub cwd: PathBuf,
-    pub summary: Vec<SummaryRow>,
-    /// Secret values seen so far, masked in everything shown or written.
-    pub secrets: Vec<String>,
     /// The top-level variables: the environment of rollback commands.
-    pub top_scope: super::scope::Scope,
+    pub top_scope: Scope,
+    /// The process environment, for `from-env` of called runbooks.
+    pub environment: BTreeMap<String, String>,
+    pub summary: Vec<SummaryRow>,
     /// Steps that failed under `on-failure = "continue"`: the run goes on but ends failed.
     pub continued: Vec<String>,
     /// Past the `resume --from` step: earlier sessions' outcomes no longer count.
     pub walking_again: bool,
-    /// The process environment, for `from-env` of called runbooks.
-    pub environment: BTreeMap<String, String>,
 }
 
 /// What a session is made of besides the reporter and the prompter.
@@ -110,7 +108,7 @@ pub struct Setup<'a> {
     /// The directory commands run in.
     pub cwd: PathBuf,
     /// The top-level variables.
-    pub scope: super::scope::Scope,
+    pub scope: Scope,
     /// The process environment, for `from-env` of called runbooks.
     pub environment: BTreeMap<String, String>,
 }
@@ -121,71 +119,70 @@ impl<'a> Session<'a> {
         reporter: &'a mut dyn Reporter,
         prompter: &'a mut dyn Prompter,
     ) -> Self {
-        Self {
-            catalog: setup.catalog,
-            runbook: Arc::clone(&setup.scope.runbook),
-            store: setup.store,
-            run_id: setup.run_id,
+        let logs = setup.store.logs_dir(&setup.run_id);
+        let cx = Context {
             recorder: setup.recorder,
             reporter,
+            text: Text::new(setup.run_id, setup.scope.secret_values()),
+            commands: CommandRunner::new(setup.cwd, setup.interrupt, logs),
+        };
+        Self {
+            cx,
             prompter,
-            interrupt: setup.interrupt,
             options: setup.options,
-            renderer: Renderer::new(),
-            cwd: setup.cwd,
-            summary: Vec::new(),
-            secrets: setup.scope.secret_values(),
+            catalog: setup.catalog,
+            runbook: Arc::clone(&setup.scope.runbook),
             top_scope: setup.scope,
+            environment: setup.environment,
+            summary: Vec::new(),
             continued: Vec::new(),
             walking_again: false,
-            environment: setup.environment,
         }
     }
 }
 
+/// The walk's short ways to the shared parts.
 impl Session<'_> {
-    /// Appends to the journal and folds the record into the run state.
     pub fn record(&mut self, entry: Entry) -> Result<()> {
-        Ok(self.recorder.append(entry)?)
+        self.cx.record(entry)
     }
 
-    /// Puts every journal record on disk before a command runs.
-    pub fn before_spawn(&mut self) -> Result<()> {
-        Ok(self.recorder.sync()?)
-    }
-
-    /// The run as the journal says so far.
     pub fn state(&self) -> &RunState {
-        self.recorder.state()
+        self.cx.state()
     }
 
     pub fn emit(&mut self, event: Event) {
-        self.reporter.event(&event);
+        self.cx.emit(event);
     }
 
-    pub fn log_path(&self, journal_id: &str, attempt: u32) -> PathBuf {
-        let name: String = journal_id
-            .chars()
-            .map(|c| if c == '/' { '~' } else { c })
-            .collect();
-        self.store
-            .logs_dir(&self.run_id)
-            .join(format!("{name}.{attempt}.log"))
+    pub fn run_id(&self) -> &str {
+        self.cx.text.run_id()
     }
 
     /// Renders prose for the operator in `scope`, secrets masked.
-    pub fn shown(&mut self, scope: &super::scope::Scope, text: &str) -> String {
-        let rendered = scope.display(&mut self.renderer, &self.run_id, text);
-        self.mask(&rendered)
+    pub fn shown(&mut self, scope: &Scope, text: &str) -> String {
+        self.cx.text.shown(scope, text)
     }
 
     pub fn mask(&self, text: &str) -> String {
-        super::scope::mask(text, &self.secrets)
+        self.cx.text.mask(text)
     }
 
-    /// Sleeps between polls; false when Ctrl-C arrived.
-    pub fn pause(&self, duration: Duration) -> bool {
-        self.interrupt.sleep(duration)
+    /// Runs `checks` of one phase (see [`CheckRunner`]).
+    pub fn run_checks(
+        &mut self,
+        scope: &Scope,
+        checks: &[Check],
+        step: Option<&str>,
+        phase: CheckPhase,
+        single_try: bool,
+    ) -> Result<CheckOutcome> {
+        CheckRunner::new(&mut self.cx).run(scope, checks, step, phase, single_try)
+    }
+
+    /// Runs a rollback plan (see [`RollbackRunner`]).
+    pub fn execute_rollback(&mut self, plan: &Plan) -> Result<Undone> {
+        RollbackRunner::new(&mut self.cx, &self.top_scope).execute(plan)
     }
 
     /// Turns a prompt error into the walk's stop reason.

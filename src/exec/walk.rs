@@ -90,7 +90,7 @@ impl Session<'_> {
         let raw: Vec<String> = match &foreach.items {
             ForeachItems::List(items) => items
                 .iter()
-                .map(|i| scope.value(&mut self.renderer, &self.run_id, i, Escape::None))
+                .map(|i| self.cx.text.value(scope, i, Escape::None))
                 .collect::<Result<_, _>>()?,
             ForeachItems::From(var) => scope
                 .values
@@ -116,7 +116,7 @@ impl Session<'_> {
         position: (usize, usize),
     ) -> Result<Option<Stop>> {
         // A Ctrl-C or SIGTERM that arrived between commands stops before the next step.
-        if self.interrupt.is_set() {
+        if self.cx.commands.interrupt.is_set() {
             return Ok(Some(Stop::Interrupted));
         }
         let previous = self.state().step(id).cloned();
@@ -130,7 +130,7 @@ impl Session<'_> {
             }
         }
         if let Some(when) = &step.when {
-            match scope.condition(&mut self.renderer, &self.run_id, when) {
+            match self.cx.text.condition(scope, when) {
                 Ok(true) => {}
                 Ok(false) => {
                     let title = self.shown(scope, &step.title);
