@@ -134,7 +134,7 @@ pub fn outcome(end: End, run_id: &str) -> Result<()> {
         Stop::Waiting(need) => {
             let hint = match need {
                 Need::Destructive { .. } => format!(
-                    "when it is safe, continue with `runbook resume {run_id} --yes --allow-destructive`, or from a terminal with `runbook resume {run_id}`"
+                    "`--yes --allow-destructive` confirms such steps: when it is safe, continue with `runbook resume {run_id} --yes --allow-destructive`, or from a terminal with `runbook resume {run_id}`"
                 ),
                 _ => format!(
                     "continue from a terminal with `runbook resume {run_id}` (or decide with `--yes` where that is safe)"

@@ -83,7 +83,7 @@ pub enum Need {
     #[error("step `{step}` needs confirmation")]
     Confirmation { step: String },
     #[error(
-        "step `{step}` is destructive (`confirm = true`) and `--yes` does not confirm it without `--allow-destructive`"
+        "step `{step}` is destructive (`confirm = true`), and `--yes` alone does not confirm it"
     )]
     Destructive { step: String },
     #[error("manual step `{step}` needs an operator")]
