@@ -2,16 +2,17 @@
 //! record. Text is shown as written (never re-cased); line breaks inside a value are
 //! escaped (`\n`) so every record stays on one line.
 
-use super::load_catalog;
 use super::session::{self, load_records, store};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::journal::record::{Choice, Entry, Record};
+use crate::runbook::discover::find_project;
 use crate::ui::printer::Printer;
 
 pub fn execute(config: &Config, printer: &Printer, run_id: Option<&str>, json: bool) -> Result<()> {
-    let catalog = load_catalog(config)?;
-    let store = store(config, &catalog.project);
+    // Only the project's location: `log` validates no runbook.
+    let project = find_project(&config.cwd, config.dir.as_deref())?;
+    let store = store(config, &project);
     let run_id = match run_id {
         Some(id) => id.to_string(),
         None => session::newest(

@@ -26,7 +26,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
         Some(id) => id.clone(),
         None => session::newest(
             &store,
-            |s| s.resumable() && !s.rollback.in_progress,
+            |s| s.resumable && !s.rolling_back,
             Error::usage_hint(
                 "no unfinished run to resume",
                 "start one with `runbook run NAME`; `runbook runs` lists the runs",

@@ -16,7 +16,7 @@ use crate::exec::vars;
 use crate::journal::lock::{holder, host_name};
 use crate::journal::record::{Entry, RunEnd};
 use crate::journal::recorder::Recorder;
-use crate::journal::replay::RunState;
+use crate::journal::replay::{RunState, replay};
 use crate::journal::store::Store;
 use crate::runbook::diagnostic::suggest;
 use crate::runbook::model::Runbook;
@@ -151,14 +151,15 @@ fn check_from(runbook: &Runbook, from: Option<&str>) -> Result<()> {
 /// is left out: taking the lock will name it.
 fn unfinished(store: &Store, runbook: &str) -> Result<Vec<(String, RunState)>> {
     let held = holder(&store.locks_dir(), runbook).map(|h| h.run_id);
-    Ok(store
-        .list()?
-        .into_iter()
-        .filter_map(|run| Some((run.id, run.journal.ok()?)))
-        .filter(|(id, state)| {
-            state.runbook == runbook && state.unfinished() && held.as_ref() != Some(id)
-        })
-        .collect())
+    let mut runs = Vec::new();
+    for run in store.list()? {
+        let Ok(summary) = run.journal else { continue };
+        if summary.runbook == runbook && summary.unfinished && held.as_ref() != Some(&run.id) {
+            let state = replay(&store.load(&run.id)?.records);
+            runs.push((run.id, state));
+        }
+    }
+    Ok(runs)
 }
 
 fn refuse(runbook: &str, old: &str, state: &RunState) -> Error {

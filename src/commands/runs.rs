@@ -4,12 +4,12 @@
 
 use serde_json::json;
 
-use super::load_catalog;
 use super::session::store;
 use crate::config::Config;
 use crate::error::Result;
 use crate::journal::lock::holder;
 use crate::journal::store::{JournalError, Listed, Store};
+use crate::runbook::discover::find_project;
 use crate::ui::printer::Printer;
 use crate::ui::table::table;
 
@@ -25,8 +25,9 @@ struct Row {
 }
 
 pub fn execute(config: &Config, printer: &Printer, json: bool) -> Result<()> {
-    let catalog = load_catalog(config)?;
-    let store = store(config, &catalog.project);
+    // Only the project's location: `runs` validates no runbook.
+    let project = find_project(&config.cwd, config.dir.as_deref())?;
+    let store = store(config, &project);
     let rows: Vec<Row> = store.list()?.into_iter().map(|r| row(&store, r)).collect();
     if json {
         let rows: Vec<_> = rows
@@ -74,7 +75,7 @@ fn row(store: &Store, run: Listed) -> Row {
                 state: if live.is_some() {
                     "running".into()
                 } else {
-                    state.standing().as_str().into()
+                    state.standing.as_str().into()
                 },
                 pid: live.map(|h| h.pid),
                 runbook: state.runbook,

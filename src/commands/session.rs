@@ -12,7 +12,7 @@ use crate::exec::run::End;
 use crate::exec::session::{Mode, Stop};
 use crate::journal::lock::{Holder, RunLock, host_name};
 use crate::journal::record::Record;
-use crate::journal::replay::{RunState, replay};
+use crate::journal::replay::{RunState, Summary, replay};
 use crate::journal::store::Store;
 use crate::runbook::model::Project;
 use crate::ui::printer::Printer;
@@ -170,7 +170,7 @@ pub fn load_state(store: &Store, run_id: &str, printer: &Printer) -> Result<RunS
 
 /// The newest run that `wanted` accepts. A damaged journal newer than it stops the search:
 /// never pass over it to an older run without saying so.
-pub fn newest(store: &Store, wanted: impl Fn(&RunState) -> bool, none: Error) -> Result<String> {
+pub fn newest(store: &Store, wanted: impl Fn(&Summary) -> bool, none: Error) -> Result<String> {
     for run in store.list()?.into_iter().rev() {
         match run.journal {
             Err(damage) => return Err(damage.into()),

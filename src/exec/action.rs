@@ -14,14 +14,24 @@ use crate::error::Result;
 use crate::journal::record::{CheckPhase, Choice, Entry, Outcome, StepKind, Undo};
 use crate::runbook::model::{Action, Step};
 
-/// What an action did: its result, a value to journal (capture or answer), and whether
-/// its verify checks already passed (a manual step confirmed by them).
-pub(super) type Acted = (ActionResult, Option<(String, String)>, bool);
-
-pub enum ActionResult {
-    Done,
-    /// The operator skipped the step (already journaled); the walk goes on.
+/// What a step kind's action did.
+pub enum Acted {
+    /// It did its work; `value` is a capture or an `ask` answer to journal.
+    Done {
+        value: Option<(String, String)>,
+    },
+    /// A manual step whose verify checks already pass: done, and verified.
+    Verified,
+    /// The operator skipped the step (already journaled).
     Skipped,
+    Failed(Failure),
+    Stop(Stop),
+}
+
+/// How one attempt at a step ended.
+pub enum ActionResult {
+    /// Succeeded or skipped (journaled): the walk goes on.
+    Done,
     Failed(Failure),
     Stop(Stop),
 }
@@ -107,22 +117,24 @@ impl Session<'_> {
             checkpoint: step.checkpoint,
         })?;
         let started = Instant::now();
-        let (result, value, verified) = match &step.action {
+        let acted = match &step.action {
             Action::Run(run) => self.run_action(scope, step, id, run, attempts)?,
             Action::Manual(text) => self.manual_action(scope, step, id, text, &view)?,
             Action::Ask(ask) => self.ask_action(scope, id, ask)?,
-            Action::Call(call) => (self.call_action(scope, id, call)?, None, false),
-            Action::Gate => (ActionResult::Done, None, false),
+            Action::Call(call) => self.call_action(scope, id, call)?,
+            Action::Gate => Acted::Done { value: None },
         };
         if !matches!(step.action, Action::Run(_)) {
             *attempts += 1;
         }
         let attempts = *attempts;
-        match result {
-            ActionResult::Done => {}
-            ActionResult::Skipped => return Ok(ActionResult::Done),
-            other => return Ok(other),
-        }
+        let (value, verified) = match acted {
+            Acted::Done { value } => (value, false),
+            Acted::Verified => (None, true),
+            Acted::Skipped => return Ok(ActionResult::Done),
+            Acted::Failed(failure) => return Ok(ActionResult::Failed(failure)),
+            Acted::Stop(stop) => return Ok(ActionResult::Stop(stop)),
+        };
         if !verified {
             if let CheckOutcome::Failed {
                 name,

@@ -2,7 +2,7 @@
 //! Each returns what happened; `action` decides the outcome and journals it. Never prints:
 //! output goes out as events.
 
-use super::action::{Acted, ActionResult};
+use super::action::Acted;
 use super::checks::{CheckOutcome, tail_lines};
 use super::command::{self, Exit};
 use super::events::{Event, SkipReason};
@@ -26,7 +26,7 @@ impl Session<'_> {
     ) -> Result<Acted> {
         let script = match self.cx.text.command(scope, run) {
             Ok(s) => s,
-            Err(e) => return Ok((ActionResult::Failed(Failure::render(&e)), None, false)),
+            Err(e) => return Ok(Acted::Failed(Failure::render(&e))),
         };
         let mut spec =
             self.cx
@@ -52,7 +52,7 @@ impl Session<'_> {
                         interrupted: false,
                         started: false,
                     };
-                    return Ok((ActionResult::Failed(failure), None, false));
+                    return Ok(Acted::Failed(failure));
                 }
             };
             let tail = tail_lines(&finished.stdout, &finished.stderr, 10)
@@ -77,13 +77,13 @@ impl Session<'_> {
                     scope.set(name, value.clone(), false);
                     (name.clone(), self.mask(&value))
                 });
-                return Ok((ActionResult::Done, value, false));
+                return Ok(Acted::Done { value });
             }
             if finished.exit == Exit::Interrupted {
-                return Ok((ActionResult::Failed(Failure::interrupted()), None, false));
+                return Ok(Acted::Failed(Failure::interrupted()));
             }
             if attempt < attempts && !self.cx.commands.pause(step.retry.delay) {
-                return Ok((ActionResult::Failed(Failure::interrupted()), None, false));
+                return Ok(Acted::Failed(Failure::interrupted()));
             }
             if attempt == attempts {
                 let exit_code = if let Exit::Code(c) = finished.exit {
@@ -97,17 +97,13 @@ impl Session<'_> {
                     String::new()
                 };
                 let reason = format!("`run` failed with {}{tries}", finished.exit.describe());
-                return Ok((
-                    ActionResult::Failed(Failure {
-                        reason,
-                        tail,
-                        exit_code,
-                        interrupted: false,
-                        started: true,
-                    }),
-                    None,
-                    false,
-                ));
+                return Ok(Acted::Failed(Failure {
+                    reason,
+                    tail,
+                    exit_code,
+                    interrupted: false,
+                    started: true,
+                }));
             }
         }
         unreachable!("retry.attempts is at least 1")
@@ -146,12 +142,12 @@ impl Session<'_> {
             && self.run_checks(scope, &step.verify, Some(id), CheckPhase::Verify, true)?
                 == CheckOutcome::Passed
         {
-            return Ok((ActionResult::Done, None, true));
+            return Ok(Acted::Verified);
         }
         let instructions = self.cx.text.display(scope, text);
         let choice = match self.prompter.manual(view, &instructions) {
             Ok(choice) => choice,
-            Err(e) => return Ok((ActionResult::Stop(Self::prompt_stop(e)), None, false)),
+            Err(e) => return Ok(Acted::Stop(Self::prompt_stop(e))),
         };
         let decision = match choice {
             StepChoice::Run => Choice::ManualDone,
@@ -160,12 +156,12 @@ impl Session<'_> {
         };
         self.decide(Some(id), decision)?;
         Ok(match choice {
-            StepChoice::Run => (ActionResult::Done, None, false),
+            StepChoice::Run => Acted::Done { value: None },
             StepChoice::Skip => {
                 self.skip(scope, step, id, &view.title, SkipReason::Operator)?;
-                (ActionResult::Skipped, None, false)
+                Acted::Skipped
             }
-            StepChoice::Abort => (ActionResult::Stop(Stop::Aborted), None, false),
+            StepChoice::Abort => Acted::Stop(Stop::Aborted),
         })
     }
 
@@ -181,7 +177,7 @@ impl Session<'_> {
         };
         let answer = match self.prompter.ask(&view) {
             Ok(answer) => answer,
-            Err(e) => return Ok((ActionResult::Stop(Self::prompt_stop(e)), None, false)),
+            Err(e) => return Ok(Acted::Stop(Self::prompt_stop(e))),
         };
         if ask.secret && !answer.is_empty() {
             self.cx.text.add_secrets([answer.clone()]);
@@ -189,15 +185,10 @@ impl Session<'_> {
         scope.set(&ask.into, answer.clone(), ask.secret);
         // A secret answer is journaled masked: `log` shows that it was given, resume asks again.
         let value = Some((ask.into.clone(), self.mask(&answer)));
-        Ok((ActionResult::Done, value, false))
+        Ok(Acted::Done { value })
     }
 
-    pub(super) fn call_action(
-        &mut self,
-        scope: &Scope,
-        id: &str,
-        call: &Call,
-    ) -> Result<ActionResult> {
+    pub(super) fn call_action(&mut self, scope: &Scope, id: &str, call: &Call) -> Result<Acted> {
         let callee = std::sync::Arc::clone(&self.catalog.runbooks[&call.runbook]);
         let mut values = std::collections::BTreeMap::new();
         for var in &callee.vars {
@@ -211,7 +202,7 @@ impl Session<'_> {
                 Ok(value) => {
                     values.insert(key.clone(), value);
                 }
-                Err(e) => return Ok(ActionResult::Failed(Failure::render(&e))),
+                Err(e) => return Ok(Acted::Failed(Failure::render(&e))),
             }
         }
         let preconditions = callee.preconditions.clone();
@@ -225,7 +216,7 @@ impl Session<'_> {
             false,
         )? {
             CheckOutcome::Passed => {}
-            CheckOutcome::Interrupted => return Ok(ActionResult::Failed(Failure::interrupted())),
+            CheckOutcome::Interrupted => return Ok(Acted::Failed(Failure::interrupted())),
             CheckOutcome::Failed {
                 name,
                 reason,
@@ -233,14 +224,14 @@ impl Session<'_> {
                 message,
             } => {
                 let what = format!("precondition `{name}` of runbook `{}`", call.runbook);
-                return Ok(ActionResult::Failed(Failure::check(
+                return Ok(Acted::Failed(Failure::check(
                     &what, &reason, message, tail, false,
                 )));
             }
         }
         Ok(match self.walk(&mut inner)? {
-            None => ActionResult::Done,
-            Some(stop) => ActionResult::Stop(stop),
+            None => Acted::Done { value: None },
+            Some(stop) => Acted::Stop(stop),
         })
     }
 }

@@ -147,7 +147,7 @@ impl Session<'_> {
         let mut retrying = false;
         loop {
             let failure = match self.attempt(scope, step, id, position, &mut attempts, retrying)? {
-                ActionResult::Done | ActionResult::Skipped => return Ok(None),
+                ActionResult::Done => return Ok(None),
                 ActionResult::Stop(stop) => return Ok(Some(stop)),
                 ActionResult::Failed(failure) => failure,
             };

@@ -126,7 +126,34 @@ pub struct RunState {
     pub session_seq: usize,
 }
 
+/// What `runs` and the choice of "the newest run" need of a run, without its steps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub runbook: String,
+    pub started: String,
+    pub updated: String,
+    /// The last step that started.
+    pub current: Option<String>,
+    pub standing: Standing,
+    pub resumable: bool,
+    pub unfinished: bool,
+    pub rolling_back: bool,
+}
+
 impl RunState {
+    pub fn summary(&self) -> Summary {
+        Summary {
+            runbook: self.runbook.clone(),
+            started: self.started.clone(),
+            updated: self.updated.clone(),
+            current: self.current.clone(),
+            standing: self.standing(),
+            resumable: self.resumable(),
+            unfinished: self.unfinished(),
+            rolling_back: self.rollback.in_progress,
+        }
+    }
+
     /// Where the run stands.
     pub fn standing(&self) -> Standing {
         if self.rollback.in_progress {

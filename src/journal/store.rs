@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::record::Record;
-use super::replay::{RunState, replay};
+use super::replay::{Summary, replay};
 use super::writer::create_private_file;
 
 /// Why a journal could not be read.
@@ -39,11 +39,11 @@ impl JournalError {
 
 type Result<T, E = JournalError> = std::result::Result<T, E>;
 
-/// One run of the state directory: its replayed journal, or where the journal is damaged.
+/// One run of the state directory: the summary of its journal, or why it cannot be read.
 #[derive(Debug)]
 pub struct Listed {
     pub id: String,
-    pub journal: Result<RunState, JournalError>,
+    pub journal: Result<Summary, JournalError>,
 }
 
 #[derive(Debug, Clone)]
@@ -162,7 +162,8 @@ impl Store {
             if !self.journal_path(&id).is_file() {
                 continue;
             }
-            let journal = self.peek(&id).map(|records| replay(&records));
+            // One run's records and state at a time: only its summary is kept.
+            let journal = self.peek(&id).map(|records| replay(&records).summary());
             let started = match &journal {
                 Ok(state) => state.started.clone(),
                 // Damage is after the first line: its `run-started` still dates the run.

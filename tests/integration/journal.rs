@@ -386,3 +386,17 @@ run = "rm changed"
         .expect_exit(2)
         .expect_stderr_contains("no unfinished run");
 }
+
+#[test]
+fn runs_and_log_read_journals_without_validating_runbooks() {
+    let t = project(FAILS_SECOND);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(1);
+    // A runbook broken after the run: listing runs and reading a journal need none.
+    std::fs::write(t.path().join("runbooks/broken.toml"), "[runbook\n").unwrap();
+    t.invoke(&["runs"])
+        .expect_exit(0)
+        .expect_stdout_contains("failed");
+    t.invoke(&["log"])
+        .expect_exit(0)
+        .expect_stdout_contains("second: failed");
+}
