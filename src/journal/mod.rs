@@ -6,6 +6,7 @@ pub mod lock;
 pub mod record;
 pub mod recorder;
 pub mod replay;
+pub mod standing;
 pub mod store;
 pub mod words;
 pub mod writer;

@@ -70,36 +70,6 @@ pub struct Rollback {
     pub failed: Option<(String, String)>,
 }
 
-/// Where a run stands, as `runs` shows it (before it looks at locks).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Standing {
-    /// `run-finished` was the last word.
-    Ended(RunEnd),
-    RollingBack,
-    RollbackFailed,
-    /// A rollback to a checkpoint (or `--to`) finished; the run stays open.
-    RolledBack,
-    Interrupted,
-    /// Stopped where an operator is needed (exit 4).
-    Waiting,
-    /// Stopped otherwise (the process was killed, or it is running now).
-    Stopped,
-}
-
-impl Standing {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Standing::Ended(end) => end.as_str(),
-            Standing::RollingBack => "rolling-back",
-            Standing::RollbackFailed => "rollback-failed",
-            Standing::RolledBack => "rolled-back",
-            Standing::Interrupted => "interrupted",
-            Standing::Waiting => "waiting",
-            Standing::Stopped => "stopped",
-        }
-    }
-}
-
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunState {
     pub run_id: String,
@@ -126,65 +96,7 @@ pub struct RunState {
     pub session_seq: usize,
 }
 
-/// What `runs` and the choice of "the newest run" need of a run, without its steps.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Summary {
-    pub runbook: String,
-    pub started: String,
-    pub updated: String,
-    /// The last step that started.
-    pub current: Option<String>,
-    pub standing: Standing,
-    pub resumable: bool,
-    pub unfinished: bool,
-    pub rolling_back: bool,
-}
-
 impl RunState {
-    pub fn summary(&self) -> Summary {
-        Summary {
-            runbook: self.runbook.clone(),
-            started: self.started.clone(),
-            updated: self.updated.clone(),
-            current: self.current.clone(),
-            standing: self.standing(),
-            resumable: self.resumable(),
-            unfinished: self.unfinished(),
-            rolling_back: self.rollback.in_progress,
-        }
-    }
-
-    /// Where the run stands.
-    pub fn standing(&self) -> Standing {
-        if self.rollback.in_progress {
-            return if self.rollback.failed.is_some() {
-                Standing::RollbackFailed
-            } else {
-                Standing::RollingBack
-            };
-        }
-        match self.finished {
-            Some(end) => Standing::Ended(end),
-            None if self.rolled_back => Standing::RolledBack,
-            None if self.interrupted => Standing::Interrupted,
-            None if self.waiting => Standing::Waiting,
-            None => Standing::Stopped,
-        }
-    }
-
-    /// Whether `resume` may continue this run.
-    pub fn resumable(&self) -> bool {
-        !matches!(
-            self.finished,
-            Some(RunEnd::Succeeded | RunEnd::RolledBack | RunEnd::Abandoned)
-        )
-    }
-
-    /// Not over: `run` of its runbook offers to resume it instead of starting anew.
-    pub fn unfinished(&self) -> bool {
-        self.resumable() || self.rollback.in_progress
-    }
-
     pub fn step(&self, id: &str) -> Option<&StepState> {
         self.steps.get(id)
     }
@@ -355,6 +267,7 @@ impl RunState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::journal::standing::Standing;
 
     fn rec(entry: Entry) -> Record {
         Record {

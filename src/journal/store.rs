@@ -5,7 +5,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::record::Record;
-use super::replay::{Summary, replay};
+use super::replay::replay;
+use super::standing::Summary;
 use super::writer::create_private_file;
 
 /// Why a journal could not be read.
