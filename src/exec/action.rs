@@ -11,7 +11,7 @@ use super::prompter::{StepChoice, StepView};
 use super::scope::Scope;
 use super::session::{Mode, Session, Stop};
 use crate::error::Result;
-use crate::journal::record::{CheckPhase, Choice, Entry, Outcome, StepKind, Undo};
+use crate::journal::record::{CheckPhase, Choice, Entry, Outcome, StepKind};
 use crate::runbook::model::{Action, Step};
 
 /// What a step kind's action did.
@@ -51,7 +51,7 @@ impl Session<'_> {
     ) -> Result<ActionResult> {
         let attempts_before = *attempts;
         let title = self.shown(scope, &step.title);
-        let command = self.shown_action(scope, step);
+        let command = self.cx.text.step_action(scope, step);
         let description = step.description.as_ref().map(|d| self.shown(scope, d));
         self.emit(Event::StepStarted {
             id: id.into(),
@@ -65,7 +65,7 @@ impl Session<'_> {
         let view = StepView {
             id: id.into(),
             title: title.clone(),
-            details: self.details(scope, step),
+            details: self.cx.text.details(scope, step),
         };
         if let Some(result) = self.offer(scope, step, id, &view, retrying)? {
             return Ok(result);
@@ -106,7 +106,7 @@ impl Session<'_> {
                 )));
             }
         }
-        let undo = self.render_undo(scope, step);
+        let undo = self.cx.text.undo(scope, step);
         self.record(Entry::StepStarted {
             step: id.into(),
             attempt: attempts_before + 1,
@@ -217,94 +217,6 @@ impl Session<'_> {
             }
         }
         Ok(None)
-    }
-
-    /// The command (or instructions) as shown to the operator and journaled.
-    fn shown_action(&mut self, scope: &Scope, step: &Step) -> Option<String> {
-        let text = match &step.action {
-            Action::Run(run) => self.cx.text.command(scope, run).ok()?,
-            Action::Manual(text) => self.cx.text.display(scope, text),
-            Action::Ask(ask) => self.cx.text.display(scope, &ask.question),
-            Action::Call(call) => format!("call runbook `{}`", call.runbook),
-            Action::Gate => return None,
-        };
-        Some(self.mask(&text))
-    }
-
-    fn render_undo(&mut self, scope: &Scope, step: &Step) -> Vec<Undo> {
-        // The step's own capture is known only when it ends: undo commands reference it as
-        // `"$RUNBOOK_VAR_<NAME>"`, and rollback exports the journaled value.
-        let mut scope = scope.clone();
-        if let Some(capture) = &step.capture {
-            scope.secret_names.insert(capture.clone());
-        }
-        step.rollback
-            .iter()
-            .map(|r| Undo {
-                name: r.name.as_ref().map(|n| self.cx.text.display(&scope, n)),
-                run: self
-                    .cx
-                    .text
-                    .command(&scope, &r.run)
-                    .unwrap_or_else(|e| format!("false # cannot render: {e}")),
-                timeout_ms: r
-                    .timeout
-                    .map(|t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX)),
-            })
-            .collect()
-    }
-
-    /// Checks, rollback and dependencies of a step, for "show details".
-    pub fn details(&mut self, scope: &Scope, step: &Step) -> String {
-        let mut lines = Vec::new();
-        if !step.needs.is_empty() {
-            let needs: Vec<&str> = step
-                .needs
-                .iter()
-                .map(|&n| scope.runbook.steps[n].id.as_str())
-                .collect();
-            lines.push(format!("needs: {}", needs.join(", ")));
-        }
-        for (phase, checks) in [
-            ("precondition", &step.preconditions),
-            ("verify", &step.verify),
-        ] {
-            for check in checks {
-                let polling = if check.attempts > 1 {
-                    format!(
-                        " ({} × every {})",
-                        check.attempts,
-                        crate::runbook::duration::format(check.interval)
-                    )
-                } else {
-                    String::new()
-                };
-                lines.push(format!(
-                    "{phase}{polling}: {}",
-                    self.cx.text.display(scope, &check.label())
-                ));
-            }
-        }
-        for undo in self.render_undo(scope, step) {
-            lines.push(format!("undo: {}", undo.run));
-        }
-        if step.rollback.is_empty() {
-            lines.push("undo: none".into());
-        }
-        let flags: Vec<&str> = [
-            (step.checkpoint, "checkpoint"),
-            (step.confirm, "confirm"),
-            (step.idempotent, "idempotent"),
-        ]
-        .into_iter()
-        .filter(|(on, _)| *on)
-        .map(|(_, f)| f)
-        .collect();
-        if !flags.is_empty() {
-            lines.push(flags.join(" · "));
-        }
-        lines.push(format!("on failure: {}", step.on_failure.as_str()));
-        self.mask(&lines.join("\n"))
     }
 }
 

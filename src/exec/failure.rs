@@ -144,7 +144,7 @@ impl Session<'_> {
             step: StepView {
                 id: id.into(),
                 title: title.into(),
-                details: self.details(scope, step),
+                details: self.cx.text.details(scope, step),
             },
             reason: self.mask(&failure.reason),
             tail: if failure.exit_code.is_some() {

@@ -17,8 +17,8 @@ use super::prompter::{
 };
 use super::rollback::plan;
 use super::scope::Scope;
-use super::session::{Mode, Options, Session, Setup};
-use crate::journal::record::Entry;
+use super::session::{FromStep, Mode, Options, Session, Setup};
+use crate::journal::record::{Choice, Entry};
 use crate::journal::recorder::Recorder;
 use crate::journal::replay::{RunState, replay};
 use crate::journal::store::Store;
@@ -235,8 +235,20 @@ impl World {
                 host: "test".into(),
             }
         };
+        let mut from = None;
         if !rollback {
             recorder.append(entry).expect("append");
+            if !fresh && rng.chance(20) {
+                let step = format!("s{}", rng.below(runbook.steps.len() as u64));
+                recorder
+                    .append(Entry::Decision {
+                        step: Some(step.clone()),
+                        choice: Choice::ResumeFrom,
+                        steps: Vec::new(),
+                    })
+                    .expect("append");
+                from = Some(FromStep::Again(step));
+            }
         }
         let interrupt = Interrupt::default();
         let mut prompter = Scripted {
@@ -256,7 +268,7 @@ impl World {
                 dry_run: false,
                 no_reverify: false,
                 operator: true,
-                from: None,
+                from,
             },
             cwd: self.dir.path().to_path_buf(),
             scope: scope.clone(),
@@ -333,6 +345,7 @@ fn live_state_equals_the_replay_of_the_journal_for_generated_walks() {
         "decision failure-retry",
         "decision unknown-rerun",
         "undo failed",
+        "decision resume-from",
     ] {
         assert!(
             seen.contains(wanted),

@@ -108,7 +108,7 @@ impl Session<'_> {
             step: StepView {
                 id: id.into(),
                 title: self.shown(scope, &step.title),
-                details: self.details(scope, step),
+                details: self.cx.text.details(scope, step),
             },
             reason,
             tail,
@@ -149,7 +149,7 @@ impl Session<'_> {
         let view = StepView {
             id: id.into(),
             title: step.title.clone(),
-            details: self.details(scope, step),
+            details: self.cx.text.details(scope, step),
         };
         let choice = match self.prompter.unknown_outcome(&view) {
             Ok(choice) => choice,
