@@ -16,6 +16,7 @@ use crate::journal::lock::host_name;
 use crate::journal::record::{Choice, Entry};
 use crate::journal::recorder::Recorder;
 use crate::journal::replay::{RunState, Status};
+use crate::journal::store::Store;
 use crate::runbook::model::Runbook;
 use crate::ui::printer::Printer;
 
@@ -80,27 +81,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
         .values()
         .filter(|s| matches!(s.status, Status::Succeeded | Status::Skipped))
         .count();
-    let mut recorder = Recorder::open(&store.journal_path(&run_id), state)?;
-    recorder.append(Entry::RunResumed {
-        digest: runbook.digest.clone(),
-        mode,
-        pid: std::process::id(),
-        host: host_name(),
-    })?;
-    if !accepted.is_empty() {
-        recorder.append(Entry::Decision {
-            step: None,
-            choice: Choice::AcceptChanged,
-            steps: accepted,
-        })?;
-    }
-    if let Some(from) = &args.from {
-        recorder.append(Entry::Decision {
-            step: Some(from.clone()),
-            choice: Choice::ResumeFrom,
-            steps: Vec::new(),
-        })?;
-    }
+    let recorder = reopen(&store, &run_id, state, &runbook, mode, accepted, args)?;
     let scope = Scope::new(Arc::clone(&runbook), String::new(), values);
     let interrupt = session::interrupt()?;
     let mut reporter = session::reporter(config, printer);
@@ -125,6 +106,41 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
     let mut scope = scope;
     let end = session.execute(&mut scope, Some(done))?;
     outcome(end, &run_id)
+}
+
+/// Opens the run's journal for this session: `run-resumed`, then the decisions the flags
+/// stand for (`--accept-changed`, `--from`).
+fn reopen(
+    store: &Store,
+    run_id: &str,
+    state: RunState,
+    runbook: &Runbook,
+    mode: Mode,
+    accepted: Vec<String>,
+    args: &ResumeArgs,
+) -> Result<Recorder> {
+    let mut recorder = Recorder::open(&store.journal_path(run_id), state)?;
+    recorder.append(Entry::RunResumed {
+        digest: runbook.digest.clone(),
+        mode,
+        pid: std::process::id(),
+        host: host_name(),
+    })?;
+    if !accepted.is_empty() {
+        recorder.append(Entry::Decision {
+            step: None,
+            choice: Choice::AcceptChanged,
+            steps: accepted,
+        })?;
+    }
+    if let Some(from) = &args.from {
+        recorder.append(Entry::Decision {
+            step: Some(from.clone()),
+            choice: Choice::ResumeFrom,
+            steps: Vec::new(),
+        })?;
+    }
+    Ok(recorder)
 }
 
 /// Names the steps that already ran and changed (or vanished) since the run started.

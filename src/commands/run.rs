@@ -9,7 +9,7 @@ use super::{assignments, load_catalog};
 use crate::cli::{ResumeArgs, RunArgs};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::exec::prompter::{Preset, PromptError, UnfinishedChoice};
+use crate::exec::prompter::{Preset, PromptError, Prompter, UnfinishedChoice};
 use crate::exec::scope::Scope;
 use crate::exec::session::{FromStep, Mode, Options, Session, Setup};
 use crate::exec::vars;
@@ -43,19 +43,13 @@ pub fn execute(config: &Config, printer: &Printer, args: &RunArgs) -> Result<()>
     } else {
         unfinished(&store, &runbook.name)?
     };
-    if let Some((old, state)) = abandon.last()
-        && !args.new
-    {
-        if !operator {
-            return Err(refuse(&runbook.name, old, state));
-        }
-        let standing = state.standing().as_str();
-        match prompter.unfinished_run(old, standing) {
-            Ok(UnfinishedChoice::New) => {}
-            Ok(UnfinishedChoice::Resume) => {
+    if !args.new {
+        match offer(abandon.last(), &runbook.name, operator, &mut *prompter)? {
+            Proceed::NewRun => {}
+            Proceed::Resume(old) => {
                 drop(prompter);
                 let resume = ResumeArgs {
-                    run_id: Some(old.clone()),
+                    run_id: Some(old),
                     mode: args.mode.clone(),
                     accept_changed: false,
                     no_reverify: false,
@@ -63,12 +57,10 @@ pub fn execute(config: &Config, printer: &Printer, args: &RunArgs) -> Result<()>
                 };
                 return super::resume::execute(config, printer, &resume);
             }
-            Ok(UnfinishedChoice::Quit) => {
+            Proceed::Quit => {
                 printer.line("nothing was run");
                 return Ok(());
             }
-            Err(PromptError::Interrupted) => return Err(Error::Interrupted { hint: None }),
-            Err(PromptError::Waiting(need)) => return Err(Error::usage(need)),
         }
     }
     let values = vars::resolve(
@@ -130,6 +122,35 @@ pub fn execute(config: &Config, printer: &Printer, args: &RunArgs) -> Result<()>
     let mut session = Session::new(setup, &mut *reporter, &mut preset);
     let end = session.execute(&mut scope, None)?;
     outcome(end, &run_id)
+}
+
+/// What `run` does about an unfinished run of its runbook.
+enum Proceed {
+    NewRun,
+    Resume(String),
+    Quit,
+}
+
+/// Offers the newest unfinished run for resume (with an operator), or refuses naming it.
+fn offer(
+    unfinished: Option<&(String, RunState)>,
+    runbook: &str,
+    operator: bool,
+    prompter: &mut dyn Prompter,
+) -> Result<Proceed> {
+    let Some((old, state)) = unfinished else {
+        return Ok(Proceed::NewRun);
+    };
+    if !operator {
+        return Err(refuse(runbook, old, state));
+    }
+    match prompter.unfinished_run(old, state.standing().as_str()) {
+        Ok(UnfinishedChoice::New) => Ok(Proceed::NewRun),
+        Ok(UnfinishedChoice::Resume) => Ok(Proceed::Resume(old.clone())),
+        Ok(UnfinishedChoice::Quit) => Ok(Proceed::Quit),
+        Err(PromptError::Interrupted) => Err(Error::Interrupted { hint: None }),
+        Err(PromptError::Waiting(need)) => Err(Error::usage(need)),
+    }
 }
 
 fn check_from(runbook: &Runbook, from: Option<&str>) -> Result<()> {
