@@ -150,25 +150,6 @@ impl Entry {
     }
 }
 
-impl Record {
-    /// Parses one journal line. Faster than the derived `Deserialize` (which buffers the
-    /// whole object twice for `flatten` and the `type` tag): the time is read by a pass
-    /// that skips every other field, the entry by its tag alone.
-    pub fn parse(line: &[u8]) -> serde_json::Result<Self> {
-        #[derive(Deserialize)]
-        struct Time<'a> {
-            #[serde(borrow)]
-            ts: std::borrow::Cow<'a, str>,
-        }
-        let time: Time<'_> = serde_json::from_slice(line)?;
-        let entry: Entry = serde_json::from_slice(line)?;
-        Ok(Record {
-            ts: time.ts.into_owned(),
-            entry,
-        })
-    }
-}
-
 /// Now, as RFC 3339 UTC with second precision.
 pub fn now() -> String {
     let now = time::OffsetDateTime::now_utc();
