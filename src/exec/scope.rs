@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tera::Context;
 
 use crate::render::context::context;
-use crate::render::template::{Escape, Renderer};
+use crate::render::template::{Escape, Markers, Renderer};
 use crate::runbook::model::Runbook;
 
 pub const MASK: &str = "********";
@@ -22,10 +22,7 @@ pub struct Scope {
     pub secret_names: BTreeSet<String>,
 }
 
-/// The name of the environment variable that carries `name` to commands.
-pub fn env_name(name: &str) -> String {
-    format!("RUNBOOK_VAR_{}", name.to_uppercase())
-}
+pub use crate::render::quote::{env_name, secret_reference};
 
 impl Scope {
     pub fn new(runbook: Arc<Runbook>, prefix: String, values: BTreeMap<String, String>) -> Self {
@@ -81,17 +78,19 @@ impl Scope {
 
     /// Renders a command: secrets become `"${RUNBOOK_VAR_X}"`, expanded by the shell from
     /// the environment, so they never appear in the command line, the journal or a log.
+    /// The template sees a marker of this render in a secret's place, never its value.
     pub fn command(
         &self,
         renderer: &mut Renderer,
         run_id: &str,
         source: &str,
     ) -> Result<String, String> {
+        let markers = Markers::new();
         let mut values = self.values.clone();
         for name in &self.secret_names {
-            values.insert(name.clone(), secret_reference(name));
+            values.insert(name.clone(), markers.marker(name));
         }
-        renderer.render(source, Escape::Shell, &self.context_with(run_id, &values))
+        renderer.command(source, &markers, &self.context_with(run_id, &values))
     }
 
     /// Renders prose for the operator: secrets masked.
@@ -135,11 +134,6 @@ impl Scope {
             .cloned()
             .collect()
     }
-}
-
-/// The shell text that expands to a secret variable at run time.
-pub fn secret_reference(name: &str) -> String {
-    format!("\"${{{}}}\"", env_name(name))
 }
 
 /// Replaces every secret value in `text` by the mask.
