@@ -44,7 +44,7 @@ impl Catalog {
             if let Some(at) = invalid_at {
                 // The lossy text keeps the valid prefix, so `at` is a position in it.
                 let problem = Diagnostic::error("the file is not valid UTF-8")
-                    .at(&source, at..at + 1)
+                    .at(&source, at..at + char::REPLACEMENT_CHARACTER.len_utf8())
                     .hint("runbooks are UTF-8 text; re-save the file as UTF-8");
                 diagnostics.entry(name).or_default().push(problem);
                 continue;

@@ -52,9 +52,19 @@ impl SourceFile {
         Ok((Self::new(path.to_path_buf(), display, text), invalid_at))
     }
 
+    /// The largest char boundary at or below `offset` (spans from a parser may point
+    /// inside a character; slicing there would panic).
+    pub fn boundary(&self, offset: usize) -> usize {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        offset
+    }
+
     /// Line and column (counted in characters) of a byte offset.
     pub fn position(&self, offset: usize) -> Position {
-        let offset = offset.min(self.text.len());
+        let offset = self.boundary(offset);
         let line = match self.line_starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
