@@ -9,7 +9,7 @@
 //! bound (generous: the bound catches hangs and quadratic blow-ups, it is not a timing).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::support::{Test, project};
