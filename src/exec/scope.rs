@@ -125,6 +125,13 @@ impl Scope {
         renderer.condition(expression, &self.context_with(run_id, &self.values))
     }
 
+    /// Whether a template reads a secret variable of this scope (its value, transformed
+    /// by filters or not, is then secret too).
+    pub fn reads_secret(&self, source: &str) -> bool {
+        crate::render::template::analyse(source)
+            .is_ok_and(|a| a.names.iter().any(|n| self.secret_names.contains(n)))
+    }
+
     /// The secret values of this scope, for masking output.
     pub fn secret_values(&self) -> Vec<String> {
         self.secret_names
@@ -136,13 +143,77 @@ impl Scope {
     }
 }
 
-/// Replaces every secret value in `text` by the mask.
+/// Secrets shorter than this (in characters) are masked only where they stand as a whole
+/// word: masking every `e` of a one-character secret would wreck all output and tell
+/// the secret away besides.
+pub const SHORT_SECRET: usize = 4;
+
+/// Replaces every secret value in `text` by the mask, longest secrets first (a secret
+/// derived from another contains it).
 pub fn mask(text: &str, secrets: &[String]) -> String {
+    let mut sorted: Vec<&String> = secrets.iter().filter(|s| !s.is_empty()).collect();
+    sorted.sort_by_key(|s| std::cmp::Reverse(s.len()));
     let mut out = text.to_string();
-    for secret in secrets {
-        if !secret.is_empty() && out.contains(secret.as_str()) {
-            out = out.replace(secret.as_str(), MASK);
+    for secret in sorted {
+        if !out.contains(secret.as_str()) {
+            continue;
         }
+        out = if secret.chars().count() >= SHORT_SECRET {
+            out.replace(secret.as_str(), MASK)
+        } else {
+            mask_words(&out, secret)
+        };
     }
     out
+}
+
+/// Whether `text` holds a secret (as [`mask`] sees it): a value derived from a secret
+/// is secret itself.
+pub fn holds_secret(text: &str, secrets: &[String]) -> bool {
+    mask(text, secrets) != text
+}
+
+/// Masks the occurrences of `secret` with no letter, digit or `_` on either side.
+fn mask_words(text: &str, secret: &str) -> String {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    if secret.chars().all(|c| c == '*') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (at, _) in text.match_indices(secret) {
+        if at < last {
+            continue;
+        }
+        let before = text[..at].chars().next_back();
+        let after = text[at + secret.len()..].chars().next();
+        let starts_word = word(secret.chars().next()) && word(before);
+        let ends_word = word(secret.chars().next_back()) && word(after);
+        if starts_word || ends_word {
+            continue;
+        }
+        out.push_str(&text[last..at]);
+        out.push_str(MASK);
+        last = at + secret.len();
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_secrets_mask_whole_words_only() {
+        let secrets = vec!["e".to_string()];
+        assert_eq!(mask("echo e done", &secrets), "echo ******** done");
+        assert_eq!(mask("e", &secrets), MASK);
+        assert_eq!(mask("key=e;", &secrets), "key=********;");
+        let secrets = vec!["s3cr3t".to_string(), "pre-s3cr3t".to_string()];
+        assert_eq!(
+            mask("x pre-s3cr3t s3cr3tive", &secrets),
+            "x ******** ********ive"
+        );
+    }
 }

@@ -57,12 +57,16 @@ fn inline(text: &str, styles: &Styles) -> String {
             no_code = true;
         }
         if !no_bold && let Some(after) = rest.strip_prefix("**") {
-            if let Some(end) = after.find("**") {
-                out.push_str(&styles.bold.apply_to(&after[..end]).to_string());
-                rest = &after[end + 2..];
-                continue;
+            match after.find("**") {
+                // `********` (a masked secret) is text, not an empty bold span.
+                Some(0) => {}
+                Some(end) => {
+                    out.push_str(&styles.bold.apply_to(&after[..end]).to_string());
+                    rest = &after[end + 2..];
+                    continue;
+                }
+                None => no_bold = true,
             }
-            no_bold = true;
         }
         if !no_link && let Some(after) = rest.strip_prefix('[') {
             match link(after) {
@@ -106,6 +110,10 @@ mod tests {
     fn unclosed_openings_stay_as_text() {
         let styles = Styles::new(false);
         assert_eq!(render("[[a](u) [b ` **c", &styles, ""), "[a (u) [b ` **c");
+        assert_eq!(
+            render("the ******** token", &styles, ""),
+            "the ******** token"
+        );
         let many = "[".repeat(50_000);
         assert_eq!(render(&many, &styles, ""), many);
     }

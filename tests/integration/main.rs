@@ -17,5 +17,6 @@ mod rollback;
 mod run;
 mod runbooks;
 mod schema;
+mod secrets;
 mod show;
 mod walk;
