@@ -403,6 +403,31 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_is_a_reference_and_filters_cannot_take_it_apart() {
+        let mut r = Renderer::new();
+        let markers = Markers::new();
+        let mut ctx = Context::new();
+        ctx.insert("token", &markers.marker("token"));
+        assert_eq!(
+            r.command("curl -H {{ 'Bearer ' ~ token }}", &markers, &ctx)
+                .unwrap(),
+            "curl -H 'Bearer '\"${RUNBOOK_VAR_TOKEN}\""
+        );
+        assert!(
+            r.command("echo {{ token | upper }}", &markers, &ctx)
+                .is_err()
+        );
+        assert!(
+            r.command(
+                "{% filter upper %}{{ token }}{% endfilter %}",
+                &markers,
+                &ctx
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
     fn finds_expressions_inside_quotes() {
         assert!(expression_inside_quotes("echo '{{ x }}'"));
         assert!(expression_inside_quotes("echo \"a {{ x }}\""));
