@@ -117,7 +117,11 @@ fn a_description_full_of_brackets_renders_within_the_bound() {
     let t = project(&format!(
         "[runbook]\ntitle = \"Brackets\"\ndescription = \"{brackets}\"\n\n[[step]]\nid = \"a\"\ndescription = \"{brackets}\"\nrun = \"true\"\n"
     ));
-    for args in [&["show", "rb"][..], &["run", "rb", "--dry-run", "--yes"]] {
+    for args in [
+        &["show", "rb"][..],
+        &["run", "rb", "--dry-run", "--yes"],
+        &["docs", "--out", "book-out"],
+    ] {
         let (code, stderr) = run_bounded(t.path(), args, BOUND);
         assert_eq!(code, 0, "{stderr}");
     }

@@ -261,3 +261,35 @@ run = "true"
         .expect_stderr_contains("uses ******** here")
         .expect_stderr_lacks("T1TLE-S3CRET");
 }
+
+#[test]
+fn rollback_stops_when_an_undo_needs_a_secret_capture() {
+    let t = project(
+        r#"
+[runbook]
+title = "Undo"
+
+[vars.token]
+secret = true
+from-env = "TEST_TOKEN"
+
+[[step]]
+id = "make"
+run = "echo key-{{ token }}"
+capture = "key"
+
+[[step.rollback]]
+run = "printf %s {{ key }} > undone"
+
+[[step]]
+id = "fail"
+run = "exit 1"
+"#,
+    );
+    let env = [("TEST_TOKEN", TOKEN)];
+    t.invoke_env(&["run", "rb", "--yes"], &env).expect_exit(1);
+    t.invoke_env(&["rollback", "--yes"], &env)
+        .expect_exit(2)
+        .expect_stderr_contains("needs `key`, a capture that held a secret");
+    assert!(!t.path().join("undone").exists());
+}
