@@ -5,6 +5,7 @@ mod support;
 mod check;
 mod cli;
 mod docs;
+mod flux;
 mod graph;
 mod guide;
 mod interactive;

@@ -61,7 +61,7 @@ impl Want<'_, '_> {
         if let Some(expected) = self.expected {
             return Ok((!chart_matches(expected, attempt.version)).then(|| {
                 format!(
-                    "the last attempt was chart {}, not {expected}; waiting for helm-controller to try {expected}",
+                    "last tried chart {}, not {expected}; waiting for helm-controller to try {expected}",
                     attempt.version
                 )
             }));
@@ -71,7 +71,7 @@ impl Want<'_, '_> {
                 if !made_from(source.kind, attempt, revision) =>
             {
                 Some(format!(
-                    "the last attempt was chart {}, but {source} now has {}; waiting for helm-controller to try it",
+                    "last tried chart {}, but {source} now has {}; waiting for helm-controller to try it",
                     attempt.version,
                     short(revision)
                 ))
@@ -293,13 +293,7 @@ fn ready_release(
             );
             return Ok(pending(view, why, notes));
         }
-        Current::Missing(source) => {
-            let why = format!(
-                "is Ready on chart {version}, but its source {}",
-                not_found(source, context)
-            );
-            return Ok(pending(view, why, notes));
-        }
+        Current::Missing(source) => format!(" ({}, so not compared)", not_found(source, context)),
         Current::NoArtifact(source) => format!(" ({source} reports no artifact to compare with)"),
         Current::Untracked(why) => format!(" (source not compared: {why})"),
     };

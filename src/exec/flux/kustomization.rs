@@ -98,11 +98,10 @@ fn rules(o: &Value, cluster: &mut dyn Cluster) -> Result<Verdict, Verdict> {
             )));
         }
         Current::Missing(source) => {
-            return Ok(pending(format!(
-                "is Ready at revision {}, but its source {}",
-                short(applied),
+            format!(
+                " ({}, so not compared)",
                 not_found(&source, context.as_deref())
-            )));
+            )
         }
         Current::NoArtifact(source) => format!(" ({source} reports no artifact to compare with)"),
         Current::Untracked(why) => format!(" (source not compared: {why})"),

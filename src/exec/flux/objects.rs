@@ -87,10 +87,14 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.name() == kind)
     }
 
-    /// The kind of a listed object: its `kind`, and its `apiVersion` group when it has one
-    /// (a k3s `helm.cattle.io` HelmChart is not a Flux HelmChart).
+    /// The kind of a listed object: its `kind` (in any case: some tools print `ocirepository`),
+    /// and its `apiVersion` group when it has one (a k3s `helm.cattle.io` HelmChart is not a
+    /// Flux HelmChart).
     pub(super) fn of(object: &Value) -> Option<Kind> {
-        let kind = Kind::from_name(str_at(object, "/kind")?)?;
+        let name = str_at(object, "/kind")?;
+        let kind = Kind::ALL
+            .into_iter()
+            .find(|k| k.name().eq_ignore_ascii_case(name))?;
         match str_at(object, "/apiVersion") {
             Some(api) if api.split_once('/').map(|(g, _)| g) != Some(kind.group()) => None,
             _ => Some(kind),

@@ -19,7 +19,8 @@ pub(super) enum Current {
     /// The source exists but reports no artifact (source-controller has never fetched it):
     /// nothing to compare with.
     NoArtifact(ObjectRef),
-    /// The source the object names does not exist.
+    /// The source the object names does not exist (deleted after the release; the
+    /// controller reports it on its next reconcile): nothing to compare with.
     Missing(ObjectRef),
     /// The object names no source this check can read (say why).
     Untracked(String),

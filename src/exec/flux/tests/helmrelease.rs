@@ -107,9 +107,9 @@ fn legacy_chart_and_helmchart_refs_follow_the_helmchart() {
 #[test]
 fn ready_but_source_missing_or_unreadable() {
     let hr = parse(HR_READY);
-    assert_pending(
+    assert_healthy(
         &assess_helmrelease(&hr, None, None),
-        &["is Ready on chart 4.1.1, but its source OCIRepository default/app-template not found"],
+        &["Ready on chart 4.1.1 (OCIRepository default/app-template not found, so not compared)"],
     );
     let mut fresh = current_411();
     fresh["status"].as_object_mut().unwrap().remove("artifact");
@@ -237,7 +237,7 @@ fn rollback_of_an_older_attempt_waits_for_the_new_one() {
     assert_pending(
         &assess_helmrelease(&comfyui_stalled(), Some("4.1.2"), None),
         &[
-            "HelmRelease ai/comfyui the last attempt was chart 4.1.1, not 4.1.2; waiting for helm-controller to try 4.1.2",
+            "HelmRelease ai/comfyui last tried chart 4.1.1, not 4.1.2; waiting for helm-controller to try 4.1.2",
         ],
     );
     // Without chart-version: the source moved on past the failed attempt.
@@ -245,7 +245,7 @@ fn rollback_of_an_older_attempt_waits_for_the_new_one() {
     assert_pending(
         &assess_helmrelease(&comfyui_stalled(), None, Some(&moved)),
         &[
-            "the last attempt was chart 4.1.1, but OCIRepository ai/app-template now has 4.1.2@sha256:8165db266690…",
+            "last tried chart 4.1.1, but OCIRepository ai/app-template now has 4.1.2@sha256:8165db266690…",
         ],
     );
     let same = oci("ai", &format!("4.1.1@{DIGEST_411}"));
@@ -360,7 +360,7 @@ fn failed_and_waiting_for_a_dependency_or_an_older_chart_waits() {
     let moved = oci("default", &format!("4.1.2@{DIGEST_OTHER}"));
     assert_pending(
         &assess_helmrelease(&parse(HR_FAILED_WAITING), None, Some(&moved)),
-        &["the last attempt was chart 4.1.1, but OCIRepository default/app-template now has 4.1.2"],
+        &["last tried chart 4.1.1, but OCIRepository default/app-template now has 4.1.2"],
     );
 }
 
