@@ -65,14 +65,15 @@ fn rules(o: &Value, cluster: &mut dyn Cluster) -> Result<Verdict, Verdict> {
         }
         Some(("False", _)) => {
             let attempted = str_at(o, "/status/lastAttemptedRevision").unwrap_or("");
-            if let Current::Artifact { source, revision } = current(o, cluster)? {
-                if !attempted.is_empty() && attempted != revision {
-                    return Ok(pending(format!(
-                        "last attempted {}, but {source} now has {}; waiting for kustomize-controller to try it",
-                        short(attempted),
-                        short(&revision)
-                    )));
-                }
+            if let Current::Artifact { source, revision } = current(o, cluster)?
+                && !attempted.is_empty()
+                && attempted != revision
+            {
+                return Ok(pending(format!(
+                    "last attempted {}, but {source} now has {}; waiting for kustomize-controller to try it",
+                    short(attempted),
+                    short(&revision)
+                )));
             }
             let reason = ready.as_ref().map(|c| tail(c, false)).unwrap_or_default();
             let head = format!(

@@ -127,10 +127,10 @@ pub(super) fn made_from(kind: Kind, made: Made<'_>, revision: &str) -> bool {
     if let (Some(digest), Some(recorded)) = (digest, made.oci_digest) {
         ok &= digest == recorded;
     }
-    if let (Some(digest), Some(build)) = (digest, build) {
-        if build.chars().all(|c| c.is_ascii_hexdigit()) {
-            ok &= digest.trim_start_matches("sha256:").starts_with(build);
-        }
+    if let (Some(digest), Some(build)) = (digest, build)
+        && build.chars().all(|c| c.is_ascii_hexdigit())
+    {
+        ok &= digest.trim_start_matches("sha256:").starts_with(build);
     }
     if let Some(tag) = tag.filter(|t| looks_like_version(t)) {
         ok &= tag.trim_start_matches('v') == core.trim_start_matches('v');
