@@ -101,39 +101,22 @@ fn rules(o: &Value, expected: Option<&str>, cluster: &mut dyn Cluster) -> Result
     let notes: Vec<String> = chart_note(o, expected).into_iter().collect();
 
     // Tried, failed, remediated: fails unless helm-controller is still retrying.
-    let remediation = rolled_back(&view, release.as_ref(), remediated.as_ref())
-        .map(|(head, why)| (head, why, "Remediated"))
-        .or_else(|| {
-            remediated.as_ref().map(|c| {
-                let head = format!("{} was remediated{}", view.label, tail(c, true));
-                (head, c.message.to_string(), "Remediated")
-            })
-        });
-    if let Some((head, why, kind)) = remediation {
+    if let Some(remediation) = remediation(&view, release.as_ref(), remediated.as_ref()) {
         if let Some(stale) = want.stale_attempt()? {
             return Ok(pending(&view, stale, &notes));
         }
-        let rolled = release
-            .as_ref()
-            .is_some_and(|r| Some(r.version) != last_attempt(o).map(|a| a.version));
-        let notes: &[String] = if rolled { &[] } else { &notes };
+        // The rolled-back line already says which chart is deployed.
+        let notes: &[String] = if remediation.rolled_back { &[] } else { &notes };
+        let Remediation { head, why, .. } = remediation;
         if stalled.is_none()
             && let Some(c) = &reconciling
         {
             let head = format!("{head}; helm-controller is retrying{}", tail(c, false));
-            return Ok(Verdict::Pending(view.describe(
-                head,
-                Some(kind),
-                &[&why, c.message],
-                notes,
-            )));
+            let reason = view.describe(head, Some("Remediated"), &[&why, c.message], notes);
+            return Ok(Verdict::Pending(reason));
         }
-        return Ok(Verdict::Failed(view.describe(
-            head,
-            Some(kind),
-            &[&why],
-            notes,
-        )));
+        let reason = view.describe(head, Some("Remediated"), &[&why], notes);
+        return Ok(Verdict::Failed(reason));
     }
     if let Some(c) = &stalled {
         if let Some(stale) = want.stale_attempt()? {
@@ -148,8 +131,7 @@ fn rules(o: &Value, expected: Option<&str>, cluster: &mut dyn Cluster) -> Result
         )));
     }
     if let Some(c) = &reconciling {
-        let head = format!("{} is reconciling{}", view.label, tail(c, true));
-        let mut head = head;
+        let mut head = format!("{} is reconciling{}", view.label, tail(c, true));
         if !view.observed() {
             head = format!("{head}; {}", view.generation_clause());
         }
@@ -186,21 +168,36 @@ fn pending(view: &View<'_>, why: String, notes: &[String]) -> Verdict {
     Verdict::Pending(view.describe(format!("{} {why}", view.label), None, &[], notes))
 }
 
+/// A remediated release: the head of its verdict, the message it quotes, and whether it
+/// is a rollback.
+struct Remediation {
+    head: String,
+    why: String,
+    rolled_back: bool,
+}
+
 /// `HelmRelease ai/comfyui rolled back: chart 3.7.3 deployed, 4.1.1 attempted (Helm
 /// rollback … succeeded)` when the last attempted chart is not the newest release and that
-/// attempt failed or was remediated; with the message quoted in the parentheses.
-fn rolled_back(
+/// attempt failed or was remediated; else `… was remediated (reason): message` when
+/// Remediated=True (an uninstall remediation).
+fn remediation(
     view: &View<'_>,
     release: Option<&Release<'_>>,
     remediated: Option<&Condition<'_>>,
-) -> Option<(String, String)> {
-    let release = release?;
-    let attempt = last_attempt(view.object)?;
-    if attempt.version == release.version
-        || (remediated.is_none() && !failed_in_history(view.object, attempt.version))
-    {
-        return None;
-    }
+) -> Option<Remediation> {
+    let rollback = release
+        .zip(last_attempt(view.object))
+        .filter(|(release, attempt)| {
+            attempt.version != release.version
+                && (remediated.is_some() || failed_in_history(view.object, attempt.version))
+        });
+    let Some((release, attempt)) = rollback else {
+        return remediated.map(|c| Remediation {
+            head: format!("{} was remediated{}", view.label, tail(c, true)),
+            why: c.message.to_string(),
+            rolled_back: false,
+        });
+    };
     let why = remediated
         .map(|c| c.message)
         .filter(|m| !m.is_empty())
@@ -216,7 +213,11 @@ fn rolled_back(
     if !why.is_empty() {
         head.push_str(&format!(" ({why})"));
     }
-    Some((head, why.to_string()))
+    Some(Remediation {
+        head,
+        why: why.to_string(),
+        rolled_back: true,
+    })
 }
 
 /// Ready=False on the observed generation, neither Reconciling nor Stalled: helm-controller
