@@ -25,7 +25,8 @@
 //!    dependency; Ready missing or Unknown → pending;
 //! 7. Ready=True: healthy when `history[0]` is `deployed` and on `chart-version` (when
 //!    given) or made from the source's current artifact (chart version, OCI digest), else
-//!    pending.
+//!    pending; a source that does not exist or has no artifact is not compared (the
+//!    verdict says so).
 //!
 //! A failure in rules 3, 4 and 6 counts only when the last attempt is about what the check
 //! waits for (`chart-version`, or the source's current artifact): a failure of an older

@@ -189,23 +189,29 @@ impl<'a> Snapshot<'a> {
     ) -> Result<Self, Verdict> {
         let args = kubectl::list_args(context);
         let list = kubectl::run_json(&args, true, kubectl)?;
-        Ok(Snapshot::from_list(context, list.as_ref()))
+        Ok(Snapshot::from_list(context, list))
     }
 
-    /// Indexes the `items` of a kubectl `List`; items of other kinds are ignored.
-    pub(super) fn from_list(context: Option<&'a str>, list: Option<&Value>) -> Self {
-        let items = list
-            .and_then(|l| l.get("items"))
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten();
+    /// Indexes the `items` of a kubectl `List` (moved, not copied); items of other kinds
+    /// are ignored.
+    pub(super) fn from_list(context: Option<&'a str>, mut list: Option<Value>) -> Self {
+        let items = match list
+            .as_mut()
+            .and_then(|l| l.get_mut("items"))
+            .map(Value::take)
+        {
+            Some(Value::Array(items)) => items,
+            _ => Vec::new(),
+        };
         let mut objects = HashMap::new();
         for item in items {
-            let (Some(kind), Some(name)) = (Kind::of(item), str_at(item, "/metadata/name")) else {
+            let (Some(kind), Some(name)) = (Kind::of(&item), str_at(&item, "/metadata/name"))
+            else {
                 continue;
             };
-            let namespace = str_at(item, "/metadata/namespace").unwrap_or("");
-            objects.insert(ObjectRef::new(kind, namespace, name), Rc::new(item.clone()));
+            let namespace = str_at(&item, "/metadata/namespace").unwrap_or("");
+            let key = ObjectRef::new(kind, namespace, name);
+            objects.insert(key, Rc::new(item));
         }
         Snapshot { context, objects }
     }

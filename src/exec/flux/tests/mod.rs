@@ -11,6 +11,7 @@ mod helmrelease;
 mod kubectl;
 mod kustomization;
 mod malformed;
+mod ready;
 mod source;
 mod states;
 mod tree;

@@ -229,3 +229,19 @@ fn a_failed_root_is_final_and_a_failed_list_is_the_verdict() {
         &["not found"],
     );
 }
+
+#[test]
+fn a_list_that_is_not_a_list_is_an_empty_snapshot() {
+    for stdout in [
+        "[1, 2]",
+        "\"List\"",
+        "{\"items\": {\"a\": 1}}",
+        "{\"items\": [null, 7, {\"kind\": 3}]}",
+    ] {
+        let mut kubectl = |_: &[String]| ok(stdout);
+        assert_pending(
+            &evaluate(&follow("flux-system", "cluster-apps"), &mut kubectl),
+            &["not found"],
+        );
+    }
+}
