@@ -144,3 +144,87 @@ fn cluster_apps_is_followed_down_to_the_rolled_back_release() {
         "one call per poll"
     );
 }
+
+/// The book's decision table quotes what the code says: the head of each verdict (up to
+/// its first `; `) appears in `book/src/flux-checks.md`.
+#[test]
+fn book_table_quotes_the_verdicts_the_code_gives() {
+    let book = include_str!("../../../../book/src/flux-checks.md");
+    let source = oci("default", &format!("4.1.1@{DIGEST_411}"));
+    let mut stale = parse(HR_GENERATION_BEHIND);
+    stale["metadata"]["generation"] = json!(2);
+    let mut stalled = parse(HR_FAILED_WAITING);
+    set_condition(
+        &mut stalled,
+        "Stalled",
+        "True",
+        "RetriesExceeded",
+        "Failed to upgrade after 1 attempt(s)",
+    );
+    let mut uninstalled = parse(HR_READY);
+    let message = "Helm uninstall remediation for release default/sonarr.v3 with chart app-template@4.1.1 succeeded";
+    set_condition(
+        &mut uninstalled,
+        "Ready",
+        "False",
+        "UninstallSucceeded",
+        message,
+    );
+    set_condition(
+        &mut uninstalled,
+        "Remediated",
+        "True",
+        "UninstallSucceeded",
+        message,
+    );
+    let mut dependency = parse(HR_READY);
+    set_condition(
+        &mut dependency,
+        "Ready",
+        "False",
+        "DependencyNotReady",
+        "dependency 'network/envoy-gateway' is not ready",
+    );
+    let mut unknown = parse(HR_READY);
+    set_condition(
+        &mut unknown,
+        "Ready",
+        "Unknown",
+        "Progressing",
+        "reconciliation in progress",
+    );
+    let mut pending_upgrade = parse(HR_READY);
+    pending_upgrade["status"]["history"][0]["status"] = json!("pending-upgrade");
+    let verdicts = [
+        assess_helmrelease(&parse(NOT_FLUX), None, None),
+        assess_helmrelease(&parse(HR_GENERATION_BEHIND), Some("4.1.1"), None),
+        assess_helmrelease(&comfyui_stalled(), Some("4.1.1"), None),
+        assess_helmrelease(&parse(HR_REMEDIATED), Some("4.1.1"), None),
+        assess_helmrelease(&uninstalled, None, None),
+        assess_helmrelease(&stalled, Some("4.1.1"), None),
+        assess_helmrelease(&parse(HR_RECONCILING), Some("4.1.1"), None),
+        assess_helmrelease(&parse(HR_FAILED_WAITING), Some("4.1.1"), None),
+        assess_helmrelease(&dependency, None, None),
+        assess_helmrelease(&unknown, None, None),
+        assess_helmrelease(&pending_upgrade, None, None),
+        assess_helmrelease(&parse(HR_READY), Some("4.1.1"), None),
+        assess_helmrelease(&stale, Some("4.1.1"), None),
+        assess_helmrelease(&parse(HR_READY), None, Some(&source)),
+        assess_helmrelease(&stale, None, Some(&source)),
+        assess_helmrelease(&parse(HR_READY), None, None),
+        assess_helmrelease(&comfyui_stalled(), Some("4.1.2"), None),
+        assess_kustomization(&parse(HR_READY), None),
+        assess_kustomization(&parse(KS_READY), Some(&parse(GIT_FLUX_SYSTEM))),
+        assess_kustomization(
+            &parse(KS_READY),
+            Some(&git(
+                "refs/heads/main@sha1:3ac32d40e1f2a3b4c5d6e7f8091a2b3c4d5e6f70",
+            )),
+        ),
+    ];
+    for verdict in &verdicts {
+        let head = reason(verdict).split("; ").next().unwrap();
+        let head = head.split(" (generation ").next().unwrap();
+        assert!(book.contains(head), "the book does not quote {head:?}");
+    }
+}
