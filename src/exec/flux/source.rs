@@ -108,10 +108,11 @@ pub(super) struct Made<'a> {
 
 /// Whether a chart `made` from a source of `kind` is its artifact `revision`.
 ///
-/// OCIRepository revisions are `<tag>@sha256:<hex>` (or only the digest): the digest must
-/// equal the recorded OCI digest and start with the `+<digest12>` of the version, when
-/// those are present, and a tag that looks like a version must be the chart version. A
-/// HelmChart revision is the chart version itself.
+/// OCIRepository revisions are `<tag>@sha256:<hex>` (or only the digest). The digest
+/// decides when the release recorded one (`ociDigest`, or the `+<digest12>` that digest
+/// tracking adds to the chart version): it names the artifact, whatever the tag says.
+/// Without one, a tag that looks like a version must be the chart version. A HelmChart
+/// revision is the chart version itself.
 pub(super) fn made_from(kind: Kind, made: Made<'_>, revision: &str) -> bool {
     let (core, build) = split_build(made.version);
     if kind != Kind::OciRepository {
@@ -123,19 +124,17 @@ pub(super) fn made_from(kind: Kind, made: Made<'_>, revision: &str) -> bool {
         None if revision.starts_with("sha256:") => (None, Some(revision)),
         None => (Some(revision), None),
     };
-    let mut ok = true;
     if let (Some(digest), Some(recorded)) = (digest, made.oci_digest) {
-        ok &= digest == recorded;
+        return digest == recorded;
     }
     if let (Some(digest), Some(build)) = (digest, build)
+        && build.len() >= 7
         && build.chars().all(|c| c.is_ascii_hexdigit())
     {
-        ok &= digest.trim_start_matches("sha256:").starts_with(build);
+        return digest.trim_start_matches("sha256:").starts_with(build);
     }
-    if let Some(tag) = tag.filter(|t| looks_like_version(t)) {
-        ok &= tag.trim_start_matches('v') == core.trim_start_matches('v');
-    }
-    ok
+    tag.filter(|t| looks_like_version(t))
+        .is_none_or(|tag| tag.trim_start_matches('v') == core.trim_start_matches('v'))
 }
 
 fn split_build(version: &str) -> (&str, Option<&str>) {

@@ -26,7 +26,13 @@ fn oci_revisions_compare_tag_and_digest() {
         made("4.1.1", Some(DIGEST_OTHER)),
         &revision
     ));
-    assert!(!made_from(oci, made("3.7.3", Some(DIGEST_411)), &revision));
+    // The digest names the artifact: a tag that is not the chart version does not matter.
+    assert!(made_from(
+        oci,
+        made("3.7.3", Some(DIGEST_411)),
+        &format!("2026.5.1@{DIGEST_411}")
+    ));
+    assert!(!made_from(oci, made("3.7.3", None), &revision));
     assert!(made_from(oci, made("4.1.1", None), "v4.1.1"));
     // A tag that is not a version (`latest`) or a digest-only ref: the digest decides.
     assert!(made_from(
