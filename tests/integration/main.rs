@@ -5,6 +5,7 @@ mod support;
 mod check;
 mod cli;
 mod docs;
+mod flux;
 mod fuzz;
 mod graph;
 mod guide;
