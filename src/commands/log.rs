@@ -63,6 +63,9 @@ fn line(record: &Record) -> String {
                     .unwrap_or_default()
             )
         }
+        Entry::StepSpawned {
+            step, attempt, pid, ..
+        } => format!("{step}: try {attempt} runs as pid {pid}"),
         Entry::Check {
             step,
             phase,

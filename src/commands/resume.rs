@@ -28,6 +28,11 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
         None => newest_unfinished(&store)?,
     };
     let state = load_state(&store, &run_id, printer)?;
+    crate::journal::lock::refuse_survivors(
+        &store.peek(&run_id)?,
+        &run_id,
+        &format!("runbook resume {run_id}"),
+    )?;
     if !state.resumable() {
         return Err(Error::usage_hint(
             format!("run `{run_id}` already ended ({})", state.state()),
@@ -82,7 +87,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
         .filter(|s| matches!(s.status, Status::Succeeded | Status::Skipped))
         .count();
     let scope = Scope::new(Arc::clone(&runbook), String::new(), values);
-    let interrupt = session::interrupt()?;
+    let interrupt = session::interrupt(false)?;
     let mut reporter = session::reporter(config, printer);
     let setup = Setup {
         catalog: &catalog,

@@ -29,6 +29,11 @@ pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Resul
         })?,
     };
     let state = load_state(&store, &run_id, printer)?;
+    crate::journal::lock::refuse_survivors(
+        &store.peek(&run_id)?,
+        &run_id,
+        &format!("runbook rollback {run_id}"),
+    )?;
     let plan = plan(&state, args.to.as_deref())
         .map_err(|m| Error::usage_hint(m, format!("`runbook log {run_id}` shows what ran")))?;
     if plan.steps.is_empty() {
@@ -67,7 +72,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Resul
     let path = store.journal_path(&run_id);
     let journal = Journal::open(&path).map_err(|e| Error::io("open journal", &path, e))?;
     let scope = Scope::new(Arc::clone(&runbook), String::new(), values);
-    let interrupt = session::interrupt()?;
+    let interrupt = session::interrupt(false)?;
     let setup = Setup {
         catalog: &catalog,
         store,

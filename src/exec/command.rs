@@ -8,8 +8,9 @@ use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use super::group;
 use super::interrupt::Interrupt;
-use super::pump::Pump;
+use super::pump::{self, Pump};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -59,20 +60,50 @@ impl Exit {
 #[derive(Debug, Clone)]
 pub struct Finished {
     pub exit: Exit,
+    /// The output kept (see [`run_with`]'s `keep`), one `\n` after each line.
     pub stdout: String,
     pub stderr: String,
+    /// Some of stdout was not kept: there was more than `keep` bytes of it.
+    pub stdout_cut: bool,
+    /// Lines printed, both streams.
+    pub lines: usize,
+    /// The last non-empty lines (at most [`pump::TAIL_LINES`]): stdout's, then stderr's.
+    pub tail: Vec<String>,
 }
 
-/// Grace between SIGINT/SIGTERM and SIGKILL when stopping a command's group.
+/// Grace between the first signal to a command's group and SIGKILL (SIGTERM at half).
 const KILL_GRACE: Duration = Duration::from_secs(5);
+/// When the shell already ended on the first signal, how long what is left of its group
+/// gets between SIGTERM and SIGKILL.
+const LEFTOVER_GRACE: Duration = Duration::from_secs(1);
+/// How long after SIGKILL a group may take to vanish (a process in uninterruptible sleep
+/// cannot be killed): then it is given up on, so a hung disk cannot hang the run.
+const GIVE_UP: Duration = Duration::from_secs(5);
 /// How long to keep reading output after the command exited (a background child may
 /// hold the pipe open).
 const DRAIN_GRACE: Duration = Duration::from_millis(500);
+/// What [`run`] keeps of each stream: enough for any check's output, bounded all the same.
+pub const DEFAULT_KEEP: usize = 4 * 1024 * 1024;
 
-/// Runs `spec`, calling `on_line` for every output line as it arrives.
+/// Runs `spec`, calling `on_line` for every output line as it arrives, keeping up to
+/// [`DEFAULT_KEEP`] bytes of each stream.
 pub fn run(
     spec: &CommandSpec,
     interrupt: &Interrupt,
+    on_line: &mut dyn FnMut(Stream, &str),
+) -> std::io::Result<Finished> {
+    run_with(spec, DEFAULT_KEEP, interrupt, &mut |_| {}, on_line)
+}
+
+/// Runs `spec`, keeping at most `keep` bytes of each stream (every line still goes to
+/// `on_line`), and calls `on_spawn` with the child's pid (also its process group) as soon
+/// as it runs. Returns once the command ended; when it was stopped (Ctrl-C, a signal to
+/// us, a timeout), only once nothing of its process group is left.
+pub fn run_with(
+    spec: &CommandSpec,
+    keep: usize,
+    interrupt: &Interrupt,
+    on_spawn: &mut dyn FnMut(u32),
     on_line: &mut dyn FnMut(Stream, &str),
 ) -> std::io::Result<Finished> {
     let (program, leading) = spec
@@ -99,13 +130,15 @@ pub fn run(
     if !spec.interactive {
         expression = expression.stdin_null();
     }
+    group::become_subreaper();
     let handle = expression.start()?;
     // The expression holds the write ends; drop it so the reads see end-of-file.
     drop(expression);
     let pgid = handle.pids().first().copied().unwrap_or(0);
-    let mut pump = Pump::new([(out_reader, Stream::Stdout), (err_reader, Stream::Stderr)])?;
+    on_spawn(pgid);
+    let mut pump = Pump::new([(out_reader, Stream::Stdout), (err_reader, Stream::Stderr)], keep)?;
     let started = Instant::now();
-    let mut stop: Option<(Exit, Instant)> = None;
+    let mut stopping: Option<Stopping> = None;
     let mut exited_at: Option<Instant> = None;
     // Once the pipes are closed the exit usually follows within microseconds: wait briefly
     // first, then back off (a command may close its output and go on running).
@@ -121,56 +154,99 @@ pub fn run(
         if exited_at.is_none() && handle.try_wait()?.is_some() {
             exited_at = Some(Instant::now());
         }
-        if let Some(at) = exited_at {
-            if pump.is_done() || at.elapsed() > DRAIN_GRACE {
-                break;
-            }
-            continue;
+        let drained_since = match &mut stopping {
+            None => match exited_at {
+                Some(at) => Some(at),
+                None => {
+                    stopping = Stopping::start(spec, started, interrupt, pgid);
+                    None
+                }
+            },
+            Some(stop) => stop.advance(pgid, exited_at.is_some(), interrupt),
+        };
+        if drained_since.is_some_and(|at| pump.is_done() || at.elapsed() > DRAIN_GRACE) {
+            break;
         }
-        stop = escalate(stop, spec, started, interrupt, pgid);
     }
     pump.finish(on_line);
     let status = handle.wait()?.status;
-    let exit = match stop {
-        Some((reason, _)) => reason,
+    let exit = match stopping {
+        Some(stop) => stop.reason,
         None => exit_of(status),
     };
     Ok(Finished {
         exit,
+        tail: pump.tail(pump::TAIL_LINES),
+        lines: pump.lines,
+        stdout_cut: pump.stdout_cut,
         stdout: pump.stdout,
         stderr: pump.stderr,
     })
 }
 
-/// Decides whether to stop the command now (timeout or Ctrl-C) and signals its group,
-/// escalating to SIGKILL after a grace period or on a second Ctrl-C.
-fn escalate(
-    stop: Option<(Exit, Instant)>,
-    spec: &CommandSpec,
-    started: Instant,
-    interrupt: &Interrupt,
-    pgid: u32,
-) -> Option<(Exit, Instant)> {
-    match stop {
-        None => {
-            if interrupt.is_set() {
-                signal_group(pgid, libc::SIGINT);
-                return Some((Exit::Interrupted, Instant::now()));
-            }
-            if let Some(limit) = spec.timeout.filter(|limit| started.elapsed() >= *limit) {
-                signal_group(pgid, libc::SIGTERM);
-                return Some((Exit::TimedOut(limit), Instant::now()));
-            }
-            None
+/// A command being stopped: SIGINT to its group, SIGTERM after half the grace (at once
+/// when the shell already ended and only its background members are left), SIGKILL after
+/// the grace or on a second interrupt; done when no live process is left in the group.
+struct Stopping {
+    reason: Exit,
+    since: Instant,
+    termed: Option<Instant>,
+    killed: Option<Instant>,
+    gone: Option<Instant>,
+}
+
+impl Stopping {
+    /// Starts stopping the command if it was interrupted or ran out of time.
+    fn start(
+        spec: &CommandSpec,
+        started: Instant,
+        interrupt: &Interrupt,
+        pgid: u32,
+    ) -> Option<Self> {
+        let reason = if interrupt.is_set() {
+            Exit::Interrupted
+        } else {
+            Exit::TimedOut(spec.timeout.filter(|limit| started.elapsed() >= *limit)?)
+        };
+        group::signal(pgid, libc::SIGINT);
+        Some(Self {
+            reason,
+            since: Instant::now(),
+            termed: None,
+            killed: None,
+            gone: None,
+        })
+    }
+
+    /// Escalates; once the leader was reaped, reaps the rest and returns since when the
+    /// group is gone (or was given up on).
+    fn advance(&mut self, pgid: u32, leader_gone: bool, interrupt: &Interrupt) -> Option<Instant> {
+        if self.gone.is_some() {
+            return self.gone;
         }
-        Some((reason, since)) => {
-            if since.elapsed() >= KILL_GRACE || interrupt.count() >= 2 {
-                signal_group(pgid, libc::SIGKILL);
-            } else if since.elapsed() >= KILL_GRACE / 2 {
-                signal_group(pgid, libc::SIGTERM);
+        if leader_gone {
+            group::reap(pgid);
+            if group::live_member(pgid).is_none()
+                || self.killed.is_some_and(|at| at.elapsed() >= GIVE_UP)
+            {
+                self.gone = Some(Instant::now());
+                return self.gone;
             }
-            Some((reason, since))
         }
+        let elapsed = self.since.elapsed();
+        if self.termed.is_none() && (leader_gone || elapsed >= KILL_GRACE / 2) {
+            group::signal(pgid, libc::SIGTERM);
+            self.termed = Some(Instant::now());
+        }
+        let leftovers_overdue =
+            leader_gone && self.termed.is_some_and(|at| at.elapsed() >= LEFTOVER_GRACE);
+        if self.killed.is_none()
+            && (elapsed >= KILL_GRACE || interrupt.count() >= 2 || leftovers_overdue)
+        {
+            group::signal(pgid, libc::SIGKILL);
+            self.killed = Some(Instant::now());
+        }
+        None
     }
 }
 
@@ -234,23 +310,6 @@ fn exit_of(status: std::process::ExitStatus) -> Exit {
         (Some(code), _) => Exit::Code(code),
         (None, Some(signal)) => Exit::Signal(signal),
         (None, None) => Exit::Code(-1),
-    }
-}
-
-/// Sends `signal` to the process group `pgid` (the command and everything it started).
-#[expect(
-    unsafe_code,
-    reason = "libc::kill has no safe wrapper in std; arguments are plain integers"
-)]
-fn signal_group(pgid: u32, signal: i32) {
-    let Ok(pgid) = i32::try_from(pgid) else {
-        return;
-    };
-    if pgid > 1 {
-        // SAFETY: kill(2) with a negative pid signals a process group; no memory is involved.
-        unsafe {
-            libc::kill(-pgid, signal);
-        }
     }
 }
 

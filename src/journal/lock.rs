@@ -1,5 +1,7 @@
 //! One run per runbook at a time: an OS file lock on `locks/<runbook>.lock` (released by the
 //! kernel when the process dies) and a sidecar `<runbook>.lock.info` naming the holder.
+//! And no step twice at once: processes of an earlier attempt that outlived the run that
+//! started them (it was killed) are found from the journal's `step-spawned` records.
 
 use std::fs::File;
 use std::os::unix::fs::OpenOptionsExt;
@@ -7,7 +9,9 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::record::{Entry, Record};
 use super::writer::{create_private_dir, create_private_file};
+use crate::exec::group;
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -85,4 +89,63 @@ pub fn host_name() -> String {
         .ok()
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "unknown-host".into())
+}
+
+/// A process of an earlier attempt that may still be at work: the step it ran for, the
+/// process group recorded for it, and a live member of that group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Survivor {
+    pub step: String,
+    pub pgid: u32,
+    pub pid: u32,
+}
+
+/// The first process group of a try whose step has no outcome after it (the run that
+/// started it was killed) that still has a live process on this boot of this machine.
+/// A group recorded on another boot is gone with it.
+pub fn survivor(records: &[Record]) -> Option<Survivor> {
+    let mut open: Vec<(&str, u32, Option<&str>)> = Vec::new();
+    for record in records {
+        match &record.entry {
+            Entry::StepSpawned {
+                step,
+                pgid,
+                boot_id,
+                ..
+            } => {
+                open.retain(|(s, _, _)| s != step);
+                open.push((step, *pgid, boot_id.as_deref()));
+            }
+            Entry::StepFinished { step, .. } => open.retain(|(s, _, _)| s != step),
+            _ => {}
+        }
+    }
+    let boot = group::boot_id();
+    open.into_iter()
+        .filter(|(_, _, recorded)| recorded.is_none() || boot.is_none() || *recorded == boot)
+        .find_map(|(step, pgid, _)| {
+            group::live_member(pgid).map(|pid| Survivor {
+                step: step.to_string(),
+                pgid,
+                pid,
+            })
+        })
+}
+
+/// Refuses (exit 5) to start anything in run `run_id` while a process of an earlier
+/// attempt lives: the new one would run beside it. `again` is the command to retry with.
+pub fn refuse_survivors(records: &[Record], run_id: &str, again: &str) -> Result<()> {
+    let Some(s) = survivor(records) else {
+        return Ok(());
+    };
+    Err(Error::Locked {
+        message: format!(
+            "step `{}` of run `{run_id}` is still running from an earlier attempt: process {} (process group {}) is alive",
+            s.step, s.pid, s.pgid
+        ),
+        hint: Some(format!(
+            "wait for it to end, or stop it with `kill -TERM -- -{}`; then `{again}`",
+            s.pgid
+        )),
+    })
 }

@@ -220,7 +220,7 @@ fn apply(state: &mut RunState, seq: usize, record: &Record) {
             }
         }
         Entry::RunFinished { state: end, .. } => state.finished = Some(end.clone()),
-        Entry::Check { .. } | Entry::Decision { .. } => {}
+        Entry::Check { .. } | Entry::Decision { .. } | Entry::StepSpawned { .. } => {}
     }
 }
 
