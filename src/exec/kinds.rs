@@ -19,7 +19,7 @@ use crate::journal::record::Entry;
 use crate::journal::writer::create_private_dir;
 
 /// The most output a `capture` keeps: a value beyond this is a file's job, not a variable's.
-pub const CAPTURE_LIMIT: usize = 1024 * 1024;
+pub const CAPTURE_LIMIT: usize = 64 * 1024;
 
 /// A capture whose command printed more than [`CAPTURE_LIMIT`].
 fn capture_too_long(tail: Vec<String>) -> Failure {
@@ -130,7 +130,7 @@ impl Session<'_> {
                 lines: finished.lines,
                 log,
             });
-            if success && step.capture.is_some() && finished.stdout.len() > CAPTURE_LIMIT {
+            if success && step.capture.is_some() && finished.stdout_cut {
                 return Ok((ActionResult::Failed(capture_too_long(tail)), None, false));
             }
             if success {

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::record::{Entry, Record};
-use super::writer::{create_private_dir, create_private_file};
+use super::writer::{create_private_file, create_synced_dir};
 use crate::exec::group;
 use crate::error::{Error, Result};
 
@@ -30,7 +30,7 @@ pub struct RunLock {
 
 impl RunLock {
     pub fn acquire(dir: &std::path::Path, runbook: &str, holder: &Holder) -> Result<Self> {
-        create_private_dir(dir).map_err(|e| Error::io("create directory", dir, e))?;
+        create_synced_dir(dir).map_err(|e| Error::io("create directory", dir, e))?;
         let path = dir.join(format!("{runbook}.lock"));
         let info = dir.join(format!("{runbook}.lock.info"));
         let file = std::fs::OpenOptions::new()

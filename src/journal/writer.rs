@@ -98,6 +98,16 @@ pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
         .create(dir)
 }
 
+/// Creates `dir` and its missing parents (0700) and syncs their entries to disk.
+pub fn create_synced_dir(dir: &Path) -> std::io::Result<()> {
+    for created in create_durable_dir(dir)? {
+        if let Some(parent) = created.parent() {
+            sync_dir(parent)?;
+        }
+    }
+    Ok(())
+}
+
 /// Creates `dir` and its missing parents (0700); returns the ones it created, deepest first.
 fn create_durable_dir(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let missing: Vec<PathBuf> = dir

@@ -1,0 +1,294 @@
+//! What a run leaves running: an interrupt, a signal to `runbook` or a timeout ends the
+//! step's whole process group (background members included) before the run journals and
+//! exits; SIGHUP and SIGQUIT are handled like SIGTERM; a dry run ends at once on SIGTERM;
+//! a process of a killed run's attempt blocks `resume` and `rollback` while it lives; and
+//! memory does not grow with a command's output.
+
+use std::process::Stdio;
+
+use crate::support::*;
+
+/// A step whose shell waits on a background `sleep` that ignores SIGINT (as every
+/// background job of a non-interactive shell does).
+const BACKGROUND: &str = r#"
+[runbook]
+title = "Background"
+
+[[step]]
+id = "wait"
+idempotent = true
+run = "test -f fast && exit 0; sleep 300 & echo $! > bg.tmp; mv bg.tmp bg.pid; wait"
+
+[[step]]
+id = "after"
+run = "touch after"
+"#;
+
+/// Runs [`BACKGROUND`], sends `signal` once the background sleep runs, and checks that
+/// runbook exited 130 with the sleep already gone, journaled, and that the run resumes.
+fn signal_ends_the_group(signal: i32) {
+    let t = project(BACKGROUND);
+    let mut child = t.spawn(&["run", "rb", "--yes"]);
+    child.wait_for(&t.path().join("bg.pid"));
+    send_signal(child.id(), signal);
+    let ran = child.finish();
+    let sleeper = read(t.path(), "bg.pid");
+    let left = alive(&sleeper);
+    kill_leftover(&sleeper);
+    ran.expect_exit(130);
+    assert!(!left, "signal {signal}: the background sleep {} outlived runbook", sleeper.trim());
+    assert!(!t.path().join("after").exists());
+    let j = journal(t.path());
+    assert!(
+        j.iter().any(|r| r["type"] == "interrupted" && r["step"] == "wait"),
+        "signal {signal}: {j:#?}"
+    );
+    assert_eq!(runs_json(&t)[0]["state"], "interrupted", "signal {signal}");
+    std::fs::write(t.path().join("fast"), "").unwrap();
+    t.invoke(&["resume", "--yes"]).expect_exit(0);
+    assert!(t.path().join("after").exists(), "signal {signal}: the run resumed");
+}
+
+#[test]
+fn sigint_ends_background_members_of_the_step() {
+    signal_ends_the_group(libc::SIGINT);
+}
+
+#[test]
+fn sigterm_ends_background_members_of_the_step() {
+    signal_ends_the_group(libc::SIGTERM);
+}
+
+#[test]
+fn sighup_is_handled_like_sigterm() {
+    signal_ends_the_group(libc::SIGHUP);
+}
+
+#[test]
+fn sigquit_is_handled_like_sigterm() {
+    signal_ends_the_group(libc::SIGQUIT);
+}
+
+#[test]
+fn a_timeout_ends_background_members_that_ignore_sigint() {
+    let t = project(
+        r#"
+[runbook]
+title = "Timeout"
+
+[[step]]
+id = "hang"
+run = "sleep 300 & echo $! > bg.pid; wait"
+timeout = "1s"
+"#,
+    );
+    t.invoke(&["run", "rb", "--yes"])
+        .expect_exit(1)
+        .expect_stderr_contains("timed out");
+    let sleeper = read(t.path(), "bg.pid");
+    let left = alive(&sleeper);
+    kill_leftover(&sleeper);
+    assert!(!left, "the background sleep outlived the timeout");
+}
+
+#[test]
+fn sigterm_ends_a_dry_run_at_once() {
+    let t = project(BACKGROUND);
+    let mut command = t.std_command();
+    command.args(["run", "rb", "--dry-run"]).env("TERM", "xterm-256color");
+    let mut session =
+        rexpect::session::spawn_command(command, Some(20_000)).expect("spawn runbook in a pty");
+    // The interactive dry run offers the first step and waits for an answer.
+    session.exp_string("wait").expect("the first step is offered");
+    session
+        .process_mut()
+        .signal(rexpect::process::Signal::SIGTERM)
+        .expect("send SIGTERM");
+    let _ = session.exp_eof();
+    match session.process().wait() {
+        Ok(rexpect::process::WaitStatus::Exited(_, code)) => assert_eq!(code, 130),
+        other => panic!("the dry run did not end on SIGTERM: {other:?}"),
+    }
+    assert!(!t.path().join("bg.pid").exists(), "a dry run runs nothing");
+}
+
+/// The step of a run killed with SIGKILL (its command lives on): `resume` and `rollback`
+/// refuse while it runs, naming the step and the process, and go ahead once it is gone.
+#[test]
+fn a_survivor_of_a_killed_run_blocks_resume_and_rollback() {
+    let t = project(
+        r#"
+[runbook]
+title = "Overlap"
+
+[[step]]
+id = "first"
+run = "true"
+
+[[step.rollback]]
+run = "echo undo >> undo.calls"
+
+[[step]]
+id = "slow"
+idempotent = true
+run = "echo start >> slow.calls; touch started; test -f fast || sleep 300; echo end >> slow.calls"
+"#,
+    );
+    let mut child = t.spawn(&["run", "rb", "--yes"]);
+    child.wait_for(&t.path().join("started"));
+    child.kill();
+    child.finish();
+
+    let j = journal(t.path());
+    let spawned = records(&j, "step-spawned", "slow");
+    assert_eq!(spawned.len(), 1, "{j:#?}");
+    let pgid = spawned[0]["pgid"].as_u64().unwrap();
+    assert_eq!(spawned[0]["pid"], spawned[0]["pgid"]);
+    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap();
+    assert_eq!(spawned[0]["boot-id"], boot.trim());
+
+    let resumed = t.invoke(&["resume", "--yes"]);
+    let rolled = t.invoke(&["rollback", "--yes"]);
+    let calls = count(t.path(), "slow.calls");
+    let undone = count(t.path(), "undo.calls");
+    kill_leftover(&format!("-{pgid}"));
+    resumed
+        .expect_exit(5)
+        .expect_stderr_contains("step `slow`")
+        .expect_stderr_contains(&format!("process group {pgid}"))
+        .expect_stderr_contains("kill -TERM --");
+    rolled.expect_exit(5).expect_stderr_contains("step `slow`");
+    assert_eq!(calls, 1, "the step did not start a second time beside the first");
+    assert_eq!(undone, 0, "no undo ran beside the survivor");
+
+    std::fs::write(t.path().join("fast"), "").unwrap();
+    t.invoke(&["resume", "--yes"]).expect_exit(0);
+    assert_eq!(outcome(&journal(t.path()), "slow"), "succeeded");
+}
+
+/// Peak memory of the runbook process (read by its own next step from /proc) while a step
+/// prints 500 MB.
+#[test]
+fn memory_does_not_grow_with_output() {
+    let t = project(
+        r#"
+[runbook]
+title = "Loud"
+
+[[step]]
+id = "loud"
+run = "yes \"$(printf '%0999d' 0)\" | head -c 500000000"
+
+[[step]]
+id = "measure"
+run = "grep VmHWM /proc/$PPID/status > hwm"
+"#,
+    );
+    let status = t
+        .std_command()
+        .args(["run", "rb", "--yes"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let hwm = read(t.path(), "hwm");
+    let kib: u64 = hwm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no VmHWM in {hwm:?}"));
+    assert!(kib < 64 * 1024, "peak RSS {kib} KiB for 500 MB of output");
+}
+
+#[test]
+fn a_capture_beyond_its_limit_fails_clearly() {
+    let t = project(
+        r#"
+[runbook]
+title = "Capture"
+
+[[step]]
+id = "big"
+run = "head -c 2000000 /dev/zero | tr '\\0' x"
+capture = "blob"
+
+[[step]]
+id = "small"
+run = "echo ok"
+capture = "fine"
+"#,
+    );
+    t.invoke(&["run", "rb", "--yes"])
+        .expect_exit(1)
+        .expect_stderr_contains("`capture` keeps at most 64 KiB");
+    assert_eq!(outcome(&journal(t.path()), "big"), "failed");
+}
+
+/// Every log file name of a run, and the step ids of its journal.
+fn log_names_and_steps(t: &Test) -> (Vec<String>, Vec<String>) {
+    let logs = t
+        .path()
+        .join(".runbook/runs")
+        .join(&run_ids(t.path())[0])
+        .join("logs");
+    let names = std::fs::read_dir(logs)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    let steps = journal(t.path())
+        .iter()
+        .filter(|r| r["type"] == "step-finished")
+        .map(|r| r["step"].as_str().unwrap().to_string())
+        .collect();
+    (names, steps)
+}
+
+#[test]
+fn a_long_foreach_item_gets_a_short_log_name_and_keeps_its_id() {
+    let item = "x".repeat(300);
+    let t = project(&format!(
+        r#"
+[runbook]
+title = "Long"
+
+[[step]]
+id = "loop"
+foreach = {{ var = "it", in = ["{item}", "short"] }}
+run = "echo {{{{ it }}}}"
+"#
+    ));
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(0);
+    let (names, steps) = log_names_and_steps(&t);
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.iter().all(|n| n.len() <= 120), "{names:?}");
+    assert!(names.contains(&"loop[short].1.log".to_string()), "{names:?}");
+    assert!(steps.contains(&format!("loop[{item}]")), "{steps:?}");
+}
+
+#[test]
+fn a_deep_call_chain_gets_short_log_names() {
+    let mut t = Test::new();
+    for depth in 0..50 {
+        let body = if depth == 49 {
+            "[[step]]\nid = \"leaf\"\nrun = \"echo leaf\"\n".to_string()
+        } else {
+            format!(
+                "[[step]]\nid = \"call-level-{depth}\"\ncall = \"level{}\"\n",
+                depth + 1
+            )
+        };
+        t = t.runbook(
+            &format!("level{depth}"),
+            &format!("[runbook]\ntitle = \"Level {depth}\"\n\n{body}"),
+        );
+    }
+    t.invoke(&["run", "level0", "--yes"]).expect_exit(0);
+    let (names, steps) = log_names_and_steps(&t);
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(names[0].len() <= 120, "{names:?}");
+    let leaf = steps.iter().find(|s| s.ends_with("/leaf")).expect("the leaf ran");
+    assert!(leaf.len() > 255, "the journal keeps the whole id: {leaf}");
+}
