@@ -64,8 +64,18 @@ fn line(record: &Record) -> String {
             )
         }
         Entry::StepSpawned {
-            step, attempt, pid, ..
-        } => format!("{step}: try {attempt} runs as pid {pid}"),
+            step,
+            attempt,
+            pid,
+            undo,
+            ..
+        } => {
+            if *undo {
+                format!("{step}: undo runs as pid {pid}")
+            } else {
+                format!("{step}: try {attempt} runs as pid {pid}")
+            }
+        }
         Entry::Check {
             step,
             phase,

@@ -35,6 +35,30 @@ fn capture_too_long(tail: Vec<String>) -> Failure {
     }
 }
 
+/// Journals the process of a try (or of an undo command) as soon as it runs. Written at
+/// once and synced with the next record: a pid means something only while this boot
+/// lasts, and a written record outlives a killed process.
+pub(super) fn note_spawn(
+    journal: &mut Option<crate::journal::writer::Journal>,
+    step: &str,
+    attempt: u32,
+    undo: bool,
+    pid: u32,
+) -> std::io::Result<()> {
+    let spawned = Entry::StepSpawned {
+        step: step.into(),
+        attempt,
+        pid,
+        pgid: pid,
+        boot_id: group::boot_id().map(str::to_string),
+        undo,
+    };
+    match journal {
+        Some(journal) => journal.append_deferred(spawned).map(|_| ()),
+        None => Ok(()),
+    }
+}
+
 /// An attempt's log file, opened on the first line written to it.
 struct Log<'a> {
     path: &'a std::path::Path,
@@ -203,16 +227,7 @@ impl Session<'_> {
             keep,
             &self.interrupt,
             &mut |pid| {
-                // Written at once, synced with the next record: the pid matters only while
-                // this boot lasts, and a written record outlives a killed process.
-                let spawned = Entry::StepSpawned {
-                    step: id.into(),
-                    attempt,
-                    pid,
-                    pgid: pid,
-                    boot_id: group::boot_id().map(str::to_string),
-                };
-                if let Some(Err(e)) = journal.as_mut().map(|j| j.append_deferred(spawned)) {
+                if let Err(e) = note_spawn(journal, id, attempt, false, pid) {
                     journal_error = Some(e);
                 }
             },

@@ -104,26 +104,31 @@ pub struct Survivor {
 /// started it was killed) that still has a live process on this boot of this machine.
 /// A group recorded on another boot is gone with it.
 pub fn survivor(records: &[Record]) -> Option<Survivor> {
-    let mut open: Vec<(&str, u32, Option<&str>)> = Vec::new();
+    // (step, undo, pgid, boot id) of the tries with no end recorded after them.
+    let mut open: Vec<(&str, bool, u32, Option<&str>)> = Vec::new();
     for record in records {
         match &record.entry {
             Entry::StepSpawned {
                 step,
                 pgid,
                 boot_id,
+                undo,
                 ..
             } => {
-                open.retain(|(s, _, _)| s != step);
-                open.push((step, *pgid, boot_id.as_deref()));
+                open.retain(|(s, u, _, _)| (*s, *u) != (step.as_str(), *undo));
+                open.push((step, *undo, *pgid, boot_id.as_deref()));
             }
-            Entry::StepFinished { step, .. } => open.retain(|(s, _, _)| s != step),
+            Entry::StepFinished { step, .. } => open.retain(|(s, u, _, _)| (*s, *u) != (step, false)),
+            Entry::RollbackStep { step, outcome, .. } if outcome != "started" => {
+                open.retain(|(s, u, _, _)| (*s, *u) != (step, true));
+            }
             _ => {}
         }
     }
     let boot = group::boot_id();
     open.into_iter()
-        .filter(|(_, _, recorded)| recorded.is_none() || boot.is_none() || *recorded == boot)
-        .find_map(|(step, pgid, _)| {
+        .filter(|(_, _, _, recorded)| recorded.is_none() || boot.is_none() || *recorded == boot)
+        .find_map(|(step, _, pgid, _)| {
             group::live_member(pgid).map(|pid| Survivor {
                 step: step.to_string(),
                 pgid,

@@ -78,6 +78,9 @@ pub enum Entry {
         pgid: u32,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         boot_id: Option<String>,
+        /// The process runs one of the step's undo commands, not the step.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        undo: bool,
     },
     #[serde(rename_all = "kebab-case")]
     Check {

@@ -292,3 +292,49 @@ fn a_deep_call_chain_gets_short_log_names() {
     let leaf = steps.iter().find(|s| s.ends_with("/leaf")).expect("the leaf ran");
     assert!(leaf.len() > 255, "the journal keeps the whole id: {leaf}");
 }
+
+/// `rollback` killed during an undo command: the next `rollback` refuses while that
+/// command lives, then says in its plan that the undo runs again.
+#[test]
+fn an_undo_cut_off_by_a_crash_is_marked_in_the_plan() {
+    let t = project(
+        r#"
+[runbook]
+title = "Undo"
+
+[[step]]
+id = "made"
+run = "true"
+
+[[step.rollback]]
+run = "echo undo >> undo.calls; touch undoing; test -f fast || sleep 300"
+"#,
+    );
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(0);
+    let mut child = t.spawn(&["rollback", "--yes"]);
+    child.wait_for(&t.path().join("undoing"));
+    child.kill();
+    child.finish();
+    let j = journal(t.path());
+    let spawned: Vec<_> = j
+        .iter()
+        .filter(|r| r["type"] == "step-spawned" && r["undo"] == true)
+        .collect();
+    assert_eq!(spawned.len(), 1, "{j:#?}");
+    let pgid = spawned[0]["pgid"].as_u64().unwrap();
+
+    let refused = t.invoke(&["rollback", "--yes"]);
+    kill_leftover(&format!("-{pgid}"));
+    refused.expect_exit(5).expect_stderr_contains("step `made`");
+    std::fs::write(t.path().join("fast"), "").unwrap();
+    let again = t.invoke(&["rollback", "--yes"]);
+    again.expect_exit(0);
+    assert!(
+        again.stdout.contains("(interrupted: runs again)")
+            || again.stderr.contains("(interrupted: runs again)"),
+        "{}{}",
+        again.stdout,
+        again.stderr
+    );
+    assert_eq!(count(t.path(), "undo.calls"), 2);
+}
