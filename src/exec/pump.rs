@@ -176,7 +176,7 @@ impl Pump {
             Stream::Stdout => (&mut self.stdout, &mut self.tails[0]),
             Stream::Stderr => (&mut self.stderr, &mut self.tails[1]),
         };
-        if buffer.len() + line.len() < self.keep {
+        if self.keep.saturating_sub(buffer.len()) > line.len() {
             buffer.push_str(line);
             buffer.push('\n');
         } else if stream == Stream::Stdout {
@@ -246,7 +246,7 @@ mod tests {
     #[test]
     fn keeps_a_head_and_a_tail_and_counts_the_rest() {
         let text: String = (0..1000).map(|i| format!("line {i}\n")).collect();
-        let (pump, lines) = pumped(text.as_bytes(), 30);
+        let (pump, lines) = pumped(text.as_bytes(), 25);
         assert_eq!(lines.len(), 1000);
         assert_eq!(pump.lines, 1000);
         assert_eq!(pump.stdout, "line 0\nline 1\nline 2\n");

@@ -324,7 +324,8 @@ retry = {{ attempts = 4, delay = "100ms" }}
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["flaky.1.log", "flaky.2.log", "flaky.3.log"]);
+    // The failing tries keep a log; the third succeeded silently, which leaves none.
+    assert_eq!(names, ["flaky.1.log", "flaky.2.log"]);
 }
 
 #[test]
@@ -1002,8 +1003,8 @@ run = "echo failing with {{ token }}; exit 1"
             .iter()
             .filter(|f| f.extension().is_some_and(|e| e == "log"))
             .count()
-            >= 3,
-        "{files:?}"
+            >= 2,
+        "the steps that printed have logs (a silent success leaves none): {files:?}"
     );
     for file in files {
         let bytes = std::fs::read(&file).unwrap();
@@ -1104,8 +1105,10 @@ fn runs_and_log_json_shapes() {
         [
             "run-started",
             "step-started",
+            "step-spawned",
             "step-finished",
             "step-started",
+            "step-spawned",
             "step-finished",
             "run-finished"
         ]
