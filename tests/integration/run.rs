@@ -1123,8 +1123,10 @@ fn runs_and_log_json_shapes() {
     assert_eq!(log[0]["runbook"], "rb");
     assert!(log[0]["digest"].is_string());
     assert_eq!(log[1]["step"], "one");
-    assert_eq!(log[2]["outcome"], "succeeded");
-    assert_eq!(log[5]["state"], "succeeded");
+    assert_eq!(log[2]["step"], "one");
+    assert!(log[2]["pid"].is_u64() && log[2]["pgid"].is_u64());
+    assert_eq!(log[3]["outcome"], "succeeded");
+    assert_eq!(log[7]["state"], "succeeded");
 }
 
 #[test]
