@@ -218,13 +218,12 @@ fn syscalls_per_step(dir: &Path) -> Option<f64> {
             return None;
         }
         let text = std::fs::read_to_string(&out).ok()?;
-        // The summary's last line: `100.00 … <calls> <errors> total`.
+        // The column `calls` of the header (`% time` is two words, one number below it)
+        // in the last line, `total`.
+        let header = text.lines().find(|l| l.contains("calls"))?;
+        let column = header.split_whitespace().position(|w| w == "calls")? - 1;
         let total = text.lines().rev().find(|l| l.trim_end().ends_with("total"))?;
-        let numbers: Vec<f64> = total
-            .split_whitespace()
-            .filter_map(|w| w.parse().ok())
-            .collect();
-        numbers.get(2).copied()
+        total.split_whitespace().nth(column)?.parse().ok()
     };
     let (big, one) = (count("big")?, count("one")?);
     #[allow(clippy::cast_precision_loss, reason = "a step count")]

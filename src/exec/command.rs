@@ -1,7 +1,13 @@
-//! The one place that spawns processes (duct). A command runs as `<shell> -c <script>` in
-//! its own process group with stdin closed (unless interactive), its stdout and stderr read
-//! line by line and handed to a callback, a per-attempt timeout, and Ctrl-C forwarded to
-//! its group with escalation. Never prints; the caller decides what a line means.
+//! The one place that spawns processes. A command runs as `<shell> -c <script>` in its own
+//! process group with stdin closed (unless interactive), its stdout and stderr read line by
+//! line and handed to a callback, a per-attempt timeout, and Ctrl-C forwarded to its group
+//! with escalation. Never prints; the caller decides what a line means.
+//!
+//! Commands are spawned with `std::process::Command` directly (posix_spawn): duct, which
+//! runs the operator's shell ([`interactive`]), copies the whole environment into a map and
+//! sets every variable again on each spawn before any hook of ours runs (duct 1.1
+//! `IoContext::new`, `ChildHandle::start`), and duplicates every redirected descriptor;
+//! on the step path that was a sixth of runbook's own CPU per step.
 
 use std::collections::BTreeMap;
 use std::os::unix::process::CommandExt;
@@ -115,43 +121,51 @@ pub fn run_with(
     args.push(spec.script.clone());
     let (out_reader, out_writer) = os_pipe::pipe()?;
     let (err_reader, err_writer) = os_pipe::pipe()?;
-    let mut expression = duct::cmd(resolve(program, spec.env.get("PATH")), &args)
-        .dir(&spec.cwd)
-        .stdout_file(out_writer)
-        .stderr_file(err_writer)
-        .unchecked()
-        .before_spawn(|command| {
-            command.process_group(0);
-            Ok(())
-        });
-    for (key, value) in &spec.env {
-        expression = expression.env(key, value);
-    }
-    if !spec.interactive {
-        expression = expression.stdin_null();
+    let mut command = std::process::Command::new(resolve(program, spec.env.get("PATH")));
+    command
+        .args(&args)
+        .current_dir(&spec.cwd)
+        .envs(&spec.env)
+        .stdout(out_writer)
+        .stderr(err_writer)
+        .process_group(0);
+    if !spec.interactive && !stdin_is_dev_null() {
+        command.stdin(dev_null()?);
     }
     group::become_subreaper();
-    let handle = expression.start()?;
-    // The expression holds the write ends; drop it so the reads see end-of-file.
-    drop(expression);
-    let pgid = handle.pids().first().copied().unwrap_or(0);
+    let mut child = command.spawn()?;
+    // The command holds the write ends; drop it so the reads see end-of-file.
+    drop(command);
+    let pgid = child.id();
     on_spawn(pgid);
     let mut pump = Pump::new([(out_reader, Stream::Stdout), (err_reader, Stream::Stderr)], keep)?;
     let started = Instant::now();
     let mut stopping: Option<Stopping> = None;
     let mut exited_at: Option<Instant> = None;
-    // Once the pipes are closed the exit usually follows within microseconds: wait briefly
-    // first, then back off (a command may close its output and go on running).
-    let mut idle = Duration::from_micros(50);
+    let mut status = None;
+    let mut exit_watch = None;
+    let mut asked = Instant::now();
     loop {
-        let wait = if pump.is_done() {
-            idle = (idle * 2).min(Duration::from_millis(20));
-            idle / 2
+        let output = if pump.is_done() && exited_at.is_none() {
+            // Output closed, process not reaped yet: sleep on its exit (pidfd), not on a
+            // timer, so a command that ends right after closing its output costs one wake.
+            let watch = exit_watch.get_or_insert_with(|| ExitWatch::open(pgid));
+            watch.wait(POLL_EVERY);
+            false
         } else {
-            Duration::from_millis(20)
+            pump.pump(POLL_EVERY, on_line)?
         };
-        pump.pump(wait, on_line)?;
-        if exited_at.is_none() && handle.try_wait()?.is_some() {
+        // While output flows the command runs: ask for its exit once the output is closed,
+        // a wait passed without any, or every POLL_EVERY (its background children may go
+        // on printing after it ended).
+        if exited_at.is_none()
+            && (pump.is_done() || !output || asked.elapsed() >= POLL_EVERY)
+            && let Some(done) = {
+                asked = Instant::now();
+                child.try_wait()?
+            }
+        {
+            status = Some(done);
             exited_at = Some(Instant::now());
         }
         let drained_since = match &mut stopping {
@@ -169,7 +183,10 @@ pub fn run_with(
         }
     }
     pump.finish(on_line);
-    let status = handle.wait()?.status;
+    let status = match status {
+        Some(status) => status,
+        None => child.wait()?,
+    };
     let exit = match stopping {
         Some(stop) => stop.reason,
         None => exit_of(status),
@@ -182,6 +199,75 @@ pub fn run_with(
         stdout: pump.stdout,
         stderr: pump.stderr,
     })
+}
+
+/// How long one wait for output (or for the exit) lasts before interrupts and timeouts are
+/// looked at again.
+const POLL_EVERY: Duration = Duration::from_millis(20);
+
+/// `/dev/null`, opened once: each command's stdin is a duplicate of it.
+fn dev_null() -> std::io::Result<std::fs::File> {
+    static NULL: std::sync::OnceLock<std::io::Result<std::fs::File>> = std::sync::OnceLock::new();
+    match NULL.get_or_init(|| std::fs::File::open("/dev/null")) {
+        Ok(file) => file.try_clone(),
+        Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
+    }
+}
+
+/// Whether our own stdin already is `/dev/null` (CI, a service, `cargo bench`): commands
+/// then inherit it, which spares a descriptor duplicated, redirected and closed per spawn.
+fn stdin_is_dev_null() -> bool {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    static ANSWER: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ANSWER.get_or_init(|| {
+        let ours = std::fs::metadata("/dev/stdin");
+        let null = std::fs::metadata("/dev/null");
+        match (ours, null) {
+            (Ok(ours), Ok(null)) => {
+                ours.file_type().is_char_device() && ours.rdev() == null.rdev()
+            }
+            _ => false,
+        }
+    })
+}
+
+/// A pidfd of the command (Linux 5.3+), to sleep until it exits; where there is none, a
+/// plain sleep stands in.
+struct ExitWatch(Option<std::os::fd::OwnedFd>);
+
+impl ExitWatch {
+    #[expect(unsafe_code, reason = "pidfd_open(2) has no wrapper in std or libc")]
+    fn open(pid: u32) -> Self {
+        use std::os::fd::FromRawFd;
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return Self(None);
+        };
+        // SAFETY: pidfd_open takes a pid and flags; the result is a new descriptor we own.
+        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+        let fd = i32::try_from(fd).ok().filter(|fd| *fd >= 0);
+        // SAFETY: `fd` was just returned by pidfd_open and is owned by nobody else.
+        Self(fd.map(|fd| unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) }))
+    }
+
+    /// Waits until the process exits, at most `wait`.
+    #[expect(unsafe_code, reason = "poll(2) has no safe wrapper in std")]
+    fn wait(&self, wait: Duration) {
+        use std::os::fd::AsRawFd;
+        let Some(fd) = &self.0 else {
+            std::thread::sleep(Duration::from_millis(1).min(wait));
+            return;
+        };
+        let mut pollfd = libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let timeout = i32::try_from(wait.as_millis()).unwrap_or(i32::MAX);
+        // SAFETY: one valid pollfd, exclusively borrowed for the call.
+        unsafe {
+            libc::poll(&raw mut pollfd, 1, timeout);
+        }
+    }
 }
 
 /// A command being stopped: SIGINT to its group, SIGTERM after half the grace (at once

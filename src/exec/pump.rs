@@ -44,9 +44,6 @@ impl Pump {
     /// `keep`: how many bytes of each stream's text to keep (the rest is counted, its last
     /// lines kept, and handed to the callback, but not stored).
     pub fn new(pipes: [(os_pipe::PipeReader, Stream); 2], keep: usize) -> std::io::Result<Self> {
-        for (pipe, _) in &pipes {
-            set_nonblocking(pipe.as_raw_fd())?;
-        }
         Ok(Self {
             pipes: pipes
                 .into_iter()
@@ -78,15 +75,16 @@ impl Pump {
             .collect()
     }
 
-    /// Waits up to `wait` for output and hands every complete line to `on_line`.
+    /// Waits up to `wait` for output and hands every complete line to `on_line`; false
+    /// when the wait ended without output (or end of output).
     pub fn pump(
         &mut self,
         wait: Duration,
         on_line: &mut dyn FnMut(Stream, &str),
-    ) -> std::io::Result<()> {
+    ) -> std::io::Result<bool> {
         if self.pipes.is_empty() {
             std::thread::sleep(wait);
-            return Ok(());
+            return Ok(false);
         }
         let mut fds: Vec<libc::pollfd> = self
             .pipes
@@ -99,38 +97,50 @@ impl Pump {
             .collect();
         poll(&mut fds, wait)?;
         let mut closed = Vec::new();
+        let mut any = false;
         for (i, fd) in fds.iter().enumerate() {
-            if fd.revents != 0 && self.drain(i, on_line)? {
-                closed.push(i);
+            if fd.revents != 0 {
+                any = true;
+                // Hung up with nothing left to read: end of output, no read needed.
+                let hung_up = fd.revents & libc::POLLIN == 0;
+                if hung_up || self.read_once(i, on_line)? {
+                    closed.push(i);
+                }
             }
         }
         for i in closed.into_iter().rev() {
             let pipe = self.pipes.remove(i);
             self.emit_rest(pipe.stream, &pipe.pending, on_line);
         }
-        Ok(())
+        Ok(any)
     }
 
-    /// Reads what pipe `i` has now; true at end-of-file.
-    fn drain(&mut self, i: usize, on_line: &mut dyn FnMut(Stream, &str)) -> std::io::Result<bool> {
-        let mut chunk = [0u8; 16384];
-        loop {
+    /// Reads once from pipe `i`, which poll(2) said is readable (so the read does not
+    /// block, and the pipe needs no O_NONBLOCK); true at end-of-file.
+    fn read_once(
+        &mut self,
+        i: usize,
+        on_line: &mut dyn FnMut(Stream, &str),
+    ) -> std::io::Result<bool> {
+        let mut chunk = [0u8; 65536];
+        let n = loop {
             match self.pipes[i].reader.read(&mut chunk) {
-                Ok(0) => return Ok(true),
-                Ok(n) => {
-                    let mut pending = std::mem::take(&mut self.pipes[i].pending);
-                    pending.extend_from_slice(&chunk[..n]);
-                    let stream = self.pipes[i].stream;
-                    let used = self.split(stream, &pending, on_line);
-                    // One move per read, not one per line.
-                    pending.drain(..used);
-                    self.pipes[i].pending = pending;
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(false),
+                Ok(n) => break n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
+        };
+        if n == 0 {
+            return Ok(true);
         }
+        let mut pending = std::mem::take(&mut self.pipes[i].pending);
+        pending.extend_from_slice(&chunk[..n]);
+        let stream = self.pipes[i].stream;
+        let used = self.split(stream, &pending, on_line);
+        // One move per read, not one per line.
+        pending.drain(..used);
+        self.pipes[i].pending = pending;
+        Ok(false)
     }
 
     /// Hands on the complete lines of `bytes` (and over-long pieces); returns how many
@@ -204,17 +214,6 @@ fn poll(fds: &mut [libc::pollfd], wait: Duration) -> std::io::Result<()> {
         if error.kind() != std::io::ErrorKind::Interrupted {
             return Err(error);
         }
-    }
-    Ok(())
-}
-
-#[expect(unsafe_code, reason = "fcntl has no safe wrapper in std")]
-fn set_nonblocking(fd: std::os::fd::RawFd) -> std::io::Result<()> {
-    // SAFETY: fcntl on a descriptor this process owns; no memory is passed.
-    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    // SAFETY: as above.
-    if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0 {
-        return Err(std::io::Error::last_os_error());
     }
     Ok(())
 }
