@@ -27,6 +27,9 @@ const TARGET_DISK: f64 = 1.40;
 const TARGET_TMPFS: f64 = 1.15;
 const TARGET_SYSCALLS: f64 = 20.0;
 
+/// A name and how to start it once.
+type Contender<'a> = (&'static str, Box<dyn Fn() -> Command + 'a>);
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(at) = args.iter().position(|a| a == "--floor") {
@@ -46,7 +49,7 @@ fn main() {
     let me = std::env::current_exe().expect("the bench binary");
     let just = installed("just");
 
-    let mut contenders: Vec<(&str, Box<dyn Fn() -> Command>)> = vec![
+    let mut contenders: Vec<Contender<'_>> = vec![
         ("sh script", Box::new(|| sh(dir))),
         (
             "floor (write+fdatasync+spawn+wait)",
@@ -93,10 +96,7 @@ fn main() {
             "runbook, state on tmpfs" => verdict(ratio, TARGET_TMPFS),
             _ => String::new(),
         };
-        println!(
-            "  {name:<36} {:>6.1} ms {ratio:>7.2}×{target}",
-            ms(*median)
-        );
+        println!("  {name:<36} {:>6.1} ms {ratio:>7.2}×{target}", ms(*median));
     }
     if !just {
         println!("  just                                 not installed");
@@ -222,7 +222,10 @@ fn syscalls_per_step(dir: &Path) -> Option<f64> {
         // in the last line, `total`.
         let header = text.lines().find(|l| l.contains("calls"))?;
         let column = header.split_whitespace().position(|w| w == "calls")? - 1;
-        let total = text.lines().rev().find(|l| l.trim_end().ends_with("total"))?;
+        let total = text
+            .lines()
+            .rev()
+            .find(|l| l.trim_end().ends_with("total"))?;
         total.split_whitespace().nth(column)?.parse().ok()
     };
     let (big, one) = (count("big")?, count("one")?);

@@ -138,7 +138,10 @@ pub fn run_with(
     drop(command);
     let pgid = child.id();
     on_spawn(pgid);
-    let mut pump = Pump::new([(out_reader, Stream::Stdout), (err_reader, Stream::Stderr)], keep)?;
+    let mut pump = Pump::new(
+        [(out_reader, Stream::Stdout), (err_reader, Stream::Stderr)],
+        keep,
+    )?;
     let started = Instant::now();
     let mut stopping: Option<Stopping> = None;
     let mut exited_at: Option<Instant> = None;
@@ -223,9 +226,7 @@ fn stdin_is_dev_null() -> bool {
         let ours = std::fs::metadata("/dev/stdin");
         let null = std::fs::metadata("/dev/null");
         match (ours, null) {
-            (Ok(ours), Ok(null)) => {
-                ours.file_type().is_char_device() && ours.rdev() == null.rdev()
-            }
+            (Ok(ours), Ok(null)) => ours.file_type().is_char_device() && ours.rdev() == null.rdev(),
             _ => false,
         }
     })

@@ -47,7 +47,10 @@ fn state_and_group(stat: &str) -> Option<(char, u32)> {
     Some((state, group))
 }
 
-#[expect(unsafe_code, reason = "kill(2) with signal 0 probes without signalling")]
+#[expect(
+    unsafe_code,
+    reason = "kill(2) with signal 0 probes without signalling"
+)]
 fn group_exists(pgid: u32) -> bool {
     let Ok(pgid) = i32::try_from(pgid) else {
         return false;
@@ -60,7 +63,10 @@ fn group_exists(pgid: u32) -> bool {
 /// Reaps members of `pgid` that ended after being reparented to us (see
 /// [`become_subreaper`]), so they do not linger as zombies. Call only after the group's
 /// leader was waited for: it would otherwise steal the leader's status from its owner.
-#[expect(unsafe_code, reason = "waitpid(2) has no safe wrapper for a process group")]
+#[expect(
+    unsafe_code,
+    reason = "waitpid(2) has no safe wrapper for a process group"
+)]
 pub fn reap(pgid: u32) {
     let Ok(pgid) = i32::try_from(pgid) else {
         return;

@@ -75,7 +75,9 @@ impl Log<'_> {
             return;
         }
         if self.file.is_none() {
-            match open_log(self.path).and_then(|mut f| f.write_all(self.header.as_bytes()).map(|()| f)) {
+            match open_log(self.path)
+                .and_then(|mut f| f.write_all(self.header.as_bytes()).map(|()| f))
+            {
                 Ok(f) => self.file = Some(f),
                 Err(e) => {
                     self.error = Some(e);
@@ -136,7 +138,11 @@ impl Session<'_> {
                 command: self.mask(&script),
             });
             *tries += 1;
-            let keep = if step.capture.is_some() { CAPTURE_LIMIT + 2 } else { 0 };
+            let keep = if step.capture.is_some() {
+                CAPTURE_LIMIT + 2
+            } else {
+                0
+            };
             let finished = self.spawn_logged(&spec, id, *tries, keep)?;
             let tail = finished
                 .tail

@@ -235,8 +235,10 @@ mod tests {
         let writing = std::thread::spawn(move || std::io::Write::write_all(&mut writer, &bytes));
         let mut lines = Vec::new();
         while !pump.is_done() {
-            pump.pump(Duration::from_millis(20), &mut |_, l| lines.push(l.to_string()))
-                .unwrap();
+            pump.pump(Duration::from_millis(20), &mut |_, l| {
+                lines.push(l.to_string())
+            })
+            .unwrap();
         }
         writing.join().unwrap().unwrap();
         (pump, lines)

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::record::{Entry, Record};
 use super::writer::{create_private_file, create_synced_dir};
-use crate::exec::group;
 use crate::error::{Error, Result};
+use crate::exec::group;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Holder {
@@ -118,7 +118,9 @@ pub fn survivor(records: &[Record]) -> Option<Survivor> {
                 open.retain(|(s, u, _, _)| (*s, *u) != (step.as_str(), *undo));
                 open.push((step, *undo, *pgid, boot_id.as_deref()));
             }
-            Entry::StepFinished { step, .. } => open.retain(|(s, u, _, _)| (*s, *u) != (step, false)),
+            Entry::StepFinished { step, .. } => {
+                open.retain(|(s, u, _, _)| (*s, *u) != (step, false))
+            }
             Entry::RollbackStep { step, outcome, .. } if outcome != "started" => {
                 open.retain(|(s, u, _, _)| (*s, *u) != (step, true));
             }

@@ -203,7 +203,13 @@ fn set_aside(path: &Path, bytes: &[u8], good_bytes: usize) -> Result<String> {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => None,
             Err(e) => Some(Err(Error::io("write", &candidate, e))),
         })
-        .unwrap_or_else(|| Err(Error::io("write", path, std::io::Error::other("no free name"))))?;
+        .unwrap_or_else(|| {
+            Err(Error::io(
+                "write",
+                path,
+                std::io::Error::other("no free name"),
+            ))
+        })?;
     torn.write_all(&bytes[good_bytes..])
         .and_then(|()| torn.sync_all())
         .map_err(|e| Error::io("write", &torn_path, e))?;
@@ -275,7 +281,12 @@ mod tests {
         let long = format!("loop[{}]", "é".repeat(300));
         let other = format!("loop[{}x]", "é".repeat(300));
         let name = |id: &str| {
-            store.log_path("r", id, 1).file_name().unwrap().to_string_lossy().into_owned()
+            store
+                .log_path("r", id, 1)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
         };
         assert!(name(&long).len() <= LOG_NAME_MAX + 10, "{}", name(&long));
         assert_ne!(name(&long), name(&other));

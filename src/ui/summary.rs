@@ -202,7 +202,8 @@ pub fn format_event(event: &Event, s: &Styles) -> Option<String> {
                     };
                     let _ = write!(out, "\n  {label} $ {}", sanitize(command));
                     if j == 0 && interrupted.as_ref() == Some(id) {
-                        let _ = write!(out, "  {}", s.warning.apply_to("(interrupted: runs again)"));
+                        let _ =
+                            write!(out, "  {}", s.warning.apply_to("(interrupted: runs again)"));
                     }
                 }
             }

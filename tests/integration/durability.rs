@@ -26,6 +26,7 @@ fn strace_available() -> bool {
 }
 
 #[test]
+#[allow(clippy::print_stderr, reason = "the notice that the test is skipped")]
 fn a_new_journal_syncs_the_directories_it_was_created_in() {
     if !strace_available() {
         eprintln!("notice: strace is not installed; skipping the directory fsync test");

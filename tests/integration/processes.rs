@@ -36,17 +36,25 @@ fn signal_ends_the_group(signal: i32) {
     let left = alive(&sleeper);
     kill_leftover(&sleeper);
     ran.expect_exit(130);
-    assert!(!left, "signal {signal}: the background sleep {} outlived runbook", sleeper.trim());
+    assert!(
+        !left,
+        "signal {signal}: the background sleep {} outlived runbook",
+        sleeper.trim()
+    );
     assert!(!t.path().join("after").exists());
     let j = journal(t.path());
     assert!(
-        j.iter().any(|r| r["type"] == "interrupted" && r["step"] == "wait"),
+        j.iter()
+            .any(|r| r["type"] == "interrupted" && r["step"] == "wait"),
         "signal {signal}: {j:#?}"
     );
     assert_eq!(runs_json(&t)[0]["state"], "interrupted", "signal {signal}");
     std::fs::write(t.path().join("fast"), "").unwrap();
     t.invoke(&["resume", "--yes"]).expect_exit(0);
-    assert!(t.path().join("after").exists(), "signal {signal}: the run resumed");
+    assert!(
+        t.path().join("after").exists(),
+        "signal {signal}: the run resumed"
+    );
 }
 
 #[test]
@@ -95,11 +103,15 @@ timeout = "1s"
 fn sigterm_ends_a_dry_run_at_once() {
     let t = project(BACKGROUND);
     let mut command = t.std_command();
-    command.args(["run", "rb", "--dry-run"]).env("TERM", "xterm-256color");
+    command
+        .args(["run", "rb", "--dry-run"])
+        .env("TERM", "xterm-256color");
     let mut session =
         rexpect::session::spawn_command(command, Some(20_000)).expect("spawn runbook in a pty");
     // The interactive dry run offers the first step and waits for an answer.
-    session.exp_string("wait").expect("the first step is offered");
+    session
+        .exp_string("wait")
+        .expect("the first step is offered");
     session
         .process_mut()
         .signal(rexpect::process::Signal::SIGTERM)
@@ -158,7 +170,10 @@ run = "echo start >> slow.calls; touch started; test -f fast || sleep 300; echo 
         .expect_stderr_contains(&format!("process group {pgid}"))
         .expect_stderr_contains("kill -TERM --");
     rolled.expect_exit(5).expect_stderr_contains("step `slow`");
-    assert_eq!(calls, 1, "the step did not start a second time beside the first");
+    assert_eq!(
+        calls, 1,
+        "the step did not start a second time beside the first"
+    );
     assert_eq!(undone, 0, "no undo ran beside the survivor");
 
     std::fs::write(t.path().join("fast"), "").unwrap();
@@ -264,7 +279,10 @@ run = "echo {{{{ it }}}}"
     let (names, steps) = log_names_and_steps(&t);
     assert_eq!(names.len(), 2, "{names:?}");
     assert!(names.iter().all(|n| n.len() <= 120), "{names:?}");
-    assert!(names.contains(&"loop[short].1.log".to_string()), "{names:?}");
+    assert!(
+        names.contains(&"loop[short].1.log".to_string()),
+        "{names:?}"
+    );
     assert!(steps.contains(&format!("loop[{item}]")), "{steps:?}");
 }
 
@@ -289,7 +307,10 @@ fn a_deep_call_chain_gets_short_log_names() {
     let (names, steps) = log_names_and_steps(&t);
     assert_eq!(names.len(), 1, "{names:?}");
     assert!(names[0].len() <= 120, "{names:?}");
-    let leaf = steps.iter().find(|s| s.ends_with("/leaf")).expect("the leaf ran");
+    let leaf = steps
+        .iter()
+        .find(|s| s.ends_with("/leaf"))
+        .expect("the leaf ran");
     assert!(leaf.len() > 255, "the journal keeps the whole id: {leaf}");
 }
 
