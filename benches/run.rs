@@ -47,7 +47,7 @@ fn main() {
     let shm = tempfile::tempdir_in("/dev/shm").ok();
     setup(dir);
     let me = std::env::current_exe().expect("the bench binary");
-    let just = installed("just");
+    let just = just_program();
 
     let mut contenders: Vec<Contender<'_>> = vec![
         ("sh script", Box::new(|| sh(dir))),
@@ -71,15 +71,20 @@ fn main() {
             Box::new(move || runbook(dir, &state)),
         ));
     }
-    if just {
-        contenders.push(("just, 200 recipes", Box::new(|| just_cmd(dir))));
+    if let Some(program) = &just {
+        contenders.push((
+            "just, 200 recipes",
+            Box::new(move || just_cmd(program, dir)),
+        ));
     }
 
-    // Interleaved rounds: a burst of load on the shared machine hits every contender alike.
+    // Interleaved rounds, each starting with the next contender: a burst of load on the
+    // shared machine, or the disk's flush after another's fsyncs, hits every one alike.
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); contenders.len()];
     for round in 0..=ROUNDS {
-        for (i, (_, make)) in contenders.iter().enumerate() {
-            let elapsed = time(&mut make());
+        for k in 0..contenders.len() {
+            let i = (round + k) % contenders.len();
+            let elapsed = time(&mut (contenders[i].1)());
             if round > 0 {
                 times[i].push(elapsed);
             }
@@ -98,7 +103,7 @@ fn main() {
         };
         println!("  {name:<36} {:>6.1} ms {ratio:>7.2}×{target}", ms(*median));
     }
-    if !just {
+    if just.is_none() {
         println!("  just                                 not installed");
     } else if let Some(just) = medians.last() {
         println!(
@@ -122,6 +127,8 @@ fn main() {
 /// spawned (stdin null, like a step) and waited for.
 fn floor(journal: &Path) {
     use std::io::Write as _;
+    // A new file each time, as each run's journal is.
+    let _ = std::fs::remove_file(journal);
     let mut file = std::fs::File::create(journal).expect("floor journal");
     for i in 0..STEPS {
         let line = format!("{{\"type\":\"step-started\",\"step\":\"step-{i}\"}}\n");
@@ -174,8 +181,25 @@ fn sh(dir: &Path) -> Command {
     c
 }
 
-fn just_cmd(dir: &Path) -> Command {
-    let mut c = Command::new("just");
+/// `just` if installed: the binary itself, not a pyenv shim in front of it (`pip install
+/// rust-just` puts one on PATH, a shell script that would triple just's time).
+fn just_program() -> Option<std::path::PathBuf> {
+    if !installed("just") {
+        return None;
+    }
+    let real = Command::new("pyenv")
+        .args(["which", "just"])
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .filter(|p| !p.is_empty());
+    Some(real.map_or_else(|| "just".into(), Into::into))
+}
+
+fn just_cmd(program: &Path, dir: &Path) -> Command {
+    let mut c = Command::new(program);
     c.arg("--quiet").current_dir(dir);
     c
 }
