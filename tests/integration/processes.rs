@@ -359,3 +359,77 @@ run = "echo undo >> undo.calls; touch undoing; test -f fast || sleep 300"
     );
     assert_eq!(count(t.path(), "undo.calls"), 2);
 }
+
+/// Bytes waiting in a pipe (FIONREAD).
+#[expect(unsafe_code, reason = "ioctl(2) has no safe wrapper in std")]
+fn buffered(pipe: &impl std::os::fd::AsRawFd) -> usize {
+    let mut bytes: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one int through the valid pointer.
+    let result = unsafe { libc::ioctl(pipe.as_raw_fd(), libc::FIONREAD, &raw mut bytes) };
+    assert_eq!(result, 0, "FIONREAD");
+    usize::try_from(bytes).unwrap_or(0)
+}
+
+/// A dry run whose output nobody reads (piped into a pager that waits) blocks writing to
+/// the full pipe; SIGTERM ends it at once anyway.
+#[test]
+fn sigterm_ends_a_dry_run_blocked_on_its_output() {
+    let mut toml = String::from("[runbook]\ntitle = \"Many\"\n");
+    for i in 0..400 {
+        toml.push_str(&format!(
+            "\n[[step]]\nid = \"step-{i}\"\nrun = \"echo {}\"\n",
+            "x".repeat(400)
+        ));
+    }
+    let t = project(&toml);
+    let child = t
+        .std_command()
+        .args(["run", "rb", "--dry-run", "--yes"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Whatever happens, the child does not outlive the test.
+    struct Reap(std::process::Child);
+    impl Drop for Reap {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Reap(child);
+    let stdout = child.0.stdout.take().unwrap();
+    let stderr = child.0.stderr.take().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    // Blocked once a pipe is nearly full (64 KiB on Linux, less the ends of its pages)
+    // and nobody reads; the run prints about 200 KiB.
+    while buffered(&stdout) < 48 * 1024 && buffered(&stderr) < 48 * 1024 {
+        assert!(
+            child.0.try_wait().unwrap().is_none(),
+            "the dry run ended before blocking"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the dry run never filled its pipe"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    send_signal(child.0.id(), libc::SIGTERM);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break Some(status);
+        }
+        if std::time::Instant::now() > deadline {
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    drop(child);
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(130),
+        "the dry run did not end on SIGTERM: {status:?}"
+    );
+}
