@@ -28,11 +28,6 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
         None => newest_unfinished(&store)?,
     };
     let state = load_state(&store, &run_id, printer)?;
-    crate::journal::lock::refuse_survivors(
-        &store.peek(&run_id)?,
-        &run_id,
-        &format!("runbook resume {run_id}"),
-    )?;
     if !state.resumable() {
         return Err(Error::usage_hint(
             format!("run `{run_id}` already ended ({})", state.state()),
@@ -63,6 +58,12 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
         can_ask.then_some(&mut *prompter),
     )?;
     let _lock = lock(&store, &runbook.name, &run_id)?;
+    // A process of an earlier attempt that outlived its run (killed): nothing starts beside it.
+    crate::journal::lock::refuse_survivors(
+        &store.peek(&run_id)?,
+        &run_id,
+        &format!("runbook resume {run_id}"),
+    )?;
     let path = store.journal_path(&run_id);
     let mut journal = Journal::open(&path).map_err(|e| Error::io("open journal", &path, e))?;
     journal

@@ -29,11 +29,6 @@ pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Resul
         })?,
     };
     let state = load_state(&store, &run_id, printer)?;
-    crate::journal::lock::refuse_survivors(
-        &store.peek(&run_id)?,
-        &run_id,
-        &format!("runbook rollback {run_id}"),
-    )?;
     let plan = plan(&state, args.to.as_deref())
         .map_err(|m| Error::usage_hint(m, format!("`runbook log {run_id}` shows what ran")))?;
     if plan.steps.is_empty() {
@@ -49,6 +44,12 @@ pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Resul
     let runbook = catalog.get(&state.runbook)?;
     let values = undo_values(&runbook, &state, &plan, &config.environment)?;
     let _lock = lock(&store, &runbook.name, &run_id)?;
+    // A process of an earlier attempt that outlived its run (killed): nothing starts beside it.
+    crate::journal::lock::refuse_survivors(
+        &store.peek(&run_id)?,
+        &run_id,
+        &format!("runbook rollback {run_id}"),
+    )?;
     let mut reporter = session::reporter(config, printer);
     let mut prompter: Box<dyn Prompter> = if args.yes {
         Box::new(AssumeYes::default())
