@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_runbook");
 const STEPS: usize = 200;
-const ROUNDS: usize = 15;
+const ROUNDS: usize = 31;
 /// Targets of issue #16 (ratios to the shell script; syscalls per step).
 const TARGET_DISK: f64 = 1.40;
 const TARGET_TMPFS: f64 = 1.15;
