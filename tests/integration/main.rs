@@ -6,6 +6,7 @@ mod check;
 mod cli;
 mod docs;
 mod durability;
+mod flux;
 mod fuzz;
 mod graph;
 mod guide;
