@@ -1,0 +1,443 @@
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::{Output, Test, repo_root};
+
+/// The checkout's name inside the test's temporary project (`--var repo=…`).
+pub(crate) const REPO: &str = "repo";
+
+/// The real haynes-ops snapshot, relative to the repository root.
+const SNAPSHOT: &str = "../shared/fixtures/haynes-ops";
+
+/// The synthetic repositories of `tests/fixtures/repos/`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Layout {
+    /// `kubernetes/{edge,main}/apps` and `kubernetes/shared/{components,repositories}`;
+    /// one app-template OCIRepository in flux-system, named with its namespace.
+    TwoCluster,
+    /// `kubernetes/apps`, `kubernetes/components`, `kubernetes/templates`; an OCIRepository
+    /// per app beside its HelmRelease; components attached by Flux `spec.components`.
+    SingleCluster,
+    /// `kubernetes/apps`, `kubernetes/components`; the app-template OCIRepository is a
+    /// kustomize Component stamped into each namespace, named without a namespace.
+    PerNamespace,
+}
+
+impl Layout {
+    fn dir(self) -> &'static str {
+        match self {
+            Self::TwoCluster => "two-cluster",
+            Self::SingleCluster => "single-cluster",
+            Self::PerNamespace => "per-namespace",
+        }
+    }
+}
+
+pub(crate) fn fakes() -> PathBuf {
+    repo_root().join("tests/fakes")
+}
+
+fn snapshot_dir() -> Option<PathBuf> {
+    let path = repo_root().join(SNAPSHOT);
+    path.join("kubernetes").is_dir().then_some(path)
+}
+
+/// A python without shim overhead for the fakes' JSON helpers (pyenv shims cost ~100ms a call).
+fn python() -> String {
+    ["/usr/bin/python3", "/usr/local/bin/python3"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .unwrap_or("python3")
+        .to_string()
+}
+
+#[track_caller]
+fn sh(cwd: &Path, program: &str, args: &[&str], env: &[(&str, &Path)]) -> String {
+    let mut command = Command::new(program);
+    command.args(args).current_dir(cwd);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    assert!(
+        output.status.success(),
+        "{program} {args:?} failed: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A temporary project with shipped runbooks, a seeded fake cluster and optionally a git
+/// checkout of the fixture.
+pub(crate) struct E2e {
+    pub(crate) test: Test,
+}
+
+impl E2e {
+    /// Copies `runbooks/<name>.toml` of the repository for each name and seeds the fake
+    /// cluster with `seed.sh SCENARIO [CONTEXT]`.
+    pub(crate) fn new(runbooks: &[&str], scenario: &[&str]) -> Self {
+        let mut test = Test::new();
+        for name in runbooks {
+            let source = repo_root().join("runbooks").join(format!("{name}.toml"));
+            let text = fs::read_to_string(&source)
+                .unwrap_or_else(|e| panic!("read {}: {e}", source.display()));
+            test = test.runbook(name, &text);
+        }
+        let root = test.path().to_path_buf();
+        let path = std::env::join_paths([root.join("bin"), fakes().join("bin")].into_iter().chain(
+            std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+        ))
+        .expect("PATH entries have no separators");
+        let test = test
+            .dir("bin")
+            .dir("tmp")
+            .env("PATH", path)
+            .env("FAKE_CLUSTER", root.join("cluster"))
+            .env("FAKE_PYTHON", python())
+            .env("TMPDIR", root.join("tmp"));
+        let e2e = Self { test };
+        e2e.seed(scenario);
+        e2e
+    }
+
+    pub(crate) fn root(&self) -> &Path {
+        self.test.path()
+    }
+
+    pub(crate) fn repo(&self) -> PathBuf {
+        self.root().join(REPO)
+    }
+
+    /// Runs `tests/fakes/seed.sh ARGS…` on this test's cluster.
+    pub(crate) fn seed(&self, args: &[&str]) -> &Self {
+        let mut all = vec![fakes().join("seed.sh").to_string_lossy().into_owned()];
+        all.extend(args.iter().map(|a| (*a).to_string()));
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        let cluster = self.root().join("cluster");
+        let python = PathBuf::from(python());
+        sh(
+            self.root(),
+            "bash",
+            &all,
+            &[("FAKE_CLUSTER", &cluster), ("FAKE_PYTHON", &python)],
+        );
+        self
+    }
+
+    /// A file of the cluster state, e.g. `hr/media/sonarr/immutable`.
+    pub(crate) fn state(&self, path: &str) -> PathBuf {
+        self.root().join("cluster").join(path)
+    }
+
+    pub(crate) fn remove_state(&self, path: &str) -> &Self {
+        fs::remove_file(self.state(path)).unwrap_or_else(|e| panic!("remove {path}: {e}"));
+        self
+    }
+
+    /// A hook: the first fake call matching `pattern` (ERE on its calls.log line) runs
+    /// `command` in the project root before it is answered.
+    pub(crate) fn hook(&self, pattern: &str, command: &str) -> &Self {
+        assert!(!pattern.contains('\t') && !command.contains('\n'));
+        let path = self.state("hooks");
+        let mut hooks = fs::read_to_string(&path).unwrap_or_default();
+        hooks.push_str(&format!("{pattern}\t{command}\n"));
+        fs::write(path, hooks).expect("write hooks");
+        self
+    }
+
+    /// An executable `bin/NAME` (before the fakes on PATH) that logs its call to calls.log.
+    pub(crate) fn fake_tool(&self, name: &str, body: &str) -> &Self {
+        let path = self.root().join("bin").join(name);
+        let script = format!(
+            "#!/usr/bin/env bash\n{{ printf '%s' {name}; printf ' %q' \"$@\"; printf '\\n'; }} >>\"$FAKE_CLUSTER/calls.log\"\n{body}\n"
+        );
+        fs::write(&path, script).expect("write fake tool");
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).expect("chmod fake tool");
+        self
+    }
+
+    /// Copies the synthetic repository of `layout` to `<tmp>/repo`, lets `edit` change it,
+    /// and commits it as the initial state of a real git repository.
+    pub(crate) fn checkout(self, layout: Layout, edit: impl FnOnce(&Path)) -> Self {
+        let source = repo_root().join("tests/fixtures/repos").join(layout.dir());
+        self.checkout_from(&source, &[layout.dir()], edit)
+    }
+
+    /// The same on the real haynes-ops snapshot (`../shared/fixtures/haynes-ops`, only
+    /// `kubernetes/<cluster>` and `kubernetes/shared`: copying 800 files costs seconds on a
+    /// slow disk). `None`, with a notice on stderr, when the snapshot is not there: a
+    /// fresh clone has nothing beside it, CI has it.
+    pub(crate) fn snapshot(self, cluster: &str, edit: impl FnOnce(&Path)) -> Option<Self> {
+        let Some(source) = snapshot_dir() else {
+            eprintln!(
+                "notice: skipped, the haynes-ops snapshot is not at {} (CI provides ../shared/fixtures/haynes-ops next to the repository)",
+                repo_root().join(SNAPSHOT).display()
+            );
+            return None;
+        };
+        Some(self.checkout_from(
+            &source,
+            &[&format!("kubernetes/{cluster}"), "kubernetes/shared"],
+            edit,
+        ))
+    }
+
+    fn checkout_from(self, source: &Path, parts: &[&str], edit: impl FnOnce(&Path)) -> Self {
+        let repo = self.repo();
+        fs::create_dir_all(repo.join("kubernetes")).expect("create the checkout");
+        for part in parts {
+            let (from, to) = if part.starts_with("kubernetes/") {
+                (source.join(part), repo.join(part))
+            } else {
+                (source.join("kubernetes"), repo.join("kubernetes"))
+            };
+            fs::remove_dir_all(&to).ok();
+            sh(
+                self.root(),
+                "cp",
+                &["-R", &from.to_string_lossy(), &to.to_string_lossy()],
+                &[],
+            );
+        }
+        sh(
+            self.root(),
+            "chmod",
+            &["-R", "u+w", &repo.to_string_lossy()],
+            &[],
+        );
+        edit(&repo);
+        self.git(&["-c", "init.defaultBranch=main", "init", "-q"]);
+        self.git(&["config", "user.name", "Runbook Test"]);
+        self.git(&["config", "user.email", "runbook-test@example.invalid"]);
+        self.git(&["config", "commit.gpgsign", "false"]);
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", "initial state"]);
+        self
+    }
+
+    pub(crate) fn git(&self, args: &[&str]) -> String {
+        let repo = self.repo();
+        let mut all = vec!["-C", repo.to_str().expect("utf-8 temp path")];
+        all.extend(args);
+        sh(self.root(), "git", &all, &[])
+    }
+
+    /// `runbook run NAME --yes --var k=v…`, then `runbook log --json` and calls.log.
+    pub(crate) fn run(&self, name: &str, vars: &[(&str, &str)]) -> Run {
+        self.run_with(name, &["--yes"], vars)
+    }
+
+    /// `runbook run NAME FLAGS… --var k=v…` (a flag such as `--allow-destructive`).
+    pub(crate) fn run_with(&self, name: &str, flags: &[&str], vars: &[(&str, &str)]) -> Run {
+        let vars: Vec<String> = vars.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut args = vec!["run", name];
+        args.extend(flags);
+        for var in &vars {
+            args.extend(["--var", var]);
+        }
+        self.invoke(&args)
+    }
+
+    /// Any command (`resume --yes`, …), then `runbook log --json` of the newest run and
+    /// the whole calls.log.
+    pub(crate) fn invoke(&self, args: &[&str]) -> Run {
+        let output = self.test.invoke(args);
+        let log = self.test.invoke(&["log", "--json"]);
+        let journal: Vec<Value> = if log.status == 0 {
+            serde_json::from_str(&log.stdout)
+                .unwrap_or_else(|e| panic!("runbook log --json is not JSON: {e}\n{}", log.stdout))
+        } else {
+            Vec::new()
+        };
+        let calls = fs::read_to_string(self.state("calls.log")).unwrap_or_default();
+        Run {
+            output,
+            journal,
+            calls: calls.lines().map(str::to_string).collect(),
+        }
+    }
+}
+
+/// What a run did: exit code, output, journal records and the fakes' calls.
+pub(crate) struct Run {
+    pub(crate) output: Output,
+    pub(crate) journal: Vec<Value>,
+    pub(crate) calls: Vec<String>,
+}
+
+impl Run {
+    pub(crate) fn report(&self) -> String {
+        format!(
+            "{}\n--- calls.log:\n{}",
+            self.output.report(),
+            self.calls.join("\n")
+        )
+    }
+
+    /// The last outcome of every journaled step.
+    pub(crate) fn outcomes(&self) -> BTreeMap<String, String> {
+        self.journal
+            .iter()
+            .filter(|r| r["type"] == "step-finished")
+            .filter_map(|r| {
+                Some((
+                    r["step"].as_str()?.to_string(),
+                    r["outcome"].as_str()?.to_string(),
+                ))
+            })
+            .collect()
+    }
+
+    pub(crate) fn run_state(&self) -> Option<String> {
+        self.journal
+            .iter()
+            .rev()
+            .find(|r| r["type"] == "run-finished")
+            .and_then(|r| r["state"].as_str().map(str::to_string))
+    }
+
+    /// Exit 0, a journal that ends `succeeded`, and no check that had to poll: the fakes
+    /// converge at once, so a second attempt (an interval of 5-10s) means a wrong state.
+    #[track_caller]
+    pub(crate) fn succeeded(&self) -> &Self {
+        assert_eq!(self.output.status, 0, "the run failed\n{}", self.report());
+        assert_eq!(
+            self.run_state().as_deref(),
+            Some("succeeded"),
+            "the journal does not end succeeded\n{}",
+            self.report()
+        );
+        let polled: Vec<&Value> = self
+            .journal
+            .iter()
+            .filter(|r| r["type"] == "check" && r["attempt"].as_u64().unwrap_or(1) > 1)
+            .collect();
+        assert!(
+            polled.is_empty(),
+            "checks polled: {polled:#?}\n{}",
+            self.report()
+        );
+        self
+    }
+
+    #[track_caller]
+    pub(crate) fn failed(&self) -> &Self {
+        assert_eq!(
+            self.output.status,
+            1,
+            "the run did not stop on a failure\n{}",
+            self.report()
+        );
+        self
+    }
+
+    #[track_caller]
+    pub(crate) fn steps(&self, outcome: &str, steps: &[&str]) -> &Self {
+        let outcomes = self.outcomes();
+        for step in steps {
+            assert_eq!(
+                outcomes.get(*step).map(String::as_str),
+                Some(outcome),
+                "step {step} is not {outcome}: journal outcomes {outcomes:#?}\n{}",
+                self.report()
+            );
+        }
+        self
+    }
+
+    #[track_caller]
+    pub(crate) fn not_journaled(&self, step: &str) -> &Self {
+        assert!(
+            !self.outcomes().contains_key(step),
+            "step {step} has an outcome\n{}",
+            self.report()
+        );
+        self
+    }
+
+    /// Each needle is found in a later calls.log line than the one before.
+    #[track_caller]
+    pub(crate) fn calls_in_order(&self, needles: &[&str]) -> &Self {
+        let mut from = 0;
+        for needle in needles {
+            match self.calls[from..].iter().position(|c| c.contains(needle)) {
+                Some(i) => from += i + 1,
+                None => panic!(
+                    "no call {needle:?} after line {from} of calls.log (in order: {needles:#?})\n{}",
+                    self.report()
+                ),
+            }
+        }
+        self
+    }
+
+    #[track_caller]
+    pub(crate) fn no_call(&self, needle: &str) -> &Self {
+        assert!(
+            !self.calls.iter().any(|c| c.contains(needle)),
+            "unexpected call {needle:?}\n{}",
+            self.report()
+        );
+        self
+    }
+
+    /// The walk's report (stdout and stderr: step output is shown there) contains it.
+    #[track_caller]
+    pub(crate) fn shows(&self, needle: &str) -> &Self {
+        assert!(
+            self.output.stdout.contains(needle) || self.output.stderr.contains(needle),
+            "the output lacks {needle:?}\n{}",
+            self.report()
+        );
+        self
+    }
+
+    #[track_caller]
+    pub(crate) fn hides(&self, needle: &str) -> &Self {
+        assert!(
+            !self.output.stdout.contains(needle) && !self.output.stderr.contains(needle),
+            "the output has {needle:?}\n{}",
+            self.report()
+        );
+        self
+    }
+}
+
+pub(crate) fn edit(path: &Path, from: &str, to: &str) {
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    assert!(text.contains(from), "{} lacks {from:?}", path.display());
+    fs::write(path, text.replacen(from, to, 1)).expect("write fixture file");
+}
+
+pub(crate) fn write(path: &Path, text: &str) {
+    fs::create_dir_all(path.parent().expect("a parent")).expect("create directories");
+    fs::write(path, text).expect("write fixture file");
+}
+
+/// A `wait: true` Kustomization kube-system/cilium and its release, Ready.
+pub(crate) fn canary(e2e: &E2e) {
+    e2e.seed(&[
+        "ks",
+        "kube-system",
+        "cilium",
+        "source=GitRepository/flux-system/haynes-ops",
+        "wait=true",
+    ]);
+    e2e.seed(&[
+        "hr",
+        "kube-system",
+        "cilium",
+        "version=1.18.4",
+        "ks=kube-system/cilium",
+        "chart=cilium",
+    ]);
+}

@@ -1,0 +1,218 @@
+//! edge-stabilization, components-over-templates and flux-global-patches.
+
+use std::fs;
+use std::path::Path;
+
+use super::e2e::*;
+
+// ---------------------------------------------------------------- edge-stabilization
+
+#[test]
+fn edge_stabilization_on_a_healthy_edge() {
+    let e2e = E2e::new(
+        &[
+            "edge-stabilization",
+            "immutable-selector-remediation",
+            "reconcile-app",
+        ],
+        &["healthy"],
+    );
+    canary(&e2e);
+    e2e.run("edge-stabilization", &[("cluster", "edge")])
+        .succeeded()
+        .steps(
+            "succeeded",
+            &[
+                "flux-check",
+                "failing-helmreleases",
+                "triage",
+                "reconcile-root",
+                "find-immutable",
+                "pods-settled",
+                "all-green",
+                "canary-reconcile/reconcile-kustomization",
+            ],
+        )
+        .steps(
+            "skipped",
+            &[
+                "remediate-immutable",
+                "park",
+                "unpark",
+                "canary-reconcile/reconcile-helmrelease",
+            ],
+        )
+        .no_call("suspend")
+        .calls_in_order(&[
+            "flux --context edge check",
+            "flux --context edge reconcile kustomization cluster -n flux-system --with-source",
+            "flux --context edge reconcile kustomization cluster-apps -n flux-system --with-source",
+            "flux --context edge get helmreleases -A --no-header",
+            "kubectl --context edge get pods -A",
+            "flux --context edge reconcile kustomization cilium -n kube-system --with-source",
+        ]);
+}
+
+/// edge-broken: sonarr is stuck on an immutable selector and tautulli is parked; the
+/// runbook recovers sonarr, keeps tautulli parked while verifying, and resumes it.
+#[test]
+fn edge_stabilization_recovers_immutable_releases_and_unparks() {
+    let e2e = E2e::new(
+        &[
+            "edge-stabilization",
+            "immutable-selector-remediation",
+            "reconcile-app",
+        ],
+        &["edge-broken"],
+    );
+    canary(&e2e);
+    e2e.run(
+        "edge-stabilization",
+        &[("parked", "helmrelease/default/tautulli")],
+    )
+    .succeeded()
+    .steps(
+        "succeeded",
+        &[
+            "find-immutable",
+            "remediate-immutable[default/sonarr]/suspend",
+            "remediate-immutable[default/sonarr]/delete-workload[deployment.apps/sonarr]",
+            "remediate-immutable[default/sonarr]/resume",
+            "remediate-immutable[default/sonarr]/verify-ready",
+            "park[helmrelease/default/tautulli]",
+            "all-green",
+            "unpark[helmrelease/default/tautulli]",
+        ],
+    )
+    .calls_in_order(&[
+        "flux --context edge suspend helmrelease sonarr -n default",
+        "kubectl --context edge -n default delete deployment.apps/sonarr",
+        "flux --context edge resume helmrelease sonarr -n default",
+        "flux --context edge suspend helmrelease tautulli -n default",
+        "flux --context edge get helmreleases -A --no-header",
+        "flux --context edge reconcile kustomization cilium -n kube-system --with-source",
+        "flux --context edge resume helmrelease tautulli -n default --wait=false",
+    ]);
+    assert!(
+        !e2e.state("hr/default/tautulli/suspended").exists(),
+        "tautulli is still parked"
+    );
+    assert_eq!(
+        fs::read_to_string(e2e.state("hr/default/sonarr/ready")).unwrap(),
+        "True"
+    );
+}
+
+// ---------------------------------------------------------------- components-over-templates
+
+#[test]
+fn components_over_templates_renders_before_and_after() {
+    let e2e = E2e::new(
+        &["components-over-templates", "reconcile-app"],
+        &["healthy"],
+    )
+    .checkout(Layout::TwoCluster, |_| {});
+    let run = e2e.run("components-over-templates", &[("repo", REPO)]);
+    run.succeeded()
+        .steps(
+            "succeeded",
+            &[
+                "template-consumers",
+                "component-usage",
+                "duplicate-components",
+                "render-before",
+                "migrate-consumer",
+                "render-after",
+                "commit",
+                "record-commit",
+                "reconcile/reconcile-kustomization",
+                "no-failures",
+                "remove-templates",
+            ],
+        )
+        .shows("no reference to shared/templates")
+        .shows("near-duplicate: common/gatus/guarded gatus/gaurded")
+        .shows("near-duplicate: common/gatus/external gatus/external")
+        .shows("rendered output unchanged")
+        .calls_in_order(&[
+            "kubectl kustomize kubernetes/edge/apps",
+            "kubectl kustomize kubernetes/edge/apps",
+            "flux --context edge reconcile kustomization cluster-apps -n flux-system --with-source",
+            "flux --context edge get kustomizations -A --no-header --status-selector ready=false",
+        ]);
+    let renders = run
+        .calls
+        .iter()
+        .filter(|c| c.starts_with("kubectl kustomize "))
+        .count();
+    assert!(
+        renders >= 10 && renders % 2 == 0,
+        "{renders} renders:\n{}",
+        run.report()
+    );
+}
+
+/// A refactor that changes the rendered output is caught by the diff.
+#[test]
+fn components_over_templates_catches_a_render_change() {
+    let e2e = E2e::new(
+        &["components-over-templates", "reconcile-app"],
+        &["healthy"],
+    )
+    .checkout(Layout::TwoCluster, |_| {});
+    // the first render of cilium/app is the "before"; the operator's edit lands before the second
+    let cilium = "^kubectl kustomize kubernetes/edge/apps/kube-system/cilium/app$";
+    let helmrelease = e2e
+        .repo()
+        .join("kubernetes/edge/apps/kube-system/cilium/app/helmrelease.yaml");
+    e2e.hook(cilium, "true").hook(
+        cilium,
+        &format!(
+            "sed -i 's/^  interval: 30m$/  interval: 1h/' {}",
+            helmrelease.display()
+        ),
+    );
+    let run = e2e.run("components-over-templates", &[("repo", REPO)]);
+    run.failed()
+        .steps("failed", &["render-after"])
+        .not_journaled("commit")
+        .shows("interval: 1h");
+}
+
+// ---------------------------------------------------------------- flux-global-patches
+
+/// The operator's stage A and B edits of `kubernetes/edge/flux/apps.yaml`.
+fn global_patches(repo: &Path) {
+    let apps = repo.join("kubernetes/edge/flux/apps.yaml");
+    let mut text = fs::read_to_string(&apps).unwrap();
+    text.push_str(
+        "  patches:\n    - patch: |-\n        apiVersion: kustomize.toolkit.fluxcd.io/v1\n        kind: Kustomization\n        metadata:\n          name: _\n        spec:\n          deletionPolicy: WaitForTermination\n          patches:\n            - patch: |-\n                apiVersion: helm.toolkit.fluxcd.io/v2\n                kind: HelmRelease\n                metadata:\n                  name: _\n                spec:\n                  upgrade:\n                    remediation:\n                      retries: 2\n              target:\n                group: helm.toolkit.fluxcd.io\n                kind: HelmRelease\n      target:\n        group: kustomize.toolkit.fluxcd.io\n        kind: Kustomization\n",
+    );
+    fs::write(apps, text).unwrap();
+}
+
+#[test]
+fn flux_global_patches_lands_the_defaults_on_edge() {
+    let e2e = E2e::new(&["flux-global-patches"], &["healthy"])
+        .checkout(Layout::TwoCluster, global_patches);
+    canary(&e2e);
+    // the nested patch reaches cilium's HelmRelease when its Kustomization is applied
+    e2e.seed(&["hr", "kube-system", "cilium", "git_retries=2"]);
+    e2e.run("flux-global-patches", &[("cluster", "edge"), ("repo", REPO)])
+        .succeeded()
+        .steps(
+            "succeeded",
+            &["baseline", "duplicated-blocks", "stage-a", "stage-a-commit", "stage-a-reconcile", "stage-b", "stage-b-commit", "stage-b-reconcile", "stage-c"],
+        )
+        .calls_in_order(&[
+            "flux --context edge get kustomizations -A --status-selector ready=false",
+            "flux --context edge reconcile kustomization cluster -n flux-system --with-source",
+            "flux --context edge reconcile kustomization cluster-apps -n flux-system --with-source",
+            "flux --context edge reconcile kustomization cilium -n kube-system --with-source",
+            "kubectl --context edge -n kube-system get helmrelease cilium -o jsonpath=\\{.spec.upgrade.remediation.retries\\}",
+        ]);
+    assert_eq!(
+        fs::read_to_string(e2e.state("hr/kube-system/cilium/retries")).unwrap(),
+        "2"
+    );
+}
