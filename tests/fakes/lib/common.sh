@@ -117,6 +117,13 @@ workloads_of() { # ns release
   done
 }
 
+# the workloads an upgrade conflicts with: those of the kind named in `immutable`
+# (Deployment | StatefulSet | DaemonSet; empty: any kind)
+conflicting_of() { # ns release
+  local want; want=$(tr '[:upper:]' '[:lower:]' <"$(hr_dir "$1" "$2")/immutable")
+  workloads_of "$1" "$2" | awk -v k="$want" 'k == "" || $1 == k'
+}
+
 immutable_text() { # kind name
   case $1 in
     statefulset|StatefulSet)
@@ -150,8 +157,8 @@ hr_attempt() {
   fi
   local chart rev; chart=$(hr_chart "$ns" "$name"); rev=$(hr_revision "$ns" "$name")
   local deployed; deployed=$(hr_get "$ns" "$name" deployed_version "$version")
-  if [ -f "$d/immutable" ] && [ -n "$(workloads_of "$ns" "$name")" ]; then
-    local wk wn; read -r wk wn < <(workloads_of "$ns" "$name" | head -n1)
+  if [ -f "$d/immutable" ] && [ -n "$(conflicting_of "$ns" "$name")" ]; then
+    local wk wn; read -r wk wn < <(conflicting_of "$ns" "$name" | head -n1)
     local err; err="Helm upgrade failed for release $ns/$name with chart $chart@$target: $(immutable_text "$wk" "$wn")"
     local retries; retries=$(hr_get "$ns" "$name" retries 0)
     printf '%s' "$err" >"$d/last_error"
@@ -185,8 +192,8 @@ hr_attempt() {
   hr_set "$ns" "$name" applied_source "$source"
   hr_set "$ns" "$name" last_attempted "$target"
   rm -f "$d/message" "$d/stalled" "$d/remediated" "$d/immutable"
-  if [ -z "$(workloads_of "$ns" "$name")" ]; then
-    local kind; kind=$(hr_get "$ns" "$name" workload_kind deployment)
+  local kind; kind=$(hr_get "$ns" "$name" workload_kind deployment)
+  if [ ! -f "$D/workloads/$ns/$kind/$name" ]; then
     mkdir -p "$D/workloads/$ns/$kind"
     printf '%s' "$name" >"$D/workloads/$ns/$kind/$name"
   fi
@@ -352,6 +359,8 @@ ks_apply() {
   local rev; rev=$(git_revision)
   # the root applies the child Kustomizations' ks.yaml: pending moves and spec changes
   [ "$ns/$name" = flux-system/cluster-apps ] && ks_apply_children
+  # apply pending Git changes to the other objects it owns (an OCIRepository's new tag)
+  ks_apply_objects "$ns" "$name"
   # apply pending Git changes to the HelmReleases it owns
   local hns hname hd changed
   while read -r hns hname; do
@@ -392,6 +401,21 @@ ks_apply() {
 }
 
 # ---------------------------------------------------------------- generic objects
+
+# ks_apply_objects NS NAME: generic objects labelled kustomize.toolkit.fluxcd.io/name=NAME
+# and .../namespace=NS take their pending git_<file> changes (git_field.spec.ref.tag, ...)
+ks_apply_objects() {
+  local od g
+  for od in "$D"/objects/*/*/*; do
+    [ -f "$od/labels" ] || continue
+    grep -qxF "kustomize.toolkit.fluxcd.io/name=$2" "$od/labels" || continue
+    grep -qxF "kustomize.toolkit.fluxcd.io/namespace=$1" "$od/labels" || continue
+    for g in "$od"/git_*; do
+      [ -f "$g" ] && mv "$g" "$od/${g##*/git_}"
+    done
+  done
+  return 0
+}
 
 obj_dir() { printf '%s/objects/%s/%s/%s' "$D" "$1" "${2:-_}" "$3"; }
 

@@ -16,11 +16,15 @@ const REMEDIATION_STEPS: &[&str] = &[
     "resume",
     "reconcile",
     "verify-version",
+    "refresh-kustomization",
 ];
 
+/// Only the object named in `cannot patch "sonarr" with kind Deployment` is deleted: the
+/// release's other workload (a CronJob with the same label) stays.
 #[test]
 fn immutable_selector_remediation_recovers_a_deployment() {
     let e2e = E2e::new(&["immutable-selector-remediation"], &["sonarr-immutable"]);
+    e2e.seed(&["workload", "default", "cronjob", "sonarr-backup", "sonarr"]);
     let run = e2e.run(
         "immutable-selector-remediation",
         &[
@@ -41,7 +45,14 @@ fn immutable_selector_remediation_recovers_a_deployment() {
             "flux --context edge resume helmrelease sonarr -n default",
             "flux --context edge reconcile helmrelease sonarr -n default --with-source",
             "kubectl get helmrelease sonarr -n default -o json --context edge",
-        ]);
+            "flux --context edge reconcile kustomization sonarr -n default --with-source",
+        ])
+        .no_call("delete cronjob")
+        .no_call("sonarr-backup --wait");
+    assert!(
+        e2e.state("workloads/default/cronjob/sonarr-backup")
+            .exists()
+    );
     assert!(
         !e2e.state("recreated-by-controller").exists(),
         "helm-controller raced the delete"
@@ -95,6 +106,50 @@ fn immutable_selector_remediation_without_chart_version_only_requires_ready() {
     .succeeded()
     .steps("succeeded", &["resume", "verify-ready"])
     .steps("skipped", &["verify-version"]);
+}
+
+/// A StatefulSet whose claims go with it (`whenDeleted: Delete`) is not deleted: the run
+/// stops before it suspends anything.
+#[test]
+fn immutable_selector_remediation_stops_on_a_statefulset_that_deletes_its_claims() {
+    let e2e = E2e::new(&["immutable-selector-remediation"], &["plex-rolled-back"]);
+    write(&e2e.state("workload_policy/default/plex"), "Delete");
+    let run = e2e.run(
+        "immutable-selector-remediation",
+        &[
+            ("release", "plex"),
+            ("namespace", "default"),
+            ("chart_version", "4.1.1"),
+        ],
+    );
+    run.failed()
+        .steps("succeeded", &["find-workload"])
+        .steps("failed", &["claim-policy"])
+        .not_journaled("suspend")
+        .shows("statefulset.apps/plex whenDeleted=Delete")
+        .no_call("suspend")
+        .no_call("delete");
+}
+
+/// Without a named object in the message or the events the run stops and asks for
+/// `workload`, instead of deleting whatever carries the release label.
+#[test]
+fn immutable_selector_remediation_without_a_named_object_deletes_nothing() {
+    let e2e = E2e::new(&["immutable-selector-remediation"], &["sonarr-immutable"]);
+    write(
+        &e2e.state("hr/default/sonarr/message"),
+        "Helm upgrade failed: timed out waiting for the condition",
+    );
+    fs::remove_file(e2e.state("hr/default/sonarr/last_error")).unwrap();
+    let run = e2e.run(
+        "immutable-selector-remediation",
+        &[("release", "sonarr"), ("namespace", "default")],
+    );
+    run.failed()
+        .steps("failed", &["find-workload"])
+        .shows("Set workload=kind.group/name")
+        .no_call("suspend")
+        .no_call("delete");
 }
 
 /// The fakes keep state: a runbook that deletes the workload before suspending the
