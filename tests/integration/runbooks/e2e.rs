@@ -247,11 +247,23 @@ impl E2e {
         self.invoke(&args)
     }
 
-    /// Any command (`resume --yes`, …), then `runbook log --json` of the newest run and
-    /// the whole calls.log.
+    /// Any command, then `runbook log --json` of the newest run and the whole calls.log.
     pub(crate) fn invoke(&self, args: &[&str]) -> Run {
+        self.invoke_then_log(args, None)
+    }
+
+    /// `runbook resume ID --yes`, then the journal of that run.
+    pub(crate) fn resume(&self, run: &Run) -> Run {
+        let id = run.run_id();
+        self.invoke_then_log(&["resume", &id, "--yes"], Some(&id))
+    }
+
+    fn invoke_then_log(&self, args: &[&str], run_id: Option<&str>) -> Run {
         let output = self.test.invoke(args);
-        let log = self.test.invoke(&["log", "--json"]);
+        let mut log_args = vec!["log"];
+        log_args.extend(run_id);
+        log_args.push("--json");
+        let log = self.test.invoke(&log_args);
         let journal: Vec<Value> = if log.status == 0 {
             serde_json::from_str(&log.stdout)
                 .unwrap_or_else(|e| panic!("runbook log --json is not JSON: {e}\n{}", log.stdout))
@@ -295,6 +307,16 @@ impl Run {
                 ))
             })
             .collect()
+    }
+
+    /// The id of the run this journal belongs to.
+    pub(crate) fn run_id(&self) -> String {
+        self.journal
+            .iter()
+            .find(|r| r["type"] == "run-started")
+            .and_then(|r| r["run-id"].as_str())
+            .unwrap_or_else(|| panic!("no run-started record\n{}", self.report()))
+            .to_string()
     }
 
     pub(crate) fn run_state(&self) -> Option<String> {

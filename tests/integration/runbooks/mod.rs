@@ -21,6 +21,7 @@ mod apps;
 mod chartref;
 mod e2e;
 mod flux_moves;
+mod major_upgrade;
 mod remediation;
 mod secrets;
 mod snapshot;
