@@ -231,9 +231,10 @@ impl E2e {
         sh(self.root(), "git", &all, &[])
     }
 
-    /// `runbook run NAME --yes --var k=v…`, then `runbook log --json` and calls.log.
+    /// `runbook run NAME --yes --allow-destructive --var k=v…` (the operator approves
+    /// every step), then `runbook log --json` and calls.log.
     pub(crate) fn run(&self, name: &str, vars: &[(&str, &str)]) -> Run {
-        self.run_with(name, &["--yes"], vars)
+        self.run_with(name, &["--yes", "--allow-destructive"], vars)
     }
 
     /// `runbook run NAME FLAGS… --var k=v…` (a flag such as `--allow-destructive`).
@@ -252,10 +253,12 @@ impl E2e {
         self.invoke_then_log(args, None)
     }
 
-    /// `runbook resume ID --yes`, then the journal of that run.
-    pub(crate) fn resume(&self, run: &Run) -> Run {
+    /// `runbook resume ID --yes FLAGS…`, then the journal of that run.
+    pub(crate) fn resume(&self, run: &Run, flags: &[&str]) -> Run {
         let id = run.run_id();
-        self.invoke_then_log(&["resume", &id, "--yes"], Some(&id))
+        let mut args = vec!["resume", &id, "--yes"];
+        args.extend(flags);
+        self.invoke_then_log(&args, Some(&id))
     }
 
     fn invoke_then_log(&self, args: &[&str], run_id: Option<&str>) -> Run {

@@ -183,7 +183,7 @@ fn major_upgrade_stops_at_comfyui_and_resumes_after_the_remediation() {
         ],
     );
 
-    let resumed = e2e.resume(&run);
+    let resumed = e2e.resume(&run, &[]);
     resumed
         .succeeded()
         .steps(
