@@ -171,7 +171,7 @@ fn major_upgrade_stops_at_comfyui_and_resumes_after_the_remediation() {
     let remediation: Vec<&str> = REMEDIATION_COMMAND
         .split(' ')
         .skip(1)
-        .chain(["--yes"])
+        .chain(["--yes", "--allow-destructive"])
         .collect();
     let fixed = e2e.invoke(&remediation);
     fixed.succeeded().steps(
@@ -296,4 +296,65 @@ fn major_upgrade_stops_on_values_it_cannot_convert() {
         )
         .no_call("reconcile");
     assert_eq!(e2e.git(&["log", "--format=%s"]), "initial state\n");
+}
+
+/// With `remediate = call` the run recreates comfyui's StatefulSet itself, but only with
+/// the operator's approval: `--yes` alone stops at the delete with exit 4, naming the
+/// step and `--allow-destructive`; resumed with the flag, the run ends green.
+#[test]
+fn major_upgrade_calls_the_remediation_only_with_allow_destructive() {
+    let e2e = E2e::new(RUNBOOKS, &["healthy", "main"]).checkout(Layout::TwoCluster, |_| {});
+    fleet(&e2e, Sources::Shared, TWO_CLUSTER_MAIN);
+    e2e.seed(&["hr", "ai", "comfyui", "immutable=StatefulSet", "retries=3"]);
+
+    let vars = [
+        ("cluster", "main"),
+        ("repo", REPO),
+        ("to_version", "4.1.1"),
+        ("remediate", "call"),
+    ];
+    let stopped = e2e.run_with("app-template-major-upgrade", &["--yes"], &vars);
+    assert_eq!(stopped.output.status, 4, "{}", stopped.report());
+    stopped
+        .steps("succeeded", &["statefulsets-remediate[ai/comfyui]/suspend"])
+        .not_journaled(
+            "statefulsets-remediate[ai/comfyui]/delete-workload[statefulset.apps/comfyui]",
+        )
+        .shows("statefulsets-remediate[ai/comfyui]/delete-workload[statefulset.apps/comfyui]")
+        .shows("--allow-destructive")
+        .no_call("delete statefulset");
+    assert!(e2e.state("workloads/ai/statefulset/comfyui").exists());
+
+    e2e.resume(&stopped, &["--allow-destructive"])
+        .succeeded()
+        .steps(
+            "succeeded",
+            &[
+                "statefulsets-remediate[ai/comfyui]/delete-workload[statefulset.apps/comfyui]",
+                "statefulsets-remediate[ai/comfyui]",
+                "converge",
+            ],
+        )
+        .calls_in_order(&[
+            "kubectl --context main -n ai delete statefulset.apps/comfyui --wait=true",
+            "flux --context main resume helmrelease comfyui -n ai",
+            "flux --context main reconcile kustomization comfyui -n ai --with-source",
+        ]);
+    assert_on(&e2e, TWO_CLUSTER_MAIN, "4.1.1");
+}
+
+/// A plain resume right after the stop (nothing remediated) stops again at comfyui with
+/// the same command, instead of wedging on the pre-flight baseline that comfyui now fails.
+#[test]
+fn major_upgrade_resume_without_remediation_stops_at_comfyui_again() {
+    let e2e = E2e::new(RUNBOOKS, &["healthy", "main"]).checkout(Layout::TwoCluster, |_| {});
+    fleet(&e2e, Sources::Shared, TWO_CLUSTER_MAIN);
+    e2e.seed(&["hr", "ai", "comfyui", "immutable=StatefulSet", "retries=3"]);
+    let run = upgrade(&e2e, "main", &[]);
+    run.failed();
+    e2e.resume(&run, &[])
+        .failed()
+        .steps("failed", &["statefulsets-blocked[ai/comfyui]"])
+        .shows(REMEDIATION_COMMAND)
+        .hides("Fix the failing releases first");
 }
