@@ -236,7 +236,11 @@ hr_json() { # ns name
   printf '{"apiVersion":"helm.toolkit.fluxcd.io/v2","kind":"HelmRelease","metadata":{"name":"%s","namespace":"%s","generation":%s,"labels":{"kustomize.toolkit.fluxcd.io/name":"%s","kustomize.toolkit.fluxcd.io/namespace":"%s"}},' "$name" "$ns" "$gen" "$ks" "$ksns"
   printf '"spec":{"interval":"30m",%s,"suspend":%s,"upgrade":{"remediation":{"retries":%s}}},' "$chartspec" "$susp" "$(hr_get "$ns" "$name" retries 0)"
   printf '"status":{"observedGeneration":%s,"conditions":[%s],' "$obs" "$conds"
-  printf '"history":[{"chartName":"%s","chartVersion":"%s","status":"%s","version":%s,"name":"%s","namespace":"%s"}],' "$chart" "$version" "$status" "$rev" "$name" "$ns"
+  # a release installed from an OCIRepository records the artifact's digest (a rollback
+  # to a release made from a HelmChart has none)
+  local oci=""
+  case $(hr_get "$ns" "$name" applied_source "$source") in OCIRepository/*) oci=",\"ociDigest\":\"sha256:$DIGEST\"" ;; esac
+  printf '"history":[{"chartName":"%s","chartVersion":"%s","status":"%s","version":%s,"name":"%s","namespace":"%s"%s}],' "$chart" "$version" "$status" "$rev" "$name" "$ns" "$oci"
   printf '"lastAttemptedRevision":"%s","lastAttemptedReleaseAction":"upgrade","storageNamespace":"%s"}}\n' "$(hr_get "$ns" "$name" last_attempted "$version")" "$ns"
 }
 

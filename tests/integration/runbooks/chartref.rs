@@ -15,6 +15,17 @@ const LEGACY_RELEASES: &[&str] = &[
     "kubernetes/main/apps/ai/stable-diffusion/comfyui/helmrelease.yaml",
 ];
 
+/// The same on a layout whose releases name the stamped source without a namespace.
+fn legacy_chart_per_namespace(repo: &Path) {
+    for file in LEGACY_RELEASES {
+        edit(
+            &repo.join(file.replace("kubernetes/main/", "kubernetes/")),
+            "  chartRef:\n    kind: OCIRepository\n    name: app-template\n",
+            "  chart:\n    spec:\n      chart: app-template\n      version: 3.7.3\n      sourceRef:\n        kind: HelmRepository\n        name: bjw-s\n        namespace: flux-system\n",
+        );
+    }
+}
+
 fn legacy_chart(repo: &Path) {
     for file in LEGACY_RELEASES {
         edit(
@@ -25,18 +36,24 @@ fn legacy_chart(repo: &Path) {
     }
 }
 
-fn chartref_run(e2e: &E2e) -> Run {
-    e2e.run(
-        "helmrelease-chartref-migration",
-        &[("cluster", "main"), ("repo", REPO)],
-    )
+fn chartref_run(e2e: &E2e, extra: &[(&str, &str)]) -> Run {
+    let mut vars = vec![("cluster", "main"), ("repo", REPO)];
+    vars.extend_from_slice(extra);
+    e2e.run("helmrelease-chartref-migration", &vars)
 }
 
+const RUNBOOKS: &[&str] = &[
+    "helmrelease-chartref-migration",
+    "immutable-selector-remediation",
+];
+
 const CHARTREF_BATCH_STEPS: &[&str] = &[
+    "layout",
+    "chart-source",
     "inventory",
+    "candidates",
     "review",
     "cronjobs-edit",
-    "cronjobs-commit",
     "cronjobs-reconcile[downloads/ytdl-sub-youtube]",
     "cronjobs-triage",
     "cronjobs-verify[downloads/ytdl-sub-youtube]",
@@ -51,22 +68,23 @@ const CHARTREF_BATCH_STEPS: &[&str] = &[
     "converge",
 ];
 
+const MIGRATED: &[&str] = &["downloads/ytdl-sub-youtube", "media/sonarr", "ai/comfyui"];
+
 #[track_caller]
-fn assert_migrated(e2e: &E2e) {
+fn assert_migrated(e2e: &E2e, files: &[String], chart_ref: &str, source: &str) {
     let log = e2e.git(&["log", "--format=%s"]);
     assert_eq!(
         log,
-        "app-template: move batch 3 (StatefulSet) releases to chartRef\n\
-         app-template: move batch 2 (Deployment or DaemonSet) releases to chartRef\n\
-         app-template: move batch 1 (CronJob) releases to chartRef\n\
+        "app-template: move batch 3 (StatefulSet releases) to chartRef\n\
+         app-template: move batch 2 (Deployment and DaemonSet releases) to chartRef\n\
+         app-template: move batch 1 (CronJob releases) to chartRef\n\
          initial state\n"
     );
     assert_eq!(e2e.git(&["status", "--porcelain"]), "");
-    for file in LEGACY_RELEASES {
+    for file in files {
         let text = fs::read_to_string(e2e.repo().join(file)).unwrap();
         assert!(
-            text.contains("  chartRef:\n    kind: OCIRepository\n    name: app-template\n    namespace: flux-system\n  interval: 30m\n")
-                || text.contains("  chartRef:\n    kind: OCIRepository\n    name: app-template\n    namespace: flux-system\n  install:\n"),
+            text.contains(&format!("{chart_ref}  install:\n")),
             "{file} was not rewritten to chartRef:\n{text}"
         );
         assert!(
@@ -74,11 +92,12 @@ fn assert_migrated(e2e: &E2e) {
             "{file} still names the HelmRepository"
         );
     }
-    for release in ["downloads/ytdl-sub-youtube", "media/sonarr", "ai/comfyui"] {
+    for release in MIGRATED {
+        let (ns, _) = release.split_once('/').unwrap();
         let dir = format!("hr/{release}");
         assert_eq!(
             fs::read_to_string(e2e.state(&format!("{dir}/source"))).unwrap(),
-            "OCIRepository/flux-system/app-template"
+            source.replace("<ns>", ns)
         );
         assert_eq!(
             fs::read_to_string(e2e.state(&format!("{dir}/version"))).unwrap(),
@@ -91,26 +110,29 @@ fn assert_migrated(e2e: &E2e) {
     }
 }
 
+const SHARED_REF: &str =
+    "  chartRef:\n    kind: OCIRepository\n    name: app-template\n    namespace: flux-system\n";
+
+fn two_cluster_files() -> Vec<String> {
+    LEGACY_RELEASES.iter().map(|f| (*f).to_string()).collect()
+}
+
 #[test]
 fn chartref_migration_moves_three_batches_without_conflicts() {
-    let e2e = E2e::new(
-        &[
-            "helmrelease-chartref-migration",
-            "immutable-selector-remediation",
-        ],
-        &["chartref"],
-    );
+    let e2e = E2e::new(RUNBOOKS, &["chartref"]);
     e2e.remove_state("hr/media/sonarr/immutable")
         .remove_state("hr/ai/comfyui/immutable");
     let e2e = e2e.checkout(Layout::TwoCluster, legacy_chart);
-    let run = chartref_run(&e2e);
+    let run = chartref_run(&e2e, &[]);
     run.succeeded()
         .steps("succeeded", CHARTREF_BATCH_STEPS)
-        .steps("skipped", &["cronjobs-remediate", "deployments-remediate", "statefulsets-remediate"])
+        .steps("skipped", &["cronjobs-remediate", "deployments-remediate", "statefulsets-remediate", "cronjobs-blocked"])
+        .shows("app-template sources: shared")
+        .shows("every release pins 3.7.3")
         .no_call("suspend")
         .calls_in_order(&[
             "flux --context main check",
-            "flux --context main get helmreleases -A --status-selector ready=false",
+            "kubectl --context main get helmreleases -A -o jsonpath=",
             "kubectl --context main -n flux-system get ocirepository app-template",
             "flux --context main reconcile kustomization ytdl-sub-youtube -n downloads --with-source",
             "flux --context main reconcile helmrelease ytdl-sub-youtube -n downloads --with-source",
@@ -118,25 +140,24 @@ fn chartref_migration_moves_three_batches_without_conflicts() {
             "kubectl --context main -n flux-system get helmchart downloads-ytdl-sub-youtube --ignore-not-found -o name",
             "flux --context main reconcile kustomization sonarr -n media --with-source",
             "flux --context main reconcile kustomization comfyui -n ai --with-source",
-            "flux --context main get helmreleases -A --no-header --status-selector ready=false",
+            "kubectl --context main get helmreleases -A -o jsonpath=",
         ]);
-    assert_migrated(&e2e);
+    assert_migrated(
+        &e2e,
+        &two_cluster_files(),
+        SHARED_REF,
+        "OCIRepository/flux-system/app-template",
+    );
 }
 
 /// sonarr (Deployment) and comfyui (StatefulSet, upgrade remediation: silently rolled
-/// back) hit `field is immutable` when their chart source switches; the triage finds
-/// them, the remediation runbook recreates their workloads, and the run ends green.
+/// back) hit `field is immutable` when their chart source switches; with remediate=call
+/// the triage finds them, the remediation runbook recreates their workloads (the run
+/// approves the deletes with --allow-destructive), and the run ends green.
 #[test]
 fn chartref_migration_recovers_immutable_selectors() {
-    let e2e = E2e::new(
-        &[
-            "helmrelease-chartref-migration",
-            "immutable-selector-remediation",
-        ],
-        &["chartref"],
-    )
-    .checkout(Layout::TwoCluster, legacy_chart);
-    let run = chartref_run(&e2e);
+    let e2e = E2e::new(RUNBOOKS, &["chartref"]).checkout(Layout::TwoCluster, legacy_chart);
+    let run = chartref_run(&e2e, &[("remediate", "call")]);
     run.succeeded()
         .steps("succeeded", CHARTREF_BATCH_STEPS)
         .steps("skipped", &["cronjobs-remediate"])
@@ -169,6 +190,100 @@ fn chartref_migration_recovers_immutable_selectors() {
             "kubectl --context main -n ai delete statefulset.apps/comfyui",
             "flux --context main resume helmrelease comfyui -n ai",
         ]);
-    assert_migrated(&e2e);
+    assert_migrated(
+        &e2e,
+        &two_cluster_files(),
+        SHARED_REF,
+        "OCIRepository/flux-system/app-template",
+    );
     assert!(!e2e.state("recreated-by-controller").exists());
+}
+
+/// comfyui is rolled back to its HelmChart release and is Ready again there, on the same
+/// 3.7.3: Ready and the chart version both look right, only the missing OCI digest tells.
+/// The run stops at comfyui naming the remediation; a plain resume stops there again
+/// instead of failing the pre-flight baseline.
+#[test]
+fn chartref_migration_stops_on_a_release_rolled_back_and_ready_again() {
+    let e2e = E2e::new(RUNBOOKS, &["chartref"]).checkout(Layout::TwoCluster, legacy_chart);
+    e2e.remove_state("hr/media/sonarr/immutable");
+    let comfyui = e2e.state("hr/ai/comfyui");
+    e2e.hook(
+        r"^kubectl --context main -n ai get helmrelease comfyui -o jsonpath=\\\{\.status\.history",
+        &format!(
+            "printf True >{0}/ready && rm -f {0}/remediated {0}/message {0}/stalled",
+            comfyui.display()
+        ),
+    );
+    let run = chartref_run(&e2e, &[]);
+    run.failed()
+        .steps("succeeded", &["cronjobs-verify[downloads/ytdl-sub-youtube]", "deployments-verify[media/sonarr]", "statefulsets-triage"])
+        .steps("failed", &["statefulsets-blocked[ai/comfyui]"])
+        .not_journaled("converge")
+        .shows("ai/comfyui did not move: deployed True")
+        .shows("runbook run immutable-selector-remediation --var cluster=main --var release=comfyui --var namespace=ai --var chart_version=3.7.3");
+    assert_eq!(fs::read_to_string(comfyui.join("ready")).unwrap(), "True");
+    e2e.resume(&run, &[])
+        .failed()
+        .steps("failed", &["statefulsets-blocked[ai/comfyui]"])
+        .hides("Fix the failing releases first");
+}
+
+/// On a layout that stamps the source into each namespace, the new chartRef names no
+/// namespace (73 files of the haynes-ops snapshot are written that way).
+#[test]
+fn chartref_migration_leaves_the_namespace_out_for_a_stamped_source() {
+    let e2e = E2e::new(RUNBOOKS, &["chartref"]);
+    for release in MIGRATED {
+        let (ns, name) = release.split_once('/').unwrap();
+        e2e.remove_state(&format!("hr/{release}/git_source"));
+        e2e.seed(&[
+            "hr",
+            ns,
+            name,
+            &format!("git_source=OCIRepository/{ns}/app-template"),
+        ]);
+    }
+    e2e.remove_state("hr/media/sonarr/immutable")
+        .remove_state("hr/ai/comfyui/immutable");
+    let e2e = e2e.checkout(Layout::PerNamespace, legacy_chart_per_namespace);
+    chartref_run(&e2e, &[])
+        .succeeded()
+        .shows("app-template sources: per-namespace")
+        .no_call("get ocirepository app-template");
+    let files: Vec<String> = LEGACY_RELEASES
+        .iter()
+        .map(|f| f.replace("kubernetes/main/", "kubernetes/"))
+        .collect();
+    assert_migrated(
+        &e2e,
+        &files,
+        "  chartRef:\n    kind: OCIRepository\n    name: app-template\n",
+        "OCIRepository/<ns>/app-template",
+    );
+}
+
+/// A release pinned to another version is reported before anything is rewritten and
+/// left on spec.chart.
+#[test]
+fn chartref_migration_reports_and_leaves_out_a_release_on_another_version() {
+    let e2e = E2e::new(RUNBOOKS, &["chartref"]);
+    e2e.remove_state("hr/media/sonarr/immutable")
+        .remove_state("hr/ai/comfyui/immutable");
+    let e2e = e2e.checkout(Layout::TwoCluster, |repo| {
+        legacy_chart(repo);
+        edit(
+            &repo.join(LEGACY_RELEASES[1]),
+            "      version: 3.7.3\n",
+            "      version: 3.5.2\n",
+        );
+    });
+    e2e.remove_state("hr/media/sonarr/git_source");
+    chartref_run(&e2e, &[])
+        .succeeded()
+        .shows("left out: media/sonarr pins 3.5.2, not 3.7.3 (kubernetes/main/apps/media/sonarr/app/helmrelease.yaml)")
+        .steps("skipped", &["deployments-edit"])
+        .no_call("reconcile kustomization sonarr");
+    let sonarr = fs::read_to_string(e2e.repo().join(LEGACY_RELEASES[1])).unwrap();
+    assert!(sonarr.contains("  chart:\n"), "{sonarr}");
 }
