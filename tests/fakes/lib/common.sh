@@ -317,7 +317,13 @@ ks_apply_children() {
   for f in "$D"/ks/*/*; do
     [ -d "$f" ] || continue
     kname=$(basename "$f"); kns=$(basename "$(dirname "$f")")
+    # what deleting the old object garbage-collects: deletionPolicy Delete and
+    # WaitForTermination delete whatever prune says, Orphan never does, MirrorPrune follows prune
     local moved=0 to="" old_prune; old_prune=$(ks_get "$kns" "$kname" prune true)
+    case $(ks_get "$kns" "$kname" deletion_policy MirrorPrune) in
+      Delete|WaitForTermination) old_prune=true ;;
+      Orphan) old_prune=false ;;
+    esac
     [ -f "$f/git_namespace" ] && to=$(cat "$f/git_namespace") && rm -f "$f/git_namespace"
     for g in "$f"/git_*; do
       [ -f "$g" ] || continue

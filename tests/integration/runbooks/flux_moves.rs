@@ -45,74 +45,168 @@ const MOVE_VARS: &[(&str, &str)] = &[
     ("workload_namespace", "media"),
 ];
 
+const PLEX_KS: &str = "kubernetes/main/apps/media/plex/ks.yaml";
+
+/// The checkout has plex's Kustomization in flux-system, and the operator's protection
+/// commit (`prune: false`, the claim labelled) on top; the cluster gets it from the
+/// parent `cluster-apps`.
+fn protected_checkout(e2e: E2e, deletion_policy: Option<&str>) -> E2e {
+    let e2e = e2e.checkout(Layout::TwoCluster, |repo| {
+        edit(
+            &repo.join(PLEX_KS),
+            "  namespace: media\n",
+            "  namespace: flux-system\n",
+        );
+    });
+    let mut protect = "  prune: false\n".to_string();
+    if let Some(policy) = deletion_policy {
+        protect.push_str(&format!("  deletionPolicy: {policy}\n"));
+    }
+    edit(&e2e.repo().join(PLEX_KS), "  prune: true\n", &protect);
+    e2e.git(&["commit", "-qam", "plex: stop pruning before the move"]);
+    plex_in_flux_system(&e2e);
+    e2e.seed(&[
+        "object",
+        "pvc",
+        "media",
+        "config-plex",
+        "labels=kustomize.toolkit.fluxcd.io/prune=disabled",
+    ]);
+    e2e.seed(&["ks", "flux-system", "plex", "git_prune=false"]);
+    if let Some(policy) = deletion_policy {
+        e2e.seed(&[
+            "ks",
+            "flux-system",
+            "plex",
+            &format!("git_deletion_policy={policy}"),
+        ]);
+    }
+    e2e
+}
+
+/// The operator's move: a commit of ks.yaml and, on the cluster, the pending namespace
+/// change that `cluster-apps` applies; then pruning turned back on.
+fn operator_moves(e2e: &E2e) {
+    let seed = fakes().join("seed.sh");
+    let repo = e2e.repo();
+    e2e.hook(
+        "^flux --context main reconcile kustomization plex -n flux-system",
+        &format!(
+            "sed -i 's/^  namespace: flux-system$/  namespace: media/' {ks} && git -C {repo} commit -qam 'plex: move to media' && {seed} ks flux-system plex git_namespace=media",
+            ks = repo.join(PLEX_KS).display(),
+            repo = repo.display(),
+            seed = seed.display()
+        ),
+    )
+    .hook(
+        "^flux --context main reconcile kustomization plex -n media",
+        &format!("{} ks media plex git_prune=true", seed.display()),
+    );
+}
+
 #[test]
 fn flux_kustomization_namespace_move_keeps_the_claims() {
     let e2e = E2e::new(
         &["flux-kustomization-namespace-moves"],
         &["healthy", "main"],
-    )
-    .checkout(Layout::TwoCluster, |_| {});
-    plex_in_flux_system(&e2e);
-    let seed = fakes().join("seed.sh");
-    let seed = seed.display();
-    // the operator protects the claim and turns pruning off (protect), moves the object in
-    // Git (move), and turns pruning back on (restore-pruning)
-    e2e.hook(
-        r"^kubectl --context main -n flux-system get kustomization plex -o jsonpath=\\\{\.spec\.prune\\\}$",
-        &format!("{seed} object pvc media config-plex labels=kustomize.toolkit.fluxcd.io/prune=disabled && {seed} ks flux-system plex prune=false"),
-    )
-    .hook(
-        "^flux --context main reconcile kustomization cluster-apps",
-        &format!("{seed} ks flux-system plex git_namespace=media"),
-    )
-    .hook(
-        r"^kubectl --context main -n media get kustomization plex -o jsonpath=\\\{\.spec\.prune\\\}$",
-        &format!("{seed} ks media plex prune=true"),
     );
+    let e2e = protected_checkout(e2e, None);
+    operator_moves(&e2e);
     let run = e2e.run("flux-kustomization-namespace-moves", MOVE_VARS);
     run.succeeded()
-        .steps("succeeded", &["inventory", "claims-before", "protect", "reconcile-old", "move", "reconcile-new", "claims-kept", "restore-pruning"])
+        .steps("succeeded", &["find-ks", "inventory", "claims-before", "protect", "reconcile-parent", "reconcile-old", "move", "record-move", "reconcile-new", "claims-kept", "restore-pruning", "reconcile-restored"])
         .shows("media_config-plex__PersistentVolumeClaim")
         .calls_in_order(&[
             "kubectl --context main -n media get pvc",
+            "flux --context main reconcile kustomization cluster-apps -n flux-system --with-source",
+            "kubectl --context main -n flux-system get kustomization plex -o jsonpath=",
             "flux --context main reconcile kustomization plex -n flux-system --with-source",
             "flux --context main reconcile kustomization cluster-apps -n flux-system --with-source",
             "flux --context main reconcile kustomization plex -n media --with-source",
             "kubectl --context main -n flux-system get kustomization plex --ignore-not-found -o name",
             "kubectl --context main -n media get pvc",
+            "flux --context main reconcile kustomization cluster-apps -n flux-system --with-source",
         ]);
     assert!(!e2e.state("pruned").exists(), "a claim was pruned");
     assert_eq!(
         fs::read_to_string(e2e.state("hr/media/plex/ks")).unwrap(),
         "media/plex"
     );
+
+    // a later, unrelated commit: rolling back reverts the move commit, not HEAD
+    write(&e2e.repo().join("NOTES.md"), "later\n");
+    e2e.git(&["add", "NOTES.md"]);
+    e2e.git(&["commit", "-qm", "unrelated"]);
+    let id = run.run_id();
+    let rolled = e2e.invoke(&["rollback", &id, "--to", "move", "--yes"]);
+    assert_eq!(rolled.output.status, 0, "{}", rolled.report());
+    let log = e2e.git(&["log", "--format=%s"]);
+    assert!(
+        log.starts_with("Revert \"plex: move to media\"\nunrelated\n"),
+        "{log}"
+    );
 }
 
-/// Moving while the old object still prunes garbage-collects the claim: the fake
-/// recreates it with a new UID and the claims-kept check stops the run.
+/// The protection is in Git but its parent never applied it: the live object still
+/// prunes, so the run stops before the move and nothing is garbage-collected. Checking
+/// the live object before the parent reconciled (the old order) passed only on a hook.
+#[test]
+fn flux_kustomization_namespace_move_waits_for_the_parent_to_apply_the_protection() {
+    let e2e = E2e::new(
+        &["flux-kustomization-namespace-moves"],
+        &["healthy", "main"],
+    );
+    let e2e = protected_checkout(e2e, None);
+    e2e.remove_state("ks/flux-system/plex/git_prune");
+    let run = e2e.run("flux-kustomization-namespace-moves", MOVE_VARS);
+    run.failed()
+        .steps("succeeded", &["protect"])
+        .steps("failed", &["reconcile-parent"])
+        .not_journaled("move")
+        .shows("prune true, deletionPolicy MirrorPrune");
+    assert!(!e2e.state("pruned").exists());
+}
+
+/// `prune: false` does not help when deletionPolicy is Delete: the run refuses it in Git.
+#[test]
+fn flux_kustomization_namespace_move_refuses_deletion_policy_delete() {
+    let e2e = E2e::new(
+        &["flux-kustomization-namespace-moves"],
+        &["healthy", "main"],
+    );
+    let e2e = protected_checkout(e2e, Some("Delete"));
+    let run = e2e.run("flux-kustomization-namespace-moves", MOVE_VARS);
+    run.failed()
+        .steps("failed", &["protect"])
+        .shows("prune false, deletionPolicy Delete")
+        .no_call("reconcile");
+    assert!(!e2e.state("pruned").exists());
+}
+
+/// Moving while the old object still deletes its inventory garbage-collects the claim:
+/// the fake recreates it with a new UID, and the claims-kept check catches it even when
+/// the gate before the move is passed (the live view said Orphan, the object Flux
+/// deleted did not).
 #[test]
 fn flux_kustomization_namespace_move_without_protection_loses_the_claim() {
     let e2e = E2e::new(
         &["flux-kustomization-namespace-moves"],
         &["healthy", "main"],
-    )
-    .checkout(Layout::TwoCluster, |_| {});
-    plex_in_flux_system(&e2e);
+    );
+    let e2e = protected_checkout(e2e, None);
+    e2e.remove_state("objects/pvc/media/config-plex/labels");
+    operator_moves(&e2e);
     let seed = fakes().join("seed.sh");
-    let seed = seed.display();
-    // the operator only flips .spec.prune on the cluster view the check reads, too late for
-    // the object Flux deletes: the move lands with pruning still on
     e2e.hook(
-        r"^kubectl --context main -n flux-system get kustomization plex -o jsonpath=\\\{\.spec\.prune\\\}$",
-        &format!("{seed} ks flux-system plex prune=false"),
-    )
-    .hook(
-        "^flux --context main reconcile kustomization cluster-apps",
-        &format!("{seed} ks flux-system plex prune=true git_namespace=media"),
+        "^kubectl get kustomization plex -n flux-system -o json",
+        &format!(
+            "{} ks flux-system plex deletion_policy=WaitForTermination",
+            seed.display()
+        ),
     );
     let run = e2e.run("flux-kustomization-namespace-moves", MOVE_VARS);
     run.failed()
-        .steps("succeeded", &["protect", "reconcile-new"])
+        .steps("succeeded", &["reconcile-parent", "reconcile-new"])
         .steps("failed", &["claims-kept"]);
     assert!(
         fs::read_to_string(e2e.state("objects/pvc/media/config-plex/field.metadata.uid"))
