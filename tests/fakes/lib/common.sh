@@ -312,11 +312,12 @@ ks_json() {
 # is delete + create: with prune (default true) on the old object, every PVC of its
 # inventory without kustomize.toolkit.fluxcd.io/prune=disabled is garbage-collected and
 # the new object creates it again (new UID).
-ks_apply_children() {
+ks_apply_children() { # parent ns/name: applies the Kustomizations whose `parent` it is
   local f kns kname g
   for f in "$D"/ks/*/*; do
     [ -d "$f" ] || continue
     kname=$(basename "$f"); kns=$(basename "$(dirname "$f")")
+    [ "$(rd "$f/parent" flux-system/cluster-apps)" = "$1" ] || continue
     # what deleting the old object garbage-collects: deletionPolicy Delete and
     # WaitForTermination delete whatever prune says, Orphan never does, MirrorPrune follows prune
     local moved=0 to="" old_prune; old_prune=$(ks_get "$kns" "$kname" prune true)
@@ -368,7 +369,7 @@ ks_apply() {
   fi
   local rev; rev=$(git_revision)
   # the root applies the child Kustomizations' ks.yaml: pending moves and spec changes
-  [ "$ns/$name" = flux-system/cluster-apps ] && ks_apply_children
+  ks_apply_children "$ns/$name"
   # apply pending Git changes to the other objects it owns (an OCIRepository's new tag)
   ks_apply_objects "$ns" "$name"
   # apply pending Git changes to the HelmReleases it owns

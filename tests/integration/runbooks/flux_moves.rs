@@ -221,10 +221,28 @@ fn flux_kustomization_namespace_move_without_protection_loses_the_claim() {
 
 // ---------------------------------------------------------------- flux-operator-migration
 
-#[test]
-fn flux_operator_migration_hands_flux_to_the_operator() {
-    let e2e =
-        E2e::new(&["flux-operator-migration"], &["healthy"]).checkout(Layout::TwoCluster, |_| {});
+const OPERATOR_APP: &str = "kubernetes/edge/apps/flux-system/flux-operator/app/helmrelease.yaml";
+const INSTANCE_APP: &str = "kubernetes/edge/apps/flux-system/flux-instance/app/fluxinstance.yaml";
+const FLUX_YAML: &str = "kubernetes/edge/flux/config/flux.yaml";
+
+/// The operator's commits made during the manual steps, prepared before the run (no
+/// earlier step reads them): the operator app, the flux Kustomization orphaning the
+/// controllers, the instance syncing edge's branch. The cluster applies them when the
+/// parents reconcile.
+fn operator_commits(e2e: &E2e) {
+    let repo = e2e.repo();
+    write(
+        &repo.join(OPERATOR_APP),
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: flux-operator\n",
+    );
+    e2e.git(&["add", "-A"]);
+    e2e.git(&["commit", "-qm", "flux-operator: add"]);
+    write(
+        &repo.join(INSTANCE_APP),
+        "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\nspec:\n  sync:\n    kind: GitRepository\n    ref: refs/heads/edge\n    path: kubernetes/edge/flux\n",
+    );
+    e2e.git(&["add", "-A"]);
+    e2e.git(&["commit", "-qm", "flux-instance: add"]);
     e2e.seed(&["ks", "flux-system", "flux-operator", "wait=true"]);
     e2e.seed(&[
         "hr",
@@ -242,43 +260,94 @@ fn flux_operator_migration_hands_flux_to_the_operator() {
         "flux",
         "ready=True",
     ]);
-    let repo = e2e.repo();
-    // the operator retires the bootstrap manifests once the instance took over
+    e2e.seed(&[
+        "ks",
+        "flux-system",
+        "flux",
+        "parent=flux-system/flux-system",
+        "git_prune=false",
+        "git_deletion_policy=Orphan",
+    ]);
+    // after the operator runs, the flux Kustomization is told to orphan the controllers
+    e2e.hook(
+        "^flux --context edge reconcile kustomization flux-operator",
+        &format!(
+            "sed -i 's/^  prune: true$/  prune: false\\n  deletionPolicy: Orphan/' {r}/{FLUX_YAML} && git -C {r} commit -qam 'flux: orphan the controllers'",
+            r = repo.display()
+        ),
+    );
+    // once the instance took over, the operator retires the old manager in its own commit;
+    // the root then deletes the flux Kustomization (orphaning what it applied)
     e2e.hook(
         "^flux --context edge reconcile kustomization flux-instance",
         &format!(
-            "git -C {} rm -q -r kubernetes/edge/bootstrap/flux && git -C {} commit -q -m 'bootstrap: retire the flux2 install'",
-            repo.display(),
-            repo.display()
+            "git -C {r} rm -q -r kubernetes/edge/bootstrap/flux {FLUX_YAML} && sed -i '/flux.yaml/d' {r}/kubernetes/edge/flux/config/kustomization.yaml && git -C {r} commit -qam 'flux: retire the old manager'",
+            r = repo.display()
         ),
+    )
+    .hook("^flux --context edge reconcile kustomization flux-system -n flux-system", "true")
+    .hook(
+        "^flux --context edge reconcile kustomization flux-system -n flux-system",
+        &format!("rm -rf {}", e2e.state("ks/flux-system/flux").display()),
     );
+}
+
+/// `--yes` alone stops before the FluxInstance takes over (exit 4, naming the step and
+/// the flag); resumed with `--allow-destructive`, the run hands Flux over: the flux
+/// Kustomization orphans the controllers first, the instance syncs edge's own branch,
+/// and the old manager goes last.
+#[test]
+fn flux_operator_migration_hands_flux_to_the_operator() {
+    let e2e =
+        E2e::new(&["flux-operator-migration"], &["healthy"]).checkout(Layout::TwoCluster, |_| {});
+    operator_commits(&e2e);
+    let vars = [("cluster", "edge"), ("repo", REPO)];
+    let stopped = e2e.run_with("flux-operator-migration", &["--yes"], &vars);
+    assert_eq!(stopped.output.status, 4, "{}", stopped.report());
+    stopped
+        .steps("succeeded", &["record-install", "sync-ref", "operator-running", "orphan-flux-kustomization", "orphan-applied"])
+        .not_journaled("add-instance")
+        .shows("add-instance")
+        .shows("--allow-destructive")
+        .shows("managed by: Kustomization flux-system/flux over flux-manifests v2.9.4 (kubernetes/edge/flux/config/flux.yaml, prune true)")
+        .shows("bootstrap only (not what runs): manifests/install?ref=v2.6.4")
+        .shows("refs/heads/edge")
+        .no_call("flux-instance");
+    assert_eq!(
+        fs::read_to_string(e2e.state("ks/flux-system/flux/deletion_policy")).unwrap(),
+        "Orphan"
+    );
+
+    e2e.resume(&stopped, &["--allow-destructive"])
+        .succeeded()
+        .steps("succeeded", &["add-instance", "instance-commit", "instance-ready", "retire-old-manager", "retire-applied", "soak"])
+        .calls_in_order(&[
+            "flux --context edge reconcile kustomization flux-instance -n flux-system --with-source",
+            "kubectl --context edge -n flux-system get fluxinstance flux",
+            "kubectl --context edge -n flux-system get kustomization flux --ignore-not-found -o jsonpath=",
+            "flux --context edge reconcile kustomization flux-system -n flux-system --with-source",
+            "kubectl --context edge -n flux-system get kustomization flux --ignore-not-found -o name",
+        ]);
+}
+
+/// A FluxInstance that syncs main's ref on edge is refused before it is applied.
+#[test]
+fn flux_operator_migration_refuses_an_instance_on_the_wrong_ref() {
+    let e2e =
+        E2e::new(&["flux-operator-migration"], &["healthy"]).checkout(Layout::TwoCluster, |_| {});
+    operator_commits(&e2e);
+    edit(
+        &e2e.repo().join(INSTANCE_APP),
+        "refs/heads/edge",
+        "refs/heads/main",
+    );
+    e2e.git(&["commit", "-qam", "flux-instance: main's ref"]);
     e2e.run(
         "flux-operator-migration",
         &[("cluster", "edge"), ("repo", REPO)],
     )
-    .succeeded()
-    .steps(
-        "succeeded",
-        &[
-            "record-bootstrap",
-            "baseline",
-            "add-operator",
-            "operator-commit",
-            "operator-running",
-            "add-instance",
-            "instance-commit",
-            "instance-ready",
-            "retire-bootstrap",
-            "soak",
-        ],
-    )
-    .shows("flux2/manifests/install")
-    .calls_in_order(&[
-        "flux --context edge check",
-        "flux --context edge reconcile kustomization cluster-apps -n flux-system --with-source",
-        "flux --context edge reconcile kustomization flux-operator -n flux-system --with-source",
-        "kubectl get helmrelease flux-operator -n flux-system -o json --context edge",
-        "flux --context edge reconcile kustomization flux-instance -n flux-system --with-source",
-        "kubectl --context edge -n flux-system get fluxinstance flux",
-    ]);
+    .failed()
+    .steps("failed", &["add-instance"])
+    .shows("The FluxInstance must sync refs/heads/edge")
+    .no_call("reconcile kustomization flux-instance");
 }
