@@ -216,6 +216,6 @@ fn repository_source_strategy_records_the_default_decision() {
     .shows("releases still on spec.chart:")
     .calls_in_order(&[
         "kubectl --context edge -n flux-system get ocirepository app-template",
-        "flux --context edge get helmreleases -A --no-header --status-selector ready=false",
+        "kubectl --context edge get helmreleases -A -o jsonpath=",
     ]);
 }

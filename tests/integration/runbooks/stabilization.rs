@@ -138,7 +138,7 @@ fn components_over_templates_renders_before_and_after() {
             "kubectl kustomize kubernetes/edge/apps",
             "kubectl kustomize kubernetes/edge/apps",
             "flux --context edge reconcile kustomization cluster-apps -n flux-system --with-source",
-            "flux --context edge get kustomizations -A --no-header --status-selector ready=false",
+            "kubectl --context edge get kustomizations -A -o jsonpath=",
         ]);
     let renders = run
         .calls
@@ -205,7 +205,7 @@ fn flux_global_patches_lands_the_defaults_on_edge() {
             &["baseline", "duplicated-blocks", "stage-a", "stage-a-commit", "stage-a-reconcile", "stage-b", "stage-b-commit", "stage-b-reconcile", "stage-c"],
         )
         .calls_in_order(&[
-            "flux --context edge get kustomizations -A --status-selector ready=false",
+            "kubectl --context edge get kustomizations -A -o jsonpath=",
             "flux --context edge reconcile kustomization cluster -n flux-system --with-source",
             "flux --context edge reconcile kustomization cluster-apps -n flux-system --with-source",
             "flux --context edge reconcile kustomization cilium -n kube-system --with-source",
