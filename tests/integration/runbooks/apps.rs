@@ -57,6 +57,7 @@ fn gateway_api_migration_moves_a_batch_to_httproutes() {
         "kubectl --context edge get crd gateways.gateway.networking.k8s.io httproutes.gateway.networking.k8s.io -o name",
         "flux --context edge reconcile kustomization cluster-apps -n flux-system --with-source",
         "kubectl --context edge -n network get gateway external",
+        "flux --context edge reconcile kustomization sonarr -n default --with-source",
         "flux --context edge reconcile helmrelease sonarr -n default --with-source",
         "kubectl --context edge -n default get httproute sonarr",
         "flux --context edge reconcile helmrelease radarr -n default --with-source",
@@ -87,7 +88,7 @@ fn gatus_alignment_recreates_the_workload_as_a_statefulset() {
     });
     e2e.seed(&[
         "ks",
-        "flux-system",
+        "observability",
         "gatus",
         "source=GitRepository/flux-system/haynes-ops",
     ]);
@@ -98,7 +99,7 @@ fn gatus_alignment_recreates_the_workload_as_a_statefulset() {
         "version=3.7.3",
         "deployed_version=3.7.3",
         "target=4.1.1",
-        "ks=flux-system/gatus",
+        "ks=observability/gatus",
         "source=OCIRepository/observability/gatus",
         "workload_kind=statefulset",
         "immutable=Deployment",
@@ -113,6 +114,7 @@ fn gatus_alignment_recreates_the_workload_as_a_statefulset() {
                 "current-shape",
                 "substitution-guard",
                 "align",
+                "find-ks",
                 "reconcile-ks",
                 "reconcile-hr",
                 "recreate-workload/suspend",
@@ -124,7 +126,7 @@ fn gatus_alignment_recreates_the_workload_as_a_statefulset() {
             ],
         )
         .calls_in_order(&[
-            "flux --context main reconcile kustomization gatus -n flux-system --with-source",
+            "flux --context main reconcile kustomization gatus -n observability --with-source",
             "flux --context main reconcile helmrelease gatus -n observability --with-source",
             "flux --context main suspend helmrelease gatus -n observability",
             "kubectl --context main -n observability delete deployment.apps/gatus",

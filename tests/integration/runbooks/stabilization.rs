@@ -130,7 +130,7 @@ fn components_over_templates_renders_before_and_after() {
                 "remove-templates",
             ],
         )
-        .shows("no reference to shared/templates")
+        .shows("no templates directory")
         .shows("near-duplicate: common/gatus/guarded gatus/gaurded")
         .shows("near-duplicate: common/gatus/external gatus/external")
         .shows("rendered output unchanged")
@@ -149,6 +149,58 @@ fn components_over_templates_renders_before_and_after() {
         renders >= 10 && renders % 2 == 0,
         "{renders} renders:\n{}",
         run.report()
+    );
+}
+
+/// Single-cluster layout (kubernetes/apps, kubernetes/components, kubernetes/templates,
+/// components attached by Flux `spec.components`): the template consumer is found, so
+/// the run does not report a false "done"; the Flux Kustomization's spec.components are
+/// rendered with its path, as kustomize-controller builds it.
+#[test]
+fn components_over_templates_on_a_single_cluster_layout() {
+    let e2e = E2e::new(
+        &["components-over-templates", "reconcile-app"],
+        &["healthy", "home"],
+    )
+    .checkout(Layout::SingleCluster, |_| {});
+    fs::write(e2e.state("contexts"), "home\n").unwrap();
+    let run = e2e.run(
+        "components-over-templates",
+        &[("cluster", "home"), ("repo", REPO)],
+    );
+    run.failed()
+        .steps(
+            "succeeded",
+            &[
+                "layout",
+                "template-consumers",
+                "render-before",
+                "render-after",
+                "no-failures",
+            ],
+        )
+        .steps("failed", &["remove-templates"])
+        .shows("layout: single-cluster")
+        .shows("templates: kubernetes/templates")
+        .shows("kubernetes/apps/media/radarr/app/kustomization.yaml:")
+        .shows("components/volsync/aws")
+        .shows("rendered output unchanged");
+    let before = fs::read_dir(e2e.root().join("tmp"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join("before"))
+        .find(|p| p.is_dir())
+        .expect("a render directory");
+    let sonarr =
+        fs::read_to_string(before.join("flux-ks_kubernetes_apps_media_sonarr_app.yaml")).unwrap();
+    assert!(
+        sonarr.contains("kind: PersistentVolumeClaim") && sonarr.contains("kind: HelmRelease"),
+        "spec.components were not rendered with the path:\n{sonarr}"
+    );
+    assert!(!e2e.repo().join(".runbook-render").exists());
+    assert_eq!(
+        e2e.git(&["status", "--porcelain"]),
+        "",
+        "the render left files behind"
     );
 }
 
