@@ -42,13 +42,14 @@ fn edge_stabilization_on_a_healthy_edge() {
                 "canary-reconcile/reconcile-helmrelease",
             ],
         )
-        .no_call("suspend")
+        .no_call("flux --context edge suspend")
         .calls_in_order(&[
             "flux --context edge check",
             "flux --context edge reconcile kustomization cluster -n flux-system --with-source",
             "flux --context edge reconcile kustomization cluster-apps -n flux-system --with-source",
-            "flux --context edge get helmreleases -A --no-header",
+            "kubectl --context edge get helmreleases -A -o jsonpath=",
             "kubectl --context edge get pods -A",
+            r"kubectl --context edge get gitrepositories\,ocirepositories\,helmrepositories -A -o jsonpath=",
             "flux --context edge reconcile kustomization cilium -n kube-system --with-source",
         ]);
 }
@@ -101,6 +102,73 @@ fn edge_stabilization_recovers_immutable_releases_and_unparks() {
         fs::read_to_string(e2e.state("hr/default/sonarr/ready")).unwrap(),
         "True"
     );
+}
+
+/// plex was rolled back by upgrade remediation: its Ready message only says "Helm
+/// rollback … succeeded", the immutable error is in the events. It is found and
+/// recreated (the Ready message alone missed it).
+#[test]
+fn edge_stabilization_finds_a_rolled_back_release_by_its_events() {
+    let e2e = E2e::new(
+        &[
+            "edge-stabilization",
+            "immutable-selector-remediation",
+            "reconcile-app",
+        ],
+        &["plex-rolled-back"],
+    );
+    canary(&e2e);
+    e2e.run("edge-stabilization", &[])
+        .succeeded()
+        .steps(
+            "succeeded",
+            &[
+                "find-immutable",
+                "remediate-immutable[default/plex]/delete-workload[statefulset.apps/plex]",
+                "all-green",
+            ],
+        )
+        .calls_in_order(&[
+            "flux --context edge events -n default --for HelmRelease/plex --types Warning",
+            "kubectl --context edge -n default delete statefulset.apps/plex --wait=true",
+        ]);
+}
+
+/// A crash-looping pod has phase Running: the READY and STATUS columns catch it. The pod
+/// recovers before the second poll, so the check fails once (with the pod named) and then
+/// passes.
+#[test]
+fn edge_stabilization_does_not_count_a_crash_looping_pod_as_settled() {
+    let e2e = E2e::new(
+        &[
+            "edge-stabilization",
+            "immutable-selector-remediation",
+            "reconcile-app",
+        ],
+        &["healthy"],
+    );
+    canary(&e2e);
+    let pods = e2e.state("pods");
+    write(
+        &pods,
+        "NAMESPACE     NAME                      READY   STATUS             RESTARTS       AGE\n\
+         default       sonarr-7d9c6f9b8-x2x9q    1/1     Running            0              41d\n\
+         default       radarr-5f8d7c6b9-k8j2m    0/1     CrashLoopBackOff   12 (2m ago)    41d\n",
+    );
+    let pods_call = "^kubectl --context edge get pods -A$";
+    e2e.hook(pods_call, "true").hook(pods_call, "true").hook(
+        pods_call,
+        &format!("sed -i '/CrashLoopBackOff/d' {}", pods.display()),
+    );
+    let run = e2e.run("edge-stabilization", &[]);
+    assert_eq!(run.output.status, 0, "{}", run.report());
+    let pod_checks: Vec<bool> = run
+        .journal
+        .iter()
+        .filter(|r| r["type"] == "check" && r["step"] == "pods-settled" && r["phase"] == "verify")
+        .map(|r| r["passed"].as_bool().unwrap_or(false))
+        .collect();
+    assert_eq!(pod_checks, [false, true], "{}", run.report());
 }
 
 // ---------------------------------------------------------------- components-over-templates
