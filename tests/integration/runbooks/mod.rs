@@ -26,3 +26,36 @@ mod remediation;
 mod secrets;
 mod snapshot;
 mod stabilization;
+
+/// Every runbook that reads the checkout detects its layout with the same script: a
+/// fix to one copy must reach them all (runbooks cannot include files).
+#[test]
+fn every_runbook_uses_the_same_layout_script() {
+    use std::fs;
+    let dir = crate::support::repo_root().join("runbooks");
+    let mut copies = Vec::new();
+    for entry in fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = fs::read_to_string(&path).unwrap();
+        if let Some(start) = text.find("LAYOUT_SH = '''\n") {
+            let body = &text[start..];
+            let end = body[16..].find("'''").unwrap() + 16;
+            copies.push((
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                body[..end].to_string(),
+            ));
+        }
+        if text.contains("{{ repo }}") {
+            assert!(
+                text.contains("LAYOUT_SH"),
+                "{} reads the checkout without detecting the layout",
+                path.display()
+            );
+        }
+    }
+    assert!(copies.len() >= 12, "{copies:?}");
+    let (first, script) = &copies[0];
+    for (name, other) in &copies[1..] {
+        assert_eq!(other, script, "LAYOUT_SH of {name} differs from {first}");
+    }
+}
