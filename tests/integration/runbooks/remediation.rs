@@ -266,3 +266,33 @@ fn reconcile_app_fails_on_a_silently_rolled_back_release() {
         .shows("HelmRelease default/plex is Stalled")
         .shows("Remediated=True");
 }
+
+/// `--yes` alone does not delete a workload: the run stops before the delete with exit 4,
+/// naming the step and `--allow-destructive`; nothing is deleted and the release stays
+/// suspended (resumable).
+#[test]
+fn immutable_selector_remediation_under_yes_alone_stops_before_the_delete() {
+    let e2e = E2e::new(&["immutable-selector-remediation"], &["sonarr-immutable"]);
+    let run = e2e.run_with(
+        "immutable-selector-remediation",
+        &["--yes"],
+        &[
+            ("release", "sonarr"),
+            ("namespace", "default"),
+            ("chart_version", "4.1.1"),
+        ],
+    );
+    assert_eq!(run.output.status, 4, "{}", run.report());
+    run.steps("succeeded", &["suspend"])
+        .not_journaled("delete-workload[deployment.apps/sonarr]")
+        .shows("delete-workload[deployment.apps/sonarr]")
+        .shows("--allow-destructive")
+        .no_call("delete deployment");
+    assert!(e2e.state("workloads/default/deployment/sonarr").exists());
+    e2e.resume(&run, &["--allow-destructive"])
+        .succeeded()
+        .steps(
+            "succeeded",
+            &["delete-workload[deployment.apps/sonarr]", "verify-version"],
+        );
+}
