@@ -23,6 +23,7 @@ mod e2e;
 mod flux_moves;
 mod major_upgrade;
 mod remediation;
+mod run;
 mod secrets;
 mod snapshot;
 mod stabilization;
