@@ -36,8 +36,12 @@ fn legacy_chart(repo: &Path) {
     }
 }
 
+/// The migration on context `main` with `repo`, and `extra` variables (which win).
 fn chartref_run(e2e: &E2e, extra: &[(&str, &str)]) -> Run {
-    let mut vars = vec![("cluster", "main"), ("repo", REPO)];
+    let mut vars: Vec<(&str, &str)> = [("cluster", "main"), ("repo", REPO)]
+        .into_iter()
+        .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
+        .collect();
     vars.extend_from_slice(extra);
     e2e.run("helmrelease-chartref-migration", &vars)
 }
@@ -264,7 +268,8 @@ fn chartref_migration_leaves_the_namespace_out_for_a_stamped_source() {
 }
 
 /// A release pinned to another version is reported before anything is rewritten and
-/// left on spec.chart.
+/// left on spec.chart. The kube context is `admin@main` (any context name; the
+/// two-cluster tree `kubernetes/main` is found from the part after `@`).
 #[test]
 fn chartref_migration_reports_and_leaves_out_a_release_on_another_version() {
     let e2e = E2e::new(RUNBOOKS, &["chartref"]);
@@ -279,11 +284,30 @@ fn chartref_migration_reports_and_leaves_out_a_release_on_another_version() {
         );
     });
     e2e.remove_state("hr/media/sonarr/git_source");
-    chartref_run(&e2e, &[])
+    fs::write(e2e.state("context"), "admin@main").unwrap();
+    fs::write(e2e.state("contexts"), "admin@main\n").unwrap();
+    chartref_run(&e2e, &[("cluster", "admin@main")])
         .succeeded()
+        .shows("apps: kubernetes/main/apps")
+        .calls_in_order(&["flux --context admin@main reconcile kustomization ytdl-sub-youtube -n downloads --with-source"])
         .shows("left out: media/sonarr pins 3.5.2, not 3.7.3 (kubernetes/main/apps/media/sonarr/app/helmrelease.yaml)")
         .steps("skipped", &["deployments-edit"])
         .no_call("reconcile kustomization sonarr");
     let sonarr = fs::read_to_string(e2e.repo().join(LEGACY_RELEASES[1])).unwrap();
     assert!(sonarr.contains("  chart:\n"), "{sonarr}");
+}
+
+/// Per-app sources are not this runbook's job: on the single-cluster layout it stops
+/// before any change, naming the runbook that is.
+#[test]
+fn chartref_migration_stops_on_per_app_sources() {
+    let e2e = E2e::new(RUNBOOKS, &["healthy", "home"]).checkout(Layout::SingleCluster, |_| {});
+    fs::write(e2e.state("contexts"), "home\n").unwrap();
+    chartref_run(&e2e, &[("cluster", "home")])
+        .failed()
+        .steps("failed", &["chart-source"])
+        .shows("sources: per-app")
+        .shows("repository-source-strategy")
+        .not_journaled("cronjobs-edit");
+    assert_eq!(e2e.git(&["log", "--format=%s"]), "initial state\n");
 }
