@@ -221,3 +221,65 @@ fn repository_source_strategy_records_the_default_decision() {
         "kubectl --context edge get helmreleases -A -o jsonpath=",
     ]);
 }
+
+/// A per-app pilot is reconciled through the Kustomization that owns it (its new
+/// OCIRepository and chartRef are a Git change) before the release itself.
+#[test]
+fn repository_source_strategy_reconciles_a_per_app_pilot_through_its_kustomization() {
+    let e2e = E2e::new(&["repository-source-strategy"], &["healthy"])
+        .checkout(Layout::TwoCluster, |_| {});
+    e2e.run(
+        "repository-source-strategy",
+        &[
+            ("cluster", "edge"),
+            ("repo", REPO),
+            ("strategy", "per-app"),
+            ("pilot", "default/sonarr"),
+        ],
+    )
+    .succeeded()
+    .steps(
+        "succeeded",
+        &["per-app-convert", "per-app-reconcile", "converge"],
+    )
+    .calls_in_order(&[
+        "flux --context edge reconcile kustomization sonarr -n default --with-source",
+        "flux --context edge reconcile helmrelease sonarr -n default --with-source",
+    ]);
+}
+
+/// Gatus' Kustomization is not where the labels say: the run stops instead of
+/// reconciling nothing behind `|| true`.
+#[test]
+fn gatus_alignment_stops_when_its_kustomization_is_missing() {
+    let e2e = E2e::new(
+        &[
+            "gatus-deployment-alignment",
+            "immutable-selector-remediation",
+        ],
+        &["healthy", "main"],
+    )
+    .checkout(Layout::TwoCluster, |repo| {
+        edit(
+            &repo.join("kubernetes/main/apps/observability/gatus/app/helmrelease.yaml"),
+            "    name: app-template\n    namespace: flux-system\n",
+            "    name: gatus\n",
+        );
+    });
+    e2e.seed(&[
+        "hr",
+        "observability",
+        "gatus",
+        "version=3.7.3",
+        "ks=observability/gatus",
+        "source=OCIRepository/observability/gatus",
+    ]);
+    e2e.run(
+        "gatus-deployment-alignment",
+        &[("cluster", "main"), ("repo", REPO)],
+    )
+    .failed()
+    .steps("failed", &["find-ks"])
+    .shows("No Flux Kustomization observability/gatus")
+    .no_call("reconcile kustomization gatus");
+}
