@@ -186,7 +186,7 @@ fn health_signals_finds_hidden_failures_and_gates_a_kustomization() {
         "kubectl --context edge get kustomizations -A -o jsonpath=",
         "kubectl --context edge -n default get helmrelease plex",
         "flux --context edge reconcile kustomization cilium -n kube-system --with-source",
-        "kubectl get kustomization cilium -n kube-system -o json --context edge",
+        r"kubectl get helmreleases\,kustomizations\,gitrepositories\,ocirepositories\,helmcharts.source.toolkit.fluxcd.io\,buckets -A -o json --context edge",
         "kubectl --context edge get alerts.notification.toolkit.fluxcd.io -A -o name",
     ]);
 }

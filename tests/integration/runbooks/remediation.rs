@@ -244,8 +244,8 @@ fn reconcile_app_reconciles_kustomization_then_release() {
     .calls_in_order(&[
         "kubectl config current-context",
         "flux --context edge reconcile kustomization sonarr -n default --with-source",
-        "kubectl get kustomization sonarr -n default -o json --context edge",
-        "kubectl get helmrelease sonarr -n default -o json --context edge",
+        // follow-inventory: the whole tree in one list call (calls.log quotes `,` as `\,`)
+        r"kubectl get helmreleases\,kustomizations\,gitrepositories\,ocirepositories\,helmcharts.source.toolkit.fluxcd.io\,buckets -A -o json --context edge",
         "flux --context edge reconcile helmrelease sonarr -n default --with-source",
         "kubectl get helmrelease sonarr -n default -o json --context edge",
     ]);
@@ -263,8 +263,8 @@ fn reconcile_app_fails_on_a_silently_rolled_back_release() {
     run.failed()
         .steps("failed", &["reconcile-kustomization"])
         .not_journaled("reconcile-helmrelease")
-        .shows("HelmRelease default/plex is Stalled")
-        .shows("Remediated=True");
+        .shows("HelmRelease default/plex rolled back: chart 3.7.3 deployed, 4.1.1 attempted")
+        .shows("Stalled=True (RetriesExceeded)");
 }
 
 /// `--yes` alone does not delete a workload: the run stops before the delete with exit 4,
