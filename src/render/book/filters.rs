@@ -151,6 +151,15 @@ fn tag_words(tag: &str) -> String {
     format!("*({})* ", escape_plain(&words).replace('*', "\\*"))
 }
 
+/// A tera tag in plain text: `{% raw %}` and `{% endraw %}` vanish (what they enclose is
+/// shown as written), any other tag reads `(tag)`.
+pub fn plain_tag(tag: &str) -> String {
+    match tag {
+        "raw" | "endraw" => String::new(),
+        _ => format!("({tag})"),
+    }
+}
+
 fn escape_plain(text: &str) -> String {
     text.replace('<', "&lt;").replace('>', "&gt;")
 }
@@ -207,7 +216,7 @@ pub fn escape_angles(text: &str) -> String {
                 t,
                 "<",
                 ">",
-                Some(&|tag: &str| format!("({tag})")),
+                Some(&plain_tag),
             ))
         },
         &|code| replace_templates(code, "<", ">", None),
