@@ -25,7 +25,7 @@ use serde::Serialize;
 use crate::render::graph::mermaid;
 use crate::runbook::model::Runbook;
 
-pub use index::{Entry, Group, index, ordered};
+pub use index::{Entry, Group, index, ordered, phase_cmp};
 pub use steps::{
     AskView, CallView, CheckView, FluxView, ForeachView, RetryView, RollbackView, StepView,
 };
