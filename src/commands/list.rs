@@ -6,8 +6,9 @@ use serde_json::{Value, json};
 
 use super::load_catalog;
 use crate::config::Config;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::render::book::context::phase_cmp;
+use crate::runbook::load::Catalog;
 use crate::ui::printer::Printer;
 use crate::ui::table::table;
 
@@ -87,4 +88,38 @@ fn render(rows: &[Value]) -> String {
         })
         .collect();
     table(&["NAME", "PHASE", "RISK", "STEPS", "SUMMARY"], &cells)
+}
+
+/// `runbook run` (or `show`, `graph`) without a name: a usage error that lists the
+/// runbooks, one per line with its summary, in book order.
+pub fn name_needed(catalog: &Catalog, subcommand: &str) -> Error {
+    let mut runbooks: Vec<_> = catalog.runbooks.values().collect();
+    runbooks.sort_by(|a, b| {
+        phase_cmp(a.phase.as_deref(), b.phase.as_deref()).then_with(|| a.name.cmp(&b.name))
+    });
+    let Some(first) = runbooks.first() else {
+        return Error::usage_hint(
+            format!("`runbook {subcommand}` needs the name of a runbook, and the project has none"),
+            "`runbook new NAME` writes a starter runbook",
+        );
+    };
+    let width = runbooks.iter().map(|r| r.name.len()).max().unwrap_or(0);
+    let lines: Vec<String> = runbooks
+        .iter()
+        .map(|r| {
+            let about = r.summary.as_deref().unwrap_or(&r.title);
+            format!(
+                "  {:<width$}  {}",
+                r.name,
+                about.lines().next().unwrap_or_default()
+            )
+        })
+        .collect();
+    Error::usage_hint(
+        format!(
+            "`runbook {subcommand}` needs the name of a runbook; the project has:\n{}",
+            lines.join("\n")
+        ),
+        format!("for example `runbook {subcommand} {}`", first.name),
+    )
 }

@@ -3,7 +3,7 @@
 
 mod assignments;
 mod check;
-mod completions;
+pub mod completions;
 mod docs;
 mod graph;
 mod list;
@@ -40,9 +40,18 @@ pub fn execute(command: Command, config: &Config, printer: &Printer) -> Result<(
             Ok(())
         }
         Command::Completions { shell } => {
-            completions::execute(printer, shell);
+            completions::execute(config, printer, shell);
             Ok(())
         }
+    }
+}
+
+/// The usage error for `runbook SUBCOMMAND` without a runbook name: it lists the runbooks
+/// of the project (or says why it cannot).
+pub fn name_needed(config: &Config, subcommand: &str) -> crate::error::Error {
+    match load_catalog(config) {
+        Ok(catalog) => list::name_needed(&catalog, subcommand),
+        Err(error) => error,
     }
 }
 

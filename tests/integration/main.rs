@@ -4,6 +4,7 @@ mod support;
 
 mod check;
 mod cli;
+mod completions;
 mod docs;
 mod graph;
 mod guide;

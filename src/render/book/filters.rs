@@ -211,14 +211,7 @@ pub fn cell_text(text: &str) -> String {
 pub fn escape_angles(text: &str) -> String {
     map_code_spans(
         text,
-        &|t| {
-            escape_plain(&replace_templates(
-                t,
-                "<",
-                ">",
-                Some(&plain_tag),
-            ))
-        },
+        &|t| escape_plain(&replace_templates(t, "<", ">", Some(&plain_tag))),
         &|code| replace_templates(code, "<", ">", None),
     )
 }
