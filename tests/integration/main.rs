@@ -17,4 +17,5 @@ mod run;
 mod runbooks;
 mod schema;
 mod show;
+mod tty;
 mod walk;
