@@ -221,6 +221,10 @@ pub struct ModeArgs {
     /// Run without asking, except `confirm` steps, manual steps and failures.
     #[arg(long)]
     pub auto: bool,
+    /// With `--yes`: also run `confirm = true` (destructive) steps; without it, `--yes`
+    /// stops at the first such step (exit 4).
+    #[arg(long)]
+    pub allow_destructive: bool,
 }
 
 #[derive(Debug, Args)]

@@ -42,8 +42,8 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
     }
     let runbook = catalog.get(&state.runbook)?;
     let accepted = refuse_changes(&runbook, &state, args.accept_changed)?;
-    let mode = session::mode(config, args.mode.yes, args.mode.auto, false)?;
-    let mut prompter = session::prompter(config, printer, mode);
+    let mode = session::mode(config, &args.mode, false)?;
+    let mut prompter = session::prompter(config, printer, mode, args.mode.allow_destructive);
     let can_ask = config.interactive_terminal && mode != Mode::Yes;
     let given: BTreeMap<String, String> = state
         .vars

@@ -46,9 +46,9 @@ pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Resul
     let _lock = lock(&store, &runbook.name, &run_id)?;
     let mut reporter = session::reporter(config, printer);
     let mut prompter: Box<dyn Prompter> = if args.yes {
-        Box::new(AssumeYes)
+        Box::new(AssumeYes::default())
     } else {
-        session::prompter(config, printer, Mode::Interactive)
+        session::prompter(config, printer, Mode::Interactive, false)
     };
     reporter.event(&plan.event());
     let question = format!(

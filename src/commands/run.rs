@@ -29,7 +29,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &RunArgs) -> Result<()>
         vars: given,
         answers,
     } = assignments::parse(&runbook, &args.vars)?;
-    let mode = session::mode(config, args.mode.yes, args.mode.auto, args.dry_run)?;
+    let mode = session::mode(config, &args.mode, args.dry_run)?;
     if let Some(from) = &args.from
         && runbook.step(from).is_none()
     {
@@ -42,7 +42,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &RunArgs) -> Result<()>
             hint,
         ));
     }
-    let mut prompter = session::prompter(config, printer, mode);
+    let mut prompter = session::prompter(config, printer, mode, args.mode.allow_destructive);
     let can_ask = config.interactive_terminal && mode != crate::exec::session::Mode::Yes;
     let values = vars::resolve(
         &runbook,

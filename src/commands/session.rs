@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::cli::ModeArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::exec::events::Reporter;
@@ -25,12 +26,19 @@ pub fn store(config: &Config, project: &Project) -> Store {
 }
 
 /// The mode from the flags; interactive needs a terminal.
-pub fn mode(config: &Config, yes: bool, auto: bool, dry_run: bool) -> Result<Mode> {
-    let mode = match (yes, auto) {
+pub fn mode(config: &Config, flags: &ModeArgs, dry_run: bool) -> Result<Mode> {
+    let mode = match (flags.yes, flags.auto) {
         (true, _) => Mode::Yes,
         (false, true) => Mode::Auto,
         (false, false) => Mode::Interactive,
     };
+    if flags.allow_destructive && mode != Mode::Yes {
+        // Only `--yes` answers for the operator; elsewhere a person confirms.
+        return Err(Error::usage_hint(
+            "`--allow-destructive` only applies with `--yes`",
+            "pass `--yes --allow-destructive` to run `confirm = true` steps without asking",
+        ));
+    }
     if mode == Mode::Interactive && !config.interactive_terminal && !dry_run {
         return Err(Error::usage_hint(
             "no terminal to walk the runbook interactively",
@@ -41,9 +49,15 @@ pub fn mode(config: &Config, yes: bool, auto: bool, dry_run: bool) -> Result<Mod
 }
 
 /// The prompter for a mode: dialoguer on a terminal, fixed answers otherwise.
-pub fn prompter(config: &Config, printer: &Printer, mode: Mode) -> Box<dyn Prompter> {
+/// `allow_destructive` (`--allow-destructive`) lets `--yes` confirm `confirm = true` steps.
+pub fn prompter(
+    config: &Config,
+    printer: &Printer,
+    mode: Mode,
+    allow_destructive: bool,
+) -> Box<dyn Prompter> {
     match mode {
-        Mode::Yes => Box::new(AssumeYes),
+        Mode::Yes => Box::new(AssumeYes { allow_destructive }),
         _ if config.interactive_terminal => Box::new(
             TerminalPrompter::new(
                 printer.clone(),

@@ -90,15 +90,26 @@ pub trait Prompter {
     ) -> Answer<()>;
 }
 
-/// `--yes`: every question answered yes; asks take their default.
-pub struct AssumeYes;
+/// `--yes`: every question answered yes; asks take their default. A `confirm = true`
+/// step is answered yes only with `--allow-destructive`; otherwise the run waits (exit 4).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AssumeYes {
+    pub allow_destructive: bool,
+}
 
 impl Prompter for AssumeYes {
     fn offer_step(&mut self, _: &StepView) -> Answer<StepChoice> {
         Ok(StepChoice::Run)
     }
-    fn confirm(&mut self, _: &StepView) -> Answer<bool> {
-        Ok(true)
+    fn confirm(&mut self, step: &StepView) -> Answer<bool> {
+        if self.allow_destructive {
+            Ok(true)
+        } else {
+            Err(PromptError::Waiting(format!(
+                "step `{}` is destructive (`confirm = true`) and `--yes` does not confirm it without `--allow-destructive`",
+                step.id
+            )))
+        }
     }
     fn manual(&mut self, _: &StepView, _: &str) -> Answer<StepChoice> {
         Ok(StepChoice::Run)
@@ -155,7 +166,7 @@ impl Prompter for Unattended {
         )))
     }
     fn ask(&mut self, ask: &AskView) -> Answer<String> {
-        AssumeYes.ask(ask)
+        AssumeYes::default().ask(ask)
     }
     fn failure(&mut self, _: &FailureView) -> Answer<FailureChoice> {
         Ok(FailureChoice::Abort)
@@ -164,7 +175,7 @@ impl Prompter for Unattended {
         Err(PromptError::Waiting(unknown_message(&step.id)))
     }
     fn variable(&mut self, var: &Var) -> Answer<String> {
-        AssumeYes.variable(var)
+        AssumeYes::default().variable(var)
     }
     fn approve_rollback(&mut self, _: &str) -> Answer<bool> {
         Err(PromptError::Waiting(

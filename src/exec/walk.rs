@@ -223,6 +223,7 @@ impl Session<'_> {
         previous: &StepState,
     ) -> Result<Option<Option<Stop>>> {
         let reverify = !self.options.no_reverify
+            && step.reverify
             && !step.verify.is_empty()
             && !matches!(step.action, Action::Call(_));
         if reverify

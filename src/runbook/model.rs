@@ -99,6 +99,9 @@ pub struct Step {
     pub retry: Retry,
     pub confirm: bool,
     pub idempotent: bool,
+    /// Resume re-runs the verify checks of a step done earlier (`reverify = false` for
+    /// pre-flight baselines that describe the starting state, not what the step did).
+    pub reverify: bool,
     pub checkpoint: bool,
     pub interactive: bool,
     pub on_failure: OnFailure,

@@ -130,6 +130,7 @@ pub struct Step {
     pub confirm: bool,
     #[serde(default)]
     pub idempotent: bool,
+    pub reverify: Option<bool>,
     #[serde(default)]
     pub checkpoint: bool,
     #[serde(default)]

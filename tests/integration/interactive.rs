@@ -201,7 +201,7 @@ fn without_a_terminal_output_has_no_escape_codes() {
     let output = Test::new()
         .runbook("walk", WALK)
         .color()
-        .args(["run", "walk", "--yes"])
+        .args(["run", "walk", "--yes", "--allow-destructive"])
         .run();
     output.expect_exit(0);
     let all = format!("{}{}", output.stdout, output.stderr);

@@ -93,6 +93,39 @@ fn resume_no_reverify_skips_the_verify_of_done_steps() {
 }
 
 #[test]
+fn resume_does_not_reverify_a_step_with_reverify_false() {
+    // A pre-flight baseline ("nothing is failing") that the failure which stopped the run
+    // breaks: re-verifying it would wedge the run at the baseline.
+    let t = project(
+        r#"
+[runbook]
+title = "Baseline"
+
+[[step]]
+id = "baseline"
+run = "true"
+reverify = false
+
+[[step.verify]]
+run = "echo verify >> baseline.verify; test ! -f broken"
+
+[[step]]
+id = "change"
+run = "touch broken; test -f fixed"
+"#,
+    );
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(1);
+    assert_eq!(count(t.path(), "baseline.verify"), 1);
+    std::fs::write(t.path().join("fixed"), "").unwrap();
+    t.invoke(&["resume", "--yes"]).expect_exit(0);
+    assert_eq!(
+        count(t.path(), "baseline.verify"),
+        1,
+        "resume must not run the verify checks of a `reverify = false` step"
+    );
+}
+
+#[test]
 fn resume_by_run_id_and_a_drifted_done_step_fails() {
     let t = project(
         r#"

@@ -666,9 +666,69 @@ confirm = true
     assert!(records(&journal(t.path()), "step-started", "delete").is_empty());
 
     let t = project(toml);
-    t.invoke(&["run", "rb", "--yes"]).expect_exit(0);
+    t.invoke(&["run", "rb", "--yes", "--allow-destructive"])
+        .expect_exit(0);
     assert!(t.path().join("deleted").exists());
 }
+
+#[test]
+fn yes_stops_at_a_confirm_step_without_allow_destructive() {
+    let t = project(
+        r#"
+[runbook]
+title = "Confirm"
+
+[[step]]
+id = "prepare"
+run = "echo run >> prepared"
+
+[[step]]
+id = "delete"
+run = "touch deleted"
+confirm = true
+"#,
+    );
+    t.invoke(&["run", "rb", "--yes"])
+        .expect_exit(4)
+        .expect_stderr_contains("`delete`")
+        .expect_stderr_contains("--allow-destructive");
+    assert!(t.path().join("prepared").exists());
+    assert!(!t.path().join("deleted").exists());
+    assert!(records(&journal(t.path()), "step-started", "delete").is_empty());
+
+    // The same run continues once the flag is given; the confirmation is journaled.
+    t.invoke(&["resume", "--yes", "--allow-destructive"])
+        .expect_exit(0);
+    assert!(t.path().join("deleted").exists());
+    let journal = journal(t.path());
+    let confirmed = records(&journal, "decision", "delete");
+    assert!(
+        confirmed.iter().any(|r| r["choice"] == "confirmed"),
+        "{confirmed:?}"
+    );
+    assert_eq!(
+        count(t.path(), "prepared"),
+        1,
+        "done steps are not run again"
+    );
+}
+
+#[test]
+fn allow_destructive_needs_yes() {
+    let t = project(THREE_STEPS_FOR_FLAGS);
+    t.invoke(&["run", "rb", "--auto", "--allow-destructive"])
+        .expect_exit(2)
+        .expect_stderr_contains("--yes");
+}
+
+const THREE_STEPS_FOR_FLAGS: &str = r#"
+[runbook]
+title = "Flags"
+
+[[step]]
+id = "only"
+run = "true"
+"#;
 
 #[test]
 fn ask_takes_its_default_under_yes() {

@@ -205,7 +205,7 @@ impl E2e {
     /// `runbook run NAME --yes --var k=v…`, then `runbook log --json` and calls.log.
     fn run(&self, name: &str, vars: &[(&str, &str)]) -> Run {
         let vars: Vec<String> = vars.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let mut args = vec!["run", name, "--yes"];
+        let mut args = vec!["run", name, "--yes", "--allow-destructive"];
         for var in &vars {
             args.extend(["--var", var]);
         }

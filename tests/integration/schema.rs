@@ -316,6 +316,7 @@ timeout = "500ms"
 retry = { attempts = 3, delay = "5s" }
 confirm = true
 idempotent = true
+reverify = false
 checkpoint = true
 interactive = false
 on-failure = "rollback"

@@ -74,6 +74,7 @@ pub fn validate(
         retry,
         confirm: raw.confirm,
         idempotent: raw.idempotent,
+        reverify: raw.reverify.unwrap_or(true),
         checkpoint: raw.checkpoint,
         interactive: raw.interactive,
         on_failure: raw
