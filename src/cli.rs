@@ -161,6 +161,26 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a commented starter runbook, `runbooks/NAME.toml`, that passes `runbook check`.
+    ///
+    /// It has a variable, a runbook precondition and one step with a verify check, a
+    /// rollback command and a checkpoint, each explained in a comment. An existing file is
+    /// never overwritten.
+    #[command(after_help = "Examples:
+  runbook new deploy-app
+  runbook new deploy-app && runbook check deploy-app")]
+    New {
+        /// The new runbook's name: kebab-case, it becomes the file stem.
+        name: String,
+    },
+    /// Make the current directory a project: `runbooks/` and a `.gitignore` entry for
+    /// `.runbook/` (runs, journals, logs and locks).
+    ///
+    /// Running it again changes nothing.
+    #[command(after_help = "Examples:
+  runbook init
+  runbook init && runbook new first-change")]
+    Init,
     /// Print the JSON Schema of the runbook file format, for editors (taplo, VS Code).
     #[command(after_help = "Example:
   runbook schema > .runbook.schema.json")]

@@ -6,8 +6,10 @@ mod check;
 pub mod completions;
 mod docs;
 mod graph;
+mod init;
 mod list;
 mod log;
+mod new;
 mod resume;
 mod rollback;
 mod run;
@@ -35,6 +37,8 @@ pub fn execute(command: Command, config: &Config, printer: &Printer) -> Result<(
         Command::Check { names } => check::execute(config, printer, &names),
         Command::Graph { name, format } => graph::execute(config, printer, &name, format),
         Command::Docs(args) => docs::execute(config, printer, &args),
+        Command::New { name } => new::execute(config, printer, &name),
+        Command::Init => init::execute(config, printer),
         Command::Schema => {
             schema::execute(printer);
             Ok(())

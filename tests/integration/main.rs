@@ -11,6 +11,7 @@ mod guide;
 mod interactive;
 mod journal;
 mod list;
+mod new;
 mod readme;
 mod resume;
 mod rollback;
