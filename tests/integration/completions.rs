@@ -42,27 +42,13 @@ fn project() -> Test {
     )
 }
 
-/// bash in the test's hermetic environment (the same variables and directory as the
-/// binary gets), with the project's completion script at `completion.bash`.
+/// `bash -c SCRIPT` in the test's environment, with the project's completion script at
+/// `completion.bash`.
 fn bash(test: &Test, script: &str) -> Command {
     let registration = test.invoke(&["completions", "bash"]);
     registration.expect_exit(0).expect_stderr_empty();
     std::fs::write(test.path().join("completion.bash"), &registration.stdout).unwrap();
-    let template = test.std_command();
-    let mut command = Command::new("bash");
-    command.arg("--norc").arg("-c").arg(script);
-    for (key, value) in template.get_envs() {
-        match value {
-            Some(value) => command.env(key, value),
-            None => command.env_remove(key),
-        };
-    }
-    command.current_dir(
-        template
-            .get_current_dir()
-            .expect("the test sets a directory"),
-    );
-    command
+    test.bash(script)
 }
 
 /// What bash offers for `words` besides flags (on an empty word clap offers the flags too).

@@ -5,11 +5,9 @@
 
 use std::fs;
 
-use rexpect::process::WaitStatus;
-use rexpect::session::spawn_command;
-use rexpect::{ReadUntil, session::PtySession};
+use rexpect::ReadUntil;
 
-use crate::support::{Test, repo_root};
+use crate::support::{Test, pty, pty_exit_code, pty_send, repo_root};
 
 /// The lines of the README's ```sh blocks, comments removed.
 fn readme_commands() -> Vec<String> {
@@ -82,8 +80,8 @@ fn the_yes_tour_command_ends_the_tour_on_every_walk() {
 fn the_interactive_tour_ends_with_exit_0() {
     let test = tour();
     let mut command = test.std_command();
-    command.args(["run", "tour"]).env("TERM", "xterm-256color");
-    let mut session = spawn_command(command, Some(60_000)).expect("spawn runbook in a pty");
+    command.args(["run", "tour"]);
+    let mut session = pty(command);
     // What only an active prompt shows (an answered one is echoed as one line, and an
     // ask's question is printed by the transcript too): the menus' last item, the unselected
     // choice of each ask, the confirmation's [y/N].
@@ -103,23 +101,10 @@ fn the_interactive_tour_ends_with_exit_0() {
         };
         answered[index] += 1;
         // Enter takes the preselected answer; the confirmation defaults to no.
-        send(&mut session, if index == 3 { "y" } else { "\r" });
+        pty_send(&mut session, if index == 3 { "y" } else { "\r" });
     }
-    assert_eq!(exit_code(session), 0, "prompts answered: {answered:?}");
+    assert_eq!(pty_exit_code(session), 0, "prompts answered: {answered:?}");
     // Each command step, the manual step and each `deploy` item are offered.
     assert!(answered[0] >= 9, "{answered:?}");
     assert_eq!(answered[1..], [1, 1, 1], "{answered:?}");
-}
-
-fn send(session: &mut PtySession, keys: &str) {
-    session.send(keys).expect("write to the pty");
-    session.flush().expect("flush the pty");
-}
-
-fn exit_code(mut session: PtySession) -> i32 {
-    let _ = session.exp_eof();
-    match session.process().wait() {
-        Ok(WaitStatus::Exited(_, code)) => code,
-        other => panic!("runbook did not exit normally: {other:?}"),
-    }
 }

@@ -3,15 +3,9 @@
 //! transcript goes where the operator sent it. Without any terminal the exit-2 rule holds.
 //! Driven through a real pseudo-terminal (rexpect) running a shell pipeline.
 
-use std::process::Command;
-
-use rexpect::process::WaitStatus;
-use rexpect::session::{PtySession, spawn_command};
-
-use crate::support::{Test, read};
+use crate::support::{Test, pty, pty_exit_code, pty_expect, pty_send, read};
 
 const ENTER: &str = "\r";
-const TIMEOUT_MS: u64 = 20_000;
 
 const WALK: &str = r#"
 [runbook]
@@ -28,63 +22,20 @@ title = "Second step"
 run = "echo second >> trail"
 "#;
 
-/// Runs `bash -c SCRIPT` in a pseudo-terminal, in the test's hermetic environment; the
-/// script sees the binary as `$RUNBOOK`.
-fn pty_shell(test: &Test, script: &str) -> PtySession {
-    let template = test.std_command();
-    let mut command = Command::new("bash");
-    command.arg("--norc").arg("-c").arg(script);
-    for (key, value) in template.get_envs() {
-        match value {
-            Some(value) => command.env(key, value),
-            None => command.env_remove(key),
-        };
-    }
-    command
-        .env("TERM", "xterm-256color")
-        .env("RUNBOOK", template.get_program())
-        .current_dir(
-            template
-                .get_current_dir()
-                .expect("the test sets a directory"),
-        );
-    spawn_command(command, Some(TIMEOUT_MS)).expect("spawn bash in a pty")
-}
-
-fn expect(session: &mut PtySession, text: &str) {
-    if let Err(e) = session.exp_string(text) {
-        panic!("expected {text:?} on the terminal: {e}");
-    }
-}
-
-fn send(session: &mut PtySession, keys: &str) {
-    session.send(keys).expect("write to the pty");
-    session.flush().expect("flush the pty");
-}
-
-fn exit_code(mut session: PtySession) -> i32 {
-    let _ = session.exp_eof();
-    match session.process().wait() {
-        Ok(WaitStatus::Exited(_, code)) => code,
-        other => panic!("bash did not exit normally: {other:?}"),
-    }
-}
-
 /// The issue's case: `runbook run tour 2>&1 | tee walk.log` failed with "no terminal to
 /// walk the runbook interactively" while the operator sat at one.
 #[test]
 fn piped_through_tee_the_operator_still_walks() {
     let test = Test::new().runbook("walk", WALK);
-    let mut s = pty_shell(
-        &test,
-        r#"set -o pipefail; "$RUNBOOK" run walk 2>&1 | tee walk.log; echo "exit=$?""#,
-    );
-    expect(&mut s, "run this step?");
-    send(&mut s, ENTER);
-    expect(&mut s, "run this step?");
-    send(&mut s, ENTER);
-    expect(&mut s, "exit=0");
-    assert_eq!(exit_code(s), 0);
+    let mut s =
+        pty(test
+            .bash(r#"set -o pipefail; "$RUNBOOK" run walk 2>&1 | tee walk.log; echo "exit=$?""#));
+    pty_expect(&mut s, "run this step?");
+    pty_send(&mut s, ENTER);
+    pty_expect(&mut s, "run this step?");
+    pty_send(&mut s, ENTER);
+    pty_expect(&mut s, "exit=0");
+    assert_eq!(pty_exit_code(s), 0);
     assert_eq!(read(test.path(), "trail"), "first\nsecond\n");
     let log = read(test.path(), "walk.log");
     for line in ["First step", "Second step", "first", "second"] {
@@ -104,16 +55,14 @@ fn piped_through_tee_the_operator_still_walks() {
 #[test]
 fn every_stream_redirected_the_prompts_use_dev_tty() {
     let test = Test::new().runbook("walk", WALK);
-    let mut s = pty_shell(
-        &test,
-        r#""$RUNBOOK" run walk </dev/null >out.log 2>err.log; echo "exit=$?""#,
-    );
-    expect(&mut s, "run this step?");
-    send(&mut s, ENTER);
-    expect(&mut s, "run this step?");
-    send(&mut s, ENTER);
-    expect(&mut s, "exit=0");
-    assert_eq!(exit_code(s), 0);
+    let mut s =
+        pty(test.bash(r#""$RUNBOOK" run walk </dev/null >out.log 2>err.log; echo "exit=$?""#));
+    pty_expect(&mut s, "run this step?");
+    pty_send(&mut s, ENTER);
+    pty_expect(&mut s, "run this step?");
+    pty_send(&mut s, ENTER);
+    pty_expect(&mut s, "exit=0");
+    assert_eq!(pty_exit_code(s), 0);
     assert_eq!(read(test.path(), "trail"), "first\nsecond\n");
     let err = read(test.path(), "err.log");
     assert!(err.contains("Second step"), "{err}");
@@ -125,12 +74,10 @@ fn every_stream_redirected_the_prompts_use_dev_tty() {
 #[test]
 fn a_background_job_gets_the_no_terminal_error() {
     let test = Test::new().runbook("walk", WALK);
-    let mut s = pty_shell(
-        &test,
-        r#"set -m; "$RUNBOOK" run walk </dev/null >out.log 2>&1 & wait $!; echo "exit=$?""#,
-    );
-    expect(&mut s, "exit=2");
-    assert_eq!(exit_code(s), 0);
+    let mut s = pty(test
+        .bash(r#"set -m; "$RUNBOOK" run walk </dev/null >out.log 2>&1 & wait $!; echo "exit=$?""#));
+    pty_expect(&mut s, "exit=2");
+    assert_eq!(pty_exit_code(s), 0);
     let out = read(test.path(), "out.log");
     assert!(
         out.contains("no terminal to walk the runbook interactively"),

@@ -30,10 +30,12 @@ use tempfile::TempDir;
 mod journal;
 mod output;
 mod process;
+mod terminal;
 
 pub use journal::*;
 pub use output::Output;
 pub use process::*;
+pub use terminal::*;
 
 /// The environment variables a test run never inherits.
 const REMOVED_VARS: &[&str] = &[
