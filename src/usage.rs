@@ -1,6 +1,7 @@
-//! Usage errors from clap, made to teach: a "did you mean" for mistyped flags that clap's
-//! own matcher misses (it compares with Jaro similarity, which does not see the
-//! transposition in `--yse`), and `run`/`show`/`graph` without a name list the runbooks.
+//! Usage errors from clap, made to teach: a "did you mean" for mistyped flags and
+//! subcommands by edit distance (clap compares with Jaro similarity, which misses the
+//! transposition in `--yse` and offers `runs` for `rnu`), and `run`/`show`/`graph`
+//! without a name list the runbooks.
 //! Only rewrites errors; parsing itself is clap's.
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
@@ -45,6 +46,10 @@ pub fn improve(error: clap::Error, args: &[std::ffi::OsString]) -> Improved {
                 None => Improved::Clap(error),
             }
         }
+        ErrorKind::InvalidSubcommand => match subcommand_suggestion(&error, &command) {
+            Some(rebuilt) => Improved::Clap(rebuilt),
+            None => Improved::Clap(error),
+        },
         ErrorKind::MissingRequiredArgument => {
             let name = used.as_ref().map(|s| s.get_name().to_string());
             let global = partial
@@ -101,6 +106,30 @@ fn flag_suggestion(error: &clap::Error, sub: &Command) -> Option<clap::Error> {
     Some(rebuilt)
 }
 
+/// The same error with the closest subcommand by edit distance, when there is one.
+fn subcommand_suggestion(error: &clap::Error, command: &Command) -> Option<clap::Error> {
+    let Some(ContextValue::String(invalid)) = error.get(ContextKind::InvalidSubcommand) else {
+        return None;
+    };
+    let names: Vec<&str> = command.get_subcommands().map(Command::get_name).collect();
+    let similar = suggest(invalid, names.iter().copied())?;
+    let mut rebuilt = clap::Error::new(ErrorKind::InvalidSubcommand).with_cmd(command);
+    rebuilt.insert(
+        ContextKind::InvalidSubcommand,
+        ContextValue::String(invalid.clone()),
+    );
+    rebuilt.insert(
+        ContextKind::SuggestedSubcommand,
+        ContextValue::String(similar.to_string()),
+    );
+    let mut command = command.clone();
+    rebuilt.insert(
+        ContextKind::Usage,
+        ContextValue::StyledStr(command.render_usage()),
+    );
+    Some(rebuilt)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +156,23 @@ mod tests {
         assert!(!text.contains("-- --yse"), "{text}");
         let text = error_text(&["runbook", "run", "tour", "--dry-rnu"]);
         assert!(text.contains("'--dry-run'"), "{text}");
+    }
+
+    #[test]
+    fn a_transposed_subcommand_gets_the_right_suggestion() {
+        let text = error_text(&["runbook", "rnu", "tour"]);
+        assert!(text.contains("unrecognized subcommand 'rnu'"), "{text}");
+        assert!(
+            text.contains("a similar subcommand exists: 'run'"),
+            "{text}"
+        );
+        let text = error_text(&["runbook", "lsit"]);
+        assert!(text.contains("'list'"), "{text}");
+        let text = error_text(&["runbook", "frobnicate"]);
+        assert!(
+            text.contains("unrecognized subcommand 'frobnicate'"),
+            "{text}"
+        );
     }
 
     #[test]

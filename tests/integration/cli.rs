@@ -254,6 +254,12 @@ fn a_mistyped_flag_gets_a_did_you_mean() {
         .run()
         .expect_exit(2)
         .expect_stderr_contains("'--var'");
+    // clap's own matcher offered `runs` for `rnu`.
+    Test::new()
+        .args(["rnu", "tour"])
+        .run()
+        .expect_exit(2)
+        .expect_stderr_contains("tip: a similar subcommand exists: 'run'");
 }
 
 /// `runbook run` with no name lists the runbooks (book order, with summaries), exit 2.
