@@ -17,6 +17,9 @@ pub mod env_vars {
     pub const CLICOLOR_FORCE: &str = "CLICOLOR_FORCE";
     pub const FORCE_COLOR: &str = "FORCE_COLOR";
     pub const CI: &str = "CI";
+    /// Set by the completion scripts of `runbook completions SHELL` to the shell's name:
+    /// the binary prints completion candidates instead of running (read by clap_complete).
+    pub const RUNBOOK_COMPLETE: &str = "RUNBOOK_COMPLETE";
 }
 
 #[derive(Debug, Clone)]

@@ -38,7 +38,7 @@ use crate::config::Config;
 /// Runs the command line `args` and returns the process exit code.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let args: Vec<OsString> = args.into_iter().collect();
-    // `COMPLETE=bash runbook -- WORDS…` is the shell asking for completions (the scripts of
+    // `RUNBOOK_COMPLETE=bash runbook -- WORDS…` is the shell asking for completions (the scripts of
     // `runbook completions SHELL` call it); answer and stop before anything else runs.
     let completing = clap_complete::CompleteEnv::with_factory(Cli::command)
         .var(commands::completions::COMPLETE_VAR)

@@ -2,7 +2,7 @@
 //! clap_complete's dynamic completion, and the candidate functions that the `cli` types
 //! attach to their arguments (runbook names, step ids, run ids, `--var` keys).
 //!
-//! The shell calls `COMPLETE=SHELL runbook -- WORDS…` for every TAB (see `crate::main`);
+//! The shell calls `RUNBOOK_COMPLETE=SHELL runbook -- WORDS…` for every TAB (see `crate::main`);
 //! a candidate function sees only the word being completed, so it re-parses the words
 //! typed so far (`std::env::args_os` of the completion process) to learn the runbook, the
 //! run and `--dir`/`--state-dir`. A candidate function never prints and never fails: a
@@ -22,8 +22,9 @@ use crate::runbook::load::Catalog;
 use crate::runbook::model::{Action, Runbook};
 use crate::ui::printer::Printer;
 
-/// The environment variable that switches the binary into completion mode.
-pub const COMPLETE_VAR: &str = "COMPLETE";
+/// The environment variable that switches the binary into completion mode; namespaced,
+/// so a `COMPLETE` set for another tool does not reach us.
+pub const COMPLETE_VAR: &str = crate::config::env_vars::RUNBOOK_COMPLETE;
 
 /// Prints the registration script for `shell`; it calls back this program as invoked.
 pub fn execute(config: &Config, printer: &Printer, shell: clap_complete::Shell) {

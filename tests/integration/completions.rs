@@ -170,13 +170,27 @@ fn zsh_and_fish_scripts_call_back_the_binary() {
     let zsh = test.invoke(&["completions", "zsh"]);
     zsh.expect_exit(0)
         .expect_stdout_contains("#compdef runbook")
-        .expect_stdout_contains("COMPLETE=\"zsh\"")
+        .expect_stdout_contains("RUNBOOK_COMPLETE=\"zsh\"")
         .expect_stdout_contains("compdef _clap_dynamic_completer_runbook runbook");
     let fish = test.invoke(&["completions", "fish"]);
     fish.expect_exit(0)
         .expect_stdout_contains("complete --keep-order --exclusive --command runbook")
-        .expect_stdout_contains("COMPLETE=fish");
+        .expect_stdout_contains("RUNBOOK_COMPLETE=fish");
     // The scripts call the binary by the path it was invoked with.
     let binary = assert_cmd::cargo::cargo_bin("runbook");
     zsh.expect_stdout_contains(binary.to_str().unwrap());
+}
+
+/// The completion switch is namespaced: a `COMPLETE` meant for another tool is ignored.
+#[test]
+fn a_foreign_complete_variable_is_ignored() {
+    let test = project();
+    test.invoke_env(&["list"], &[("COMPLETE", "bash")])
+        .expect_exit(0)
+        .expect_stdout_contains("deploy");
+    let output = test.invoke_env(
+        &["--", "runbook", "run", "de"],
+        &[("RUNBOOK_COMPLETE", "bash"), ("_CLAP_COMPLETE_INDEX", "2")],
+    );
+    output.expect_exit(0).expect_stdout_contains("deploy");
 }
