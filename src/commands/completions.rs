@@ -156,7 +156,8 @@ pub fn steps() -> Vec<CompletionCandidate> {
 }
 
 /// `--var` keys of the runbook named on the command line: its variables and the names its
-/// asks answer into, each as `name=`.
+/// asks answer into, each as `name=`, then `name=choice` for each of their `choices` (the
+/// shell inserts the common `name=` first, and offers the choices on the next TAB).
 pub fn var_keys() -> Vec<CompletionCandidate> {
     let Some((typed, catalog)) = catalog() else {
         return Vec::new();
@@ -167,14 +168,27 @@ pub fn var_keys() -> Vec<CompletionCandidate> {
     let vars = runbook
         .vars
         .iter()
-        .map(|v| (v.name.clone(), v.description.clone()));
+        .map(|v| (v.name.clone(), v.description.clone(), v.choices.clone()));
     let asks = runbook.walk().filter_map(|step| match &step.action {
-        Action::Ask(ask) => Some((ask.into.clone(), Some(format!("answer to `{}`", step.id)))),
+        Action::Ask(ask) => Some((
+            ask.into.clone(),
+            Some(format!("answer to `{}`", step.id)),
+            ask.choices.clone(),
+        )),
         _ => None,
     });
-    vars.chain(asks)
-        .map(|(name, help)| CompletionCandidate::new(format!("{name}=")).help(help.map(Into::into)))
-        .collect()
+    let mut keys = Vec::new();
+    let mut values = Vec::new();
+    for (name, help, choices) in vars.chain(asks) {
+        keys.push(CompletionCandidate::new(format!("{name}=")).help(help.map(Into::into)));
+        values.extend(
+            choices
+                .iter()
+                .map(|choice| CompletionCandidate::new(format!("{name}={choice}"))),
+        );
+    }
+    keys.extend(values);
+    keys
 }
 
 /// Run ids, newest first, with runbook and state as help.

@@ -119,7 +119,11 @@ fn var_keys_of_the_named_runbook() {
     let test = project();
     assert_eq!(
         candidates(&test, &["runbook", "run", "deploy", "--var", ""]),
-        ["cluster=", "release=", "size="]
+        ["cluster=", "release=", "size=", "size=1", "size=2"]
+    );
+    assert_eq!(
+        candidates(&test, &["runbook", "run", "deploy", "--var", "size="]),
+        ["size=", "size=1", "size=2"]
     );
     assert_eq!(
         candidates(&test, &["runbook", "show", "deploy", "--var", "cl"]),
