@@ -109,8 +109,8 @@ pub fn name_needed(catalog: &Catalog, subcommand: &str) -> Error {
         .map(|r| {
             let about = r.summary.as_deref().unwrap_or(&r.title);
             format!(
-                "  {:<width$}  {}",
-                r.name,
+                "  {}  {}",
+                crate::ui::table::pad(&r.name, width),
                 about.lines().next().unwrap_or_default()
             )
         })

@@ -9,7 +9,7 @@ use super::checks::CheckOutcome;
 use super::events::Event;
 use super::failure::{Failure, FailureAction};
 use super::prompter::{StepView, UnknownChoice};
-use super::scope::Scope;
+use super::scope::{Scope, holds_secret};
 use super::session::{Session, Stop};
 use crate::error::Result;
 use crate::journal::record::{Entry, Outcome};
@@ -67,10 +67,18 @@ impl Session<'_> {
             return Ok(None);
         }
         let mut any_failed = false;
-        for item in items {
-            let item_id = format!("{id}[{item}]");
+        for (index, (item, secret)) in items.into_iter().enumerate() {
+            // A secret item is named by its position: ids become journal keys and files.
+            let item_id = if secret {
+                format!("{id}[#{}]", index + 1)
+            } else {
+                format!("{id}[{item}]")
+            };
+            if secret {
+                self.secrets.push(item.clone());
+            }
             let mut item_scope = scope.clone();
-            item_scope.set(&foreach.var, item, false);
+            item_scope.set(&foreach.var, item, secret);
             if let Some(stop) = self.instance(&mut item_scope, step, &item_id, position)? {
                 return Ok(Some(stop));
             }
@@ -78,7 +86,8 @@ impl Session<'_> {
             if let Some(capture) = &step.capture
                 && let Some(value) = item_scope.values.get(capture)
             {
-                scope.set(capture, value.clone(), false);
+                let secret = item_scope.secret_names.contains(capture);
+                scope.set(capture, value.clone(), secret);
             }
         }
         self.outcomes
@@ -86,22 +95,37 @@ impl Session<'_> {
         Ok(None)
     }
 
-    fn items(&mut self, scope: &Scope, foreach: &Foreach) -> Result<Vec<String>, String> {
-        let raw: Vec<String> = match &foreach.items {
+    /// The items of a `foreach`, each with whether it is secret: taken from a secret
+    /// variable, rendered from a template that reads one, or holding a secret value.
+    fn items(&mut self, scope: &Scope, foreach: &Foreach) -> Result<Vec<(String, bool)>, String> {
+        let raw: Vec<(String, bool)> = match &foreach.items {
             ForeachItems::List(items) => items
                 .iter()
-                .map(|i| scope.value(&mut self.renderer, &self.run_id, i, Escape::None))
-                .collect::<Result<_, _>>()?,
-            ForeachItems::From(var) => scope
-                .values
-                .get(var)
-                .map(|v| v.lines().map(str::to_string).collect())
-                .unwrap_or_default(),
+                .map(|i| {
+                    let value = scope.value(&mut self.renderer, &self.run_id, i, Escape::None)?;
+                    let secret = scope.reads_secret(i) || holds_secret(&value, &self.secrets);
+                    Ok((value, secret))
+                })
+                .collect::<Result<_, String>>()?,
+            ForeachItems::From(var) => {
+                let secret = scope.secret_names.contains(var);
+                scope
+                    .values
+                    .get(var)
+                    .map(|v| v.lines().map(|l| (l.to_string(), secret)).collect())
+                    .unwrap_or_default()
+            }
         };
-        let mut items: Vec<String> = Vec::new();
-        for item in raw.iter().map(|i| i.trim()).filter(|i| !i.is_empty()) {
-            if !items.iter().any(|i| i == item) {
-                items.push(item.to_string());
+        let mut items: Vec<(String, bool)> = Vec::new();
+        for (item, secret) in raw {
+            let item = item.trim();
+            if item.is_empty() {
+                continue;
+            }
+            let secret = secret || holds_secret(item, &self.secrets);
+            match items.iter_mut().find(|(i, _)| i == item) {
+                Some(seen) => seen.1 |= secret,
+                None => items.push((item.to_string(), secret)),
             }
         }
         Ok(items)
@@ -193,6 +217,9 @@ impl Session<'_> {
         if let Some((name, value)) = &previous.value {
             scope.set(name, value.clone(), false);
         }
+        if let Some(settled) = self.rederive_secret_capture(scope, step, id, previous)? {
+            return Ok(settled);
+        }
         match previous.status {
             // A secret answer was never written down: ask it again.
             Status::Succeeded if matches!(&step.action, Action::Ask(ask) if ask.secret) => Ok(None),
@@ -210,6 +237,52 @@ impl Session<'_> {
                 self.settle_unknown(scope, step, id)
             }
             _ => Ok(None),
+        }
+    }
+
+    /// A capture that held a secret was not journaled (the mask is no value): an
+    /// idempotent step runs again to derive it, otherwise the operator gives it.
+    /// `Some` when the walk must stop or the step must run again.
+    fn rederive_secret_capture(
+        &mut self,
+        scope: &mut Scope,
+        step: &Step,
+        id: &str,
+        previous: &StepState,
+    ) -> Result<Option<Option<Option<Stop>>>> {
+        let Some(capture) = &step.capture else {
+            return Ok(None);
+        };
+        if previous.status != Status::Succeeded
+            || previous.value.is_some()
+            || !matches!(step.action, Action::Run(_))
+        {
+            return Ok(None);
+        }
+        if step.idempotent {
+            return Ok(Some(None));
+        }
+        let view = super::prompter::AskView {
+            step: id.into(),
+            into: capture.clone(),
+            question: format!(
+                "step `{id}` captured a secret into `{capture}`, which was not written down; \
+                 enter its value"
+            ),
+            choices: Vec::new(),
+            default: None,
+            secret: true,
+            pattern: None,
+        };
+        match self.prompter.ask(&view) {
+            Ok(value) => {
+                if !value.is_empty() {
+                    self.secrets.push(value.clone());
+                }
+                scope.set(capture, value, true);
+                Ok(None)
+            }
+            Err(e) => Ok(Some(Some(Some(Self::prompt_stop(e))))),
         }
     }
 

@@ -838,7 +838,7 @@ run = "touch one"
 }
 
 /// Values that try to break out of the shell word they are substituted into.
-const NASTY: &[&str] = &[
+pub(crate) const NASTY: &[&str] = &[
     "x; touch pwned",
     "$(touch pwned)",
     "`touch pwned`",
@@ -897,7 +897,7 @@ expect-stdout = '^{{ name }}$'
 }
 
 /// A small deterministic generator (xorshift) over an alphabet of shell metacharacters.
-fn nasty_strings(count: usize) -> Vec<String> {
+pub(crate) fn nasty_strings(count: usize) -> Vec<String> {
     const ALPHABET: &[&str] = &[
         "'", "\"", "$", "`", ";", "&", "|", "\n", " ", "\t", "*", "?", "~", "\\", "(", ")", "{",
         "}", "[", "]", "<", ">", "#", "!", "=", "-", "%", "a", "Z", "0", "é", "ß", "→", "🚀", "{{",
