@@ -92,17 +92,6 @@ fn catalog() -> Option<(Typed, Catalog)> {
     Some((typed, catalog))
 }
 
-fn about(runbook: &Runbook) -> String {
-    runbook
-        .summary
-        .as_deref()
-        .unwrap_or(&runbook.title)
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_string()
-}
-
 /// Runbook names, with their summaries as help.
 pub fn runbooks() -> Vec<CompletionCandidate> {
     let Some((_, catalog)) = catalog() else {
@@ -112,7 +101,10 @@ pub fn runbooks() -> Vec<CompletionCandidate> {
         .names
         .iter()
         .map(|name| {
-            let help = catalog.runbooks.get(name).map(|r| about(r).into());
+            let help = catalog
+                .runbooks
+                .get(name)
+                .map(|r| super::list::about(r).to_string().into());
             CompletionCandidate::new(name).help(help)
         })
         .collect()

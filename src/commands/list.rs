@@ -7,10 +7,11 @@ use serde_json::{Value, json};
 use super::load_catalog;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::render::book::context::phase_cmp;
+use crate::render::book::context::{ordered, phase_cmp};
 use crate::runbook::load::Catalog;
+use crate::runbook::model::Runbook;
 use crate::ui::printer::Printer;
-use crate::ui::table::table;
+use crate::ui::table::{pad, table};
 
 pub fn execute(config: &Config, printer: &Printer, json: bool) -> Result<()> {
     let catalog = load_catalog(config)?;
@@ -90,13 +91,21 @@ fn render(rows: &[Value]) -> String {
     table(&["NAME", "PHASE", "RISK", "STEPS", "SUMMARY"], &cells)
 }
 
+/// What a runbook is about, in one line: the first line of its summary, else its title.
+pub fn about(runbook: &Runbook) -> &str {
+    runbook
+        .summary
+        .as_deref()
+        .unwrap_or(&runbook.title)
+        .lines()
+        .next()
+        .unwrap_or_default()
+}
+
 /// `runbook run` (or `show`, `graph`) without a name: a usage error that lists the
 /// runbooks, one per line with its summary, in book order.
 pub fn name_needed(catalog: &Catalog, subcommand: &str) -> Error {
-    let mut runbooks: Vec<_> = catalog.runbooks.values().collect();
-    runbooks.sort_by(|a, b| {
-        phase_cmp(a.phase.as_deref(), b.phase.as_deref()).then_with(|| a.name.cmp(&b.name))
-    });
+    let runbooks = ordered(&catalog.runbooks);
     let Some(first) = runbooks.first() else {
         return Error::usage_hint(
             format!("`runbook {subcommand}` needs the name of a runbook, and the project has none"),
@@ -106,14 +115,7 @@ pub fn name_needed(catalog: &Catalog, subcommand: &str) -> Error {
     let width = runbooks.iter().map(|r| r.name.len()).max().unwrap_or(0);
     let lines: Vec<String> = runbooks
         .iter()
-        .map(|r| {
-            let about = r.summary.as_deref().unwrap_or(&r.title);
-            format!(
-                "  {}  {}",
-                crate::ui::table::pad(&r.name, width),
-                about.lines().next().unwrap_or_default()
-            )
-        })
+        .map(|r| format!("  {}  {}", pad(&r.name, width), about(r)))
         .collect();
     Error::usage_hint(
         format!(
