@@ -6,6 +6,7 @@ mod check;
 mod cli;
 mod completions;
 mod docs;
+mod flux;
 mod fuzz;
 mod graph;
 mod guide;
