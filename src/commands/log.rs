@@ -63,6 +63,19 @@ fn line(record: &Record) -> String {
                     .unwrap_or_default()
             )
         }
+        Entry::StepSpawned {
+            step,
+            attempt,
+            pid,
+            undo,
+            ..
+        } => {
+            if *undo {
+                format!("{step}: undo runs as pid {pid}")
+            } else {
+                format!("{step}: try {attempt} runs as pid {pid}")
+            }
+        }
         Entry::Check {
             step,
             phase,

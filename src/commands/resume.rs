@@ -58,6 +58,12 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
         can_ask.then_some(&mut *prompter),
     )?;
     let _lock = lock(&store, &runbook.name, &run_id)?;
+    // A process of an earlier attempt that outlived its run (killed): nothing starts beside it.
+    crate::journal::lock::refuse_survivors(
+        &store.peek(&run_id)?,
+        &run_id,
+        &format!("runbook resume {run_id}"),
+    )?;
     let path = store.journal_path(&run_id);
     let mut journal = Journal::open(&path).map_err(|e| Error::io("open journal", &path, e))?;
     journal
@@ -82,7 +88,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
         .filter(|s| matches!(s.status, Status::Succeeded | Status::Skipped))
         .count();
     let scope = Scope::new(Arc::clone(&runbook), String::new(), values);
-    let interrupt = session::interrupt()?;
+    let interrupt = session::interrupt(false)?;
     let mut reporter = session::reporter(config, printer);
     let setup = Setup {
         catalog: &catalog,

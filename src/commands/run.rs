@@ -96,7 +96,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &RunArgs) -> Result<()>
             .map_err(|e| Error::io("write journal", &path, e))?;
         Some(journal)
     };
-    let interrupt = session::interrupt()?;
+    let interrupt = session::interrupt(args.dry_run)?;
     let mut reporter = session::reporter(config, printer);
     let mut preset = Preset {
         answers,

@@ -6,16 +6,111 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 
 use super::action::{Acted, ActionResult};
-use super::checks::{CheckOutcome, tail_lines};
+use super::checks::CheckOutcome;
 use super::command::{self, Exit};
 use super::events::Event;
 use super::failure::Failure;
+use super::group;
 use super::prompter::{AskView, StepChoice, StepView};
 use super::scope::Scope;
 use super::session::{Session, Stop};
 use crate::error::{Error, Result};
 use crate::journal::record::Entry;
 use crate::journal::writer::create_private_dir;
+
+/// The most output a `capture` keeps: a value beyond this is a file's job, not a variable's.
+pub const CAPTURE_LIMIT: usize = 64 * 1024;
+
+/// A capture whose command printed more than [`CAPTURE_LIMIT`].
+fn capture_too_long(tail: Vec<String>) -> Failure {
+    Failure {
+        reason: format!(
+            "`capture` keeps at most {} KiB of output, and the command printed more: write it to a file and capture the file's name instead",
+            CAPTURE_LIMIT / 1024
+        ),
+        tail,
+        exit_code: Some(0),
+        interrupted: false,
+        started: true,
+    }
+}
+
+/// Journals the process of a try (or of an undo command) as soon as it runs. Written at
+/// once and synced with the next record: a pid means something only while this boot
+/// lasts, and a written record outlives a killed process.
+pub(super) fn note_spawn(
+    journal: &mut Option<crate::journal::writer::Journal>,
+    step: &str,
+    attempt: u32,
+    undo: bool,
+    pid: u32,
+) -> std::io::Result<()> {
+    let spawned = Entry::StepSpawned {
+        step: step.into(),
+        attempt,
+        pid,
+        pgid: pid,
+        boot_id: group::boot_id().map(str::to_string),
+        undo,
+    };
+    match journal {
+        Some(journal) => journal.append_deferred(spawned).map(|_| ()),
+        None => Ok(()),
+    }
+}
+
+/// An attempt's log file, opened on the first line written to it.
+struct Log<'a> {
+    path: &'a std::path::Path,
+    header: &'a str,
+    file: Option<std::fs::File>,
+    /// The first failure to open or write (the run stops on it once the command ended).
+    error: Option<std::io::Error>,
+}
+
+impl Log<'_> {
+    /// One write per line: the file is unbuffered, so a killed run loses no output.
+    fn write(&mut self, text: &str) {
+        if self.error.is_some() {
+            return;
+        }
+        if self.file.is_none() {
+            match open_log(self.path)
+                .and_then(|mut f| f.write_all(self.header.as_bytes()).map(|()| f))
+            {
+                Ok(f) => self.file = Some(f),
+                Err(e) => {
+                    self.error = Some(e);
+                    return;
+                }
+            }
+        }
+        if let Some(Err(e)) = self.file.as_mut().map(|f| f.write_all(text.as_bytes())) {
+            self.error = Some(e);
+        }
+    }
+}
+
+/// Opens a log for appending (a number reused after a crash keeps the earlier output),
+/// creating the logs directory only when it is missing: no mkdir per step.
+fn open_log(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let open = || {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+    };
+    match open() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(dir) = path.parent() {
+                create_private_dir(dir)?;
+            }
+            open()
+        }
+        other => other,
+    }
+}
 use crate::render::template::Escape;
 use crate::runbook::model::{Ask, Call, Step};
 
@@ -43,23 +138,31 @@ impl Session<'_> {
                 command: self.mask(&script),
             });
             *tries += 1;
-            let finished = self.spawn_logged(&spec, id, *tries)?;
-            let tail = tail_lines(&finished.stdout, &finished.stderr, 10)
+            let keep = if step.capture.is_some() {
+                CAPTURE_LIMIT + 2
+            } else {
+                0
+            };
+            let finished = self.spawn_logged(&spec, id, *tries, keep)?;
+            let tail = finished
+                .tail
                 .iter()
                 .map(|l| self.mask(l))
                 .collect::<Vec<_>>();
             let success = finished.exit == Exit::Code(0);
             let log = self.log_path(id, *tries).display().to_string();
-            let lines = finished.stdout.lines().count() + finished.stderr.lines().count();
             self.emit(Event::CommandFinished {
                 id: id.into(),
                 attempt,
                 exit: finished.exit.describe(),
                 success,
                 tail: tail.clone(),
-                lines,
+                lines: finished.lines,
                 log,
             });
+            if success && step.capture.is_some() && finished.stdout_cut {
+                return Ok((ActionResult::Failed(capture_too_long(tail)), None, false));
+            }
             if success {
                 let value = step
                     .capture
@@ -113,48 +216,69 @@ impl Session<'_> {
         Some((name.to_string(), value.to_string()))
     }
 
-    /// Runs a command, writing its masked output to the attempt's log file.
+    /// Runs a command, writing its masked output to the attempt's log file, which is
+    /// created when the command prints its first line (or fails): a silent success leaves
+    /// no file, and costs no open. `keep`: bytes of each stream to keep (see `command`).
     fn spawn_logged(
         &mut self,
         spec: &command::CommandSpec,
         id: &str,
         attempt: u32,
+        keep: usize,
     ) -> Result<command::Finished> {
         self.before_spawn()?;
         let path = self.log_path(id, attempt);
-        if let Some(dir) = path.parent() {
-            create_private_dir(dir).map_err(|e| Error::io("create directory", dir, e))?;
-        }
-        // Appended, never truncated: a number reused after a crash keeps the earlier output.
-        let mut log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(|e| Error::io("write log", &path, e))?;
-        // One write per line: the file is unbuffered and formatting would split it.
-        let _ = log.write_all(format!("$ {}\n", self.mask(&spec.script)).as_bytes());
+        let header = format!("$ {}\n", self.mask(&spec.script));
+        let mut log = Log {
+            path: &path,
+            header: &header,
+            file: None,
+            error: None,
+        };
         let secrets = self.secrets.clone();
         let reporter = &mut *self.reporter;
-        let result = command::run(spec, &self.interrupt, &mut |stream, line| {
-            let line = super::scope::mask(line, &secrets);
-            let _ = log.write_all(format!("{line}\n").as_bytes());
-            reporter.event(&Event::Output {
-                id: id.into(),
-                stream,
-                line,
-            });
-        });
-        match result {
-            Ok(finished) => {
-                let _ = log.write_all(format!("# {}\n", finished.exit.describe()).as_bytes());
-                Ok(finished)
-            }
-            Err(e) => Ok(command::Finished {
+        let journal = &mut self.journal;
+        let mut journal_error = None;
+        let result = command::run_with(
+            spec,
+            keep,
+            &self.interrupt,
+            &mut |pid| {
+                if let Err(e) = note_spawn(journal, id, attempt, false, pid) {
+                    journal_error = Some(e);
+                }
+            },
+            &mut |stream, line| {
+                let line = super::scope::mask(line, &secrets);
+                log.write(&format!("{line}\n"));
+                reporter.event(&Event::Output {
+                    id: id.into(),
+                    stream,
+                    line,
+                });
+            },
+        );
+        if let Some(e) = journal_error {
+            let path = self.journal.as_ref().map(|j| j.path().to_path_buf());
+            return Err(Error::io("write journal", path.unwrap_or_default(), e));
+        }
+        let finished = match result {
+            Ok(finished) => finished,
+            Err(e) => command::Finished {
                 exit: Exit::Code(127),
                 stdout: String::new(),
-                stderr: format!("cannot start `{}`: {e}", spec.shell.join(" ")),
-            }),
+                stderr: String::new(),
+                stdout_cut: false,
+                lines: 1,
+                tail: vec![format!("cannot start `{}`: {e}", spec.shell.join(" "))],
+            },
+        };
+        if log.file.is_some() || finished.exit != Exit::Code(0) {
+            log.write(&format!("# {}\n", finished.exit.describe()));
+        }
+        match log.error {
+            Some(e) => Err(Error::io("write log", &path, e)),
+            None => Ok(finished),
         }
     }
 

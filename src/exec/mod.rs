@@ -8,6 +8,7 @@ pub mod command;
 pub mod events;
 pub mod failure;
 pub mod flux;
+pub mod group;
 pub mod interrupt;
 pub mod kinds;
 pub mod prompter;

@@ -20,6 +20,8 @@ pub struct Plan {
     pub complete: bool,
     /// Continues a rollback that stopped.
     pub continuing: bool,
+    /// The step whose undo began and never ended (continuing only).
+    pub interrupted: Option<String>,
     /// The capture of a step in the plan: its undo commands read it from the environment.
     pub captures: BTreeMap<String, (String, String)>,
 }
@@ -47,6 +49,7 @@ impl Plan {
                 .map(|(id, undo)| (id.clone(), undo.iter().map(|u| u.run.clone()).collect()))
                 .collect(),
             no_undo,
+            interrupted: self.interrupted.clone(),
         }
     }
 }
@@ -92,6 +95,7 @@ pub fn plan(state: &RunState, to: Option<&str>) -> Result<Plan, String> {
             steps,
             complete,
             continuing: true,
+            interrupted: state.rollback.undoing.clone(),
         });
     }
     let boundary = match to {
@@ -120,6 +124,7 @@ pub fn plan(state: &RunState, to: Option<&str>) -> Result<Plan, String> {
         steps,
         complete: boundary.is_none(),
         continuing: false,
+        interrupted: None,
     })
 }
 
@@ -284,13 +289,23 @@ impl Session<'_> {
         });
         let reporter = &mut *self.reporter;
         let secrets = self.secrets.clone();
-        let finished = match command::run(&spec, &self.interrupt, &mut |stream, line| {
-            reporter.event(&Event::Output {
-                id: format!("undo {id}"),
-                stream,
-                line: super::scope::mask(line, &secrets),
-            });
-        }) {
+        let journal = &mut self.journal;
+        let mut noted = Ok(());
+        let finished = command::run_with(
+            &spec,
+            command::DEFAULT_KEEP,
+            &self.interrupt,
+            &mut |pid| noted = super::kinds::note_spawn(journal, id, 1, true, pid),
+            &mut |stream, line| {
+                reporter.event(&Event::Output {
+                    id: format!("undo {id}"),
+                    stream,
+                    line: super::scope::mask(line, &secrets),
+                });
+            },
+        );
+        noted.map_err(|e| Error::io("write journal", self.store.journal_path(&self.run_id), e))?;
+        let finished = match finished {
             Ok(f) => f,
             Err(e) => return Ok(Some(format!("cannot start the shell: {e}"))),
         };

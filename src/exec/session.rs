@@ -171,13 +171,7 @@ impl Session<'_> {
     }
 
     pub fn log_path(&self, journal_id: &str, attempt: u32) -> PathBuf {
-        let name: String = journal_id
-            .chars()
-            .map(|c| if c == '/' { '~' } else { c })
-            .collect();
-        self.store
-            .logs_dir(&self.run_id)
-            .join(format!("{name}.{attempt}.log"))
+        self.store.log_path(&self.run_id, journal_id, attempt)
     }
 
     /// Renders prose for the operator in `scope`, secrets masked.

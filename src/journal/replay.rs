@@ -63,6 +63,8 @@ pub struct Rollback {
     /// Steps whose undo finished.
     pub done: Vec<String>,
     pub failed: Option<(String, String)>,
+    /// The step whose undo began and never ended (the process died during it).
+    pub undoing: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -203,14 +205,17 @@ fn apply(state: &mut RunState, seq: usize, record: &Record) {
             outcome,
             reason,
         } => match outcome.as_str() {
+            "started" => state.rollback.undoing = Some(step.clone()),
             "succeeded" | "no-undo" => {
+                state.rollback.undoing = None;
                 state.rollback.done.push(step.clone());
                 if let Some(entry) = state.steps.get_mut(step) {
                     entry.status = Status::RolledBack;
                 }
             }
             "failed" => {
-                state.rollback.failed = Some((step.clone(), reason.clone().unwrap_or_default()))
+                state.rollback.undoing = None;
+                state.rollback.failed = Some((step.clone(), reason.clone().unwrap_or_default()));
             }
             _ => {}
         },
@@ -220,7 +225,7 @@ fn apply(state: &mut RunState, seq: usize, record: &Record) {
             }
         }
         Entry::RunFinished { state: end, .. } => state.finished = Some(end.clone()),
-        Entry::Check { .. } | Entry::Decision { .. } => {}
+        Entry::Check { .. } | Entry::Decision { .. } | Entry::StepSpawned { .. } => {}
     }
 }
 
