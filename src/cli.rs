@@ -231,9 +231,13 @@ pub struct RunArgs {
     /// Start at STEP: the steps before it are journaled as skipped.
     #[arg(long, value_name = "STEP", add = ArgValueCandidates::new(complete::steps))]
     pub from: Option<String>,
+    /// Start a new run although an unfinished run of this runbook exists (that run is
+    /// recorded as `abandoned`).
+    #[arg(long)]
+    pub new: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ModeArgs {
     /// Answer yes to everything: confirmations, manual steps, asks take their default.
     #[arg(long, short = 'y', conflicts_with = "auto")]
@@ -260,6 +264,10 @@ pub struct ResumeArgs {
     /// Do not re-run the verify checks of steps that succeeded earlier.
     #[arg(long)]
     pub no_reverify: bool,
+    /// Walk again from STEP: it and every step after it run again, whatever happened to
+    /// them before (journaled as a decision); the steps before it resume as usual.
+    #[arg(long, value_name = "STEP")]
+    pub from: Option<String>,
 }
 
 #[derive(Debug, Args)]

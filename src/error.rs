@@ -6,6 +6,9 @@ use std::path::PathBuf;
 use thiserror::Error;
 
 use crate::exit_code;
+use crate::journal::lock::LockError;
+use crate::journal::recorder::WriteError;
+use crate::journal::store::JournalError;
 use crate::runbook::diagnostic::Diagnostic;
 
 #[derive(Debug, Error)]
@@ -42,18 +45,17 @@ pub enum Error {
         message: String,
         hint: Option<String>,
     },
-    #[error("{message}")]
-    Locked {
-        message: String,
-        hint: Option<String>,
-    },
+    /// The lock stage: another run holds the runbook.
+    #[error(transparent)]
+    Lock(#[from] LockError),
     #[error("interrupted")]
     Interrupted { hint: Option<String> },
-    #[error("{message}")]
-    Journal {
-        message: String,
-        hint: Option<String>,
-    },
+    /// The journal stage: a journal that cannot be read, or is damaged.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// A journal append failed: the run stops, nothing happens unrecorded.
+    #[error(transparent)]
+    Write(#[from] WriteError),
 }
 
 fn count_errors(diagnostics: &[Diagnostic]) -> usize {
@@ -102,9 +104,12 @@ impl Error {
                 exit_code::USAGE
             }
             Error::Invalid(_) => exit_code::INVALID,
-            Error::Io { .. } | Error::Failed { .. } | Error::Journal { .. } => exit_code::FAILURE,
+            Error::Io { .. } | Error::Failed { .. } | Error::Journal(_) | Error::Write(_) => {
+                exit_code::FAILURE
+            }
             Error::Waiting { .. } => exit_code::WAITING,
-            Error::Locked { .. } => exit_code::LOCKED,
+            Error::Lock(LockError::Held { .. } | LockError::Survivor { .. }) => exit_code::LOCKED,
+            Error::Lock(LockError::Io { .. }) => exit_code::FAILURE,
             Error::Interrupted { .. } => exit_code::INTERRUPTED,
         }
     }
@@ -120,13 +125,29 @@ impl Error {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => "`runbook list` shows the runbooks of this project".into(),
             }),
+            Error::Lock(LockError::Held { .. }) => Some(
+                "wait for that run to finish, or stop it; the lock is released when its process exits"
+                    .into(),
+            ),
+            Error::Lock(LockError::Survivor {
+                survivor, again, ..
+            }) => Some(format!(
+                "wait for it to end, or stop it with `kill -TERM -- -{}`; then `{again}`",
+                survivor.pgid
+            )),
+            Error::Journal(JournalError::Damaged { .. }) => Some(
+                "only a torn last line is repaired automatically: inspect the file, or start a new run"
+                    .into(),
+            ),
             Error::Usage { hint, .. }
             | Error::Failed { hint, .. }
             | Error::Waiting { hint, .. }
-            | Error::Locked { hint, .. }
-            | Error::Interrupted { hint }
-            | Error::Journal { hint, .. } => hint.clone(),
-            Error::Invalid(_) | Error::Io { .. } => None,
+            | Error::Interrupted { hint } => hint.clone(),
+            Error::Invalid(_)
+            | Error::Io { .. }
+            | Error::Lock(LockError::Io { .. })
+            | Error::Journal(JournalError::Io { .. })
+            | Error::Write(_) => None,
         }
     }
 }

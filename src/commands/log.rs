@@ -1,25 +1,27 @@
-//! `runbook log [RUN-ID] [--json]`: a run's journal, one readable line per record.
+//! `runbook log [RUN-ID] [--json]`: a run's journal, read once, one readable line per
+//! record. Text is shown as written (never re-cased); line breaks inside a value are
+//! escaped (`\n`) so every record stays on one line.
 
-use super::load_catalog;
-use super::resume::load_state;
-use super::session::store;
+use super::session::{self, load_records, store};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::journal::record::{Entry, Record};
+use crate::journal::record::{Choice, Entry, Record};
+use crate::runbook::discover::find_project;
 use crate::ui::printer::Printer;
 
 pub fn execute(config: &Config, printer: &Printer, run_id: Option<&str>, json: bool) -> Result<()> {
-    let catalog = load_catalog(config)?;
-    let store = store(config, &catalog.project);
-    let run_id =
-        match run_id {
-            Some(id) => id.to_string(),
-            None => store.list()?.pop().map(|(id, _)| id).ok_or_else(|| {
-                Error::usage_hint("no runs yet", "start one with `runbook run NAME`")
-            })?,
-        };
-    load_state(&store, &run_id, printer)?;
-    let records = store.load(&run_id)?.records;
+    // Only the project's location: `log` validates no runbook.
+    let project = find_project(&config.cwd, config.dir.as_deref())?;
+    let store = store(config, &project);
+    let run_id = match run_id {
+        Some(id) => id.to_string(),
+        None => session::newest(
+            &store,
+            |_| true,
+            Error::usage_hint("no runs yet", "start one with `runbook run NAME`"),
+        )?,
+    };
+    let records = load_records(&store, &run_id, printer)?;
     if json {
         printer.data(&format!(
             "{}\n",
@@ -36,6 +38,18 @@ pub fn execute(config: &Config, printer: &Printer, run_id: Option<&str>, json: b
     Ok(())
 }
 
+/// Text on one line: line breaks (and carriage returns) escaped.
+fn one_line(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('\n', "\\n")
+        .replace('\r', "\\r")
+}
+
+fn suffix(label: &str, text: Option<&String>) -> String {
+    text.map(|t| format!("{label}{}", one_line(t)))
+        .unwrap_or_default()
+}
+
 fn line(record: &Record) -> String {
     let time = record.ts.get(11..19).unwrap_or(&record.ts);
     let text = match &record.entry {
@@ -45,24 +59,23 @@ fn line(record: &Record) -> String {
             vars,
             ..
         } => {
-            let vars: Vec<String> = vars.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let vars: Vec<String> = vars
+                .iter()
+                .map(|(k, v)| format!("{k}={}", one_line(v)))
+                .collect();
             format!("run started: `{runbook}` ({mode}) {}", vars.join(" "))
         }
         Entry::RunResumed { mode, .. } => format!("run resumed ({mode})"),
         Entry::StepStarted {
             step,
             attempt,
+            kind,
             command,
             ..
-        } => {
-            format!(
-                "{step}: started (attempt {attempt}){}",
-                command
-                    .as_ref()
-                    .map(|c| format!(": {}", first_line(c)))
-                    .unwrap_or_default()
-            )
-        }
+        } => format!(
+            "{step}: started {kind} (attempt {attempt}){}",
+            suffix(": ", command.as_ref())
+        ),
         Entry::StepSpawned {
             step,
             attempt,
@@ -84,30 +97,48 @@ fn line(record: &Record) -> String {
             passed,
             detail,
         } => format!(
-            "{}{phase} `{name}` try {attempt}: {}{}",
+            "{}{phase} `{}` try {attempt}: {}{}",
             step.as_ref().map(|s| format!("{s}: ")).unwrap_or_default(),
+            one_line(name),
             if *passed { "passed" } else { "not passing" },
             detail
                 .as_ref()
-                .map(|d| format!(" ({d})"))
+                .map(|d| format!(" ({})", one_line(d)))
                 .unwrap_or_default()
         ),
         Entry::StepFinished {
             step,
             outcome,
             reason,
+            value,
             ..
         } => format!(
-            "{step}: {outcome:?}{}",
-            reason
+            "{step}: {outcome}{}{}",
+            suffix(": ", reason.as_ref()),
+            value
                 .as_ref()
-                .map(|r| format!(": {r}"))
+                .map(|(name, v)| format!(" ({name} = {})", one_line(v)))
                 .unwrap_or_default()
-        )
-        .to_lowercase(),
-        Entry::Decision { step, choice } => format!(
-            "{}decision: {choice}",
-            step.as_ref().map(|s| format!("{s}: ")).unwrap_or_default()
+        ),
+        Entry::Decision {
+            step,
+            choice,
+            steps,
+        } => format!(
+            "{}decision: {choice}{}",
+            step.as_ref().map(|s| format!("{s}: ")).unwrap_or_default(),
+            match (choice, steps.is_empty()) {
+                (_, true) => String::new(),
+                (Choice::AcceptChanged, false) => format!(
+                    ": {}",
+                    steps
+                        .iter()
+                        .map(|s| format!("`{s}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                (_, false) => format!(" ({})", steps.join(", ")),
+            }
         ),
         Entry::Interrupted { step } => format!(
             "interrupted{}",
@@ -126,37 +157,16 @@ fn line(record: &Record) -> String {
             step,
             outcome,
             reason,
-        } => format!(
-            "undo {step}: {outcome}{}",
-            reason
-                .as_ref()
-                .map(|r| format!(": {r}"))
-                .unwrap_or_default()
-        ),
-        Entry::RollbackFinished { state, reason } => format!(
-            "rollback finished: {state}{}",
-            reason
-                .as_ref()
-                .map(|r| format!(": {r}"))
-                .unwrap_or_default()
-        ),
-        Entry::RunFinished { state, reason } => format!(
-            "run finished: {state}{}",
-            reason
-                .as_ref()
-                .map(|r| format!(": {r}"))
-                .unwrap_or_default()
-        ),
+        } => format!("undo {step}: {outcome}{}", suffix(": ", reason.as_ref())),
+        Entry::RollbackFinished { state, reason } => {
+            format!(
+                "rollback finished: {state}{}",
+                suffix(": ", reason.as_ref())
+            )
+        }
+        Entry::RunFinished { state, reason } => {
+            format!("run finished: {state}{}", suffix(": ", reason.as_ref()))
+        }
     };
     format!("{time}  {text}")
-}
-
-fn first_line(text: &str) -> String {
-    let mut lines = text.lines();
-    let first = lines.next().unwrap_or_default().to_string();
-    if lines.next().is_some() {
-        format!("{first} …")
-    } else {
-        first
-    }
 }

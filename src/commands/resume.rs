@@ -5,18 +5,18 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::load_catalog;
-use super::session::{self, lock, outcome, store};
+use super::session::{self, load_state, lock, outcome, store};
 use crate::cli::ResumeArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::exec::scope::Scope;
-use crate::exec::session::{Mode, Options, Session, Setup};
+use crate::exec::session::{FromStep, Mode, Options, Session, Setup};
 use crate::exec::vars;
 use crate::journal::lock::host_name;
-use crate::journal::record::Entry;
-use crate::journal::replay::{RunState, Status, replay};
+use crate::journal::record::{Choice, Entry};
+use crate::journal::recorder::Recorder;
+use crate::journal::replay::{RunState, Status};
 use crate::journal::store::Store;
-use crate::journal::writer::Journal;
 use crate::runbook::model::Runbook;
 use crate::ui::printer::Printer;
 
@@ -25,12 +25,22 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
     let store = store(config, &catalog.project);
     let run_id = match &args.run_id {
         Some(id) => id.clone(),
-        None => newest_unfinished(&store)?,
+        None => session::newest(
+            &store,
+            |s| s.resumable && !s.rolling_back,
+            Error::usage_hint(
+                "no unfinished run to resume",
+                "start one with `runbook run NAME`; `runbook runs` lists the runs",
+            ),
+        )?,
     };
     let state = load_state(&store, &run_id, printer)?;
     if !state.resumable() {
         return Err(Error::usage_hint(
-            format!("run `{run_id}` already ended ({})", state.state()),
+            format!(
+                "run `{run_id}` already ended ({})",
+                state.standing().as_str()
+            ),
             format!("start a new run with `runbook run {}`", state.runbook),
         ));
     }
@@ -41,6 +51,14 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
         ));
     }
     let runbook = catalog.get(&state.runbook)?;
+    if let Some(from) = &args.from
+        && runbook.step(from).is_none()
+    {
+        return Err(Error::usage_hint(
+            format!("runbook `{}` has no step `{from}`", runbook.name),
+            format!("`runbook show {}` lists its steps", runbook.name),
+        ));
+    }
     let accepted = refuse_changes(&runbook, &state, args.accept_changed)?;
     let mode = session::mode(config, &args.mode, false)?;
     let mut prompter = session::prompter(config, printer, mode, args.mode.allow_destructive);
@@ -64,29 +82,12 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
         &run_id,
         &format!("runbook resume {run_id}"),
     )?;
-    let path = store.journal_path(&run_id);
-    let mut journal = Journal::open(&path).map_err(|e| Error::io("open journal", &path, e))?;
-    journal
-        .append(Entry::RunResumed {
-            digest: runbook.digest.clone(),
-            mode: mode.as_str().into(),
-            pid: std::process::id(),
-            host: host_name(),
-        })
-        .map_err(|e| Error::io("write journal", &path, e))?;
-    if !accepted.is_empty() {
-        journal
-            .append(Entry::Decision {
-                step: None,
-                choice: format!("accept-changed: {}", accepted.join(", ")),
-            })
-            .map_err(|e| Error::io("write journal", &path, e))?;
-    }
     let done = state
         .steps
         .values()
         .filter(|s| matches!(s.status, Status::Succeeded | Status::Skipped))
         .count();
+    let recorder = reopen(&store, &run_id, state, &runbook, mode, accepted, args)?;
     let scope = Scope::new(Arc::clone(&runbook), String::new(), values);
     let interrupt = session::interrupt(false)?;
     let mut reporter = session::reporter(config, printer);
@@ -94,15 +95,14 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
         catalog: &catalog,
         store,
         run_id: run_id.clone(),
-        journal: Some(journal),
-        previous: state,
+        recorder,
         interrupt,
         options: Options {
             mode,
             dry_run: false,
             no_reverify: args.no_reverify,
             operator: can_ask,
-            from: None,
+            from: args.from.clone().map(FromStep::Again),
         },
         cwd: session::workdir(&catalog.project),
         scope: scope.clone(),
@@ -114,34 +114,39 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
     outcome(end, &run_id)
 }
 
-/// Reads and replays a run's journal, warning about a torn last line.
-pub fn load_state(store: &Store, run_id: &str, printer: &Printer) -> Result<RunState> {
-    if !store.journal_path(run_id).is_file() {
-        return Err(Error::usage_hint(
-            format!("no run `{run_id}`"),
-            "`runbook runs` lists the runs",
-        ));
+/// Opens the run's journal for this session: `run-resumed`, then the decisions the flags
+/// stand for (`--accept-changed`, `--from`).
+fn reopen(
+    store: &Store,
+    run_id: &str,
+    state: RunState,
+    runbook: &Runbook,
+    mode: Mode,
+    accepted: Vec<String>,
+    args: &ResumeArgs,
+) -> Result<Recorder> {
+    let mut recorder = Recorder::open(&store.journal_path(run_id), state)?;
+    recorder.append(Entry::RunResumed {
+        digest: runbook.digest.clone(),
+        mode,
+        pid: std::process::id(),
+        host: host_name(),
+    })?;
+    if !accepted.is_empty() {
+        recorder.append(Entry::Decision {
+            step: None,
+            choice: Choice::AcceptChanged,
+            steps: accepted,
+        })?;
     }
-    let loaded = store.load(run_id)?;
-    if let Some(warning) = loaded.torn {
-        printer.warning(&warning);
+    if let Some(from) = &args.from {
+        recorder.append(Entry::Decision {
+            step: Some(from.clone()),
+            choice: Choice::ResumeFrom,
+            steps: Vec::new(),
+        })?;
     }
-    Ok(replay(&loaded.records))
-}
-
-fn newest_unfinished(store: &Store) -> Result<String> {
-    store
-        .list()?
-        .into_iter()
-        .rev()
-        .find(|(_, state)| state.resumable() && !state.rollback.in_progress)
-        .map(|(id, _)| id)
-        .ok_or_else(|| {
-            Error::usage_hint(
-                "no unfinished run to resume",
-                "start one with `runbook run NAME`; `runbook runs` lists the runs",
-            )
-        })
+    Ok(recorder)
 }
 
 /// Names the steps that already ran and changed (or vanished) since the run started.
@@ -150,7 +155,8 @@ fn refuse_changes(runbook: &Runbook, state: &RunState, accept: bool) -> Result<V
     if runbook.digest == state.digest {
         return Ok(Vec::new());
     }
-    let mut changed = Vec::new();
+    // (step id, removed from the runbook)
+    let mut changed: Vec<(String, bool)> = Vec::new();
     for (id, step) in &state.steps {
         if step.status == Status::RolledBack {
             continue;
@@ -158,24 +164,34 @@ fn refuse_changes(runbook: &Runbook, state: &RunState, accept: bool) -> Result<V
         let base = id.split(['[', '/']).next().unwrap_or(id);
         let now = runbook.step(base).map(|s| s.digest.as_str());
         let then = state.step_digests.get(base).map(String::as_str);
-        let label = match now {
-            None => format!("`{base}` (removed)"),
-            Some(digest) if Some(digest) != then => format!("`{base}`"),
+        let removed = match now {
+            None => true,
+            Some(digest) if Some(digest) != then => false,
             Some(_) => continue,
         };
-        if !changed.contains(&label) {
-            changed.push(label);
+        if !changed.iter().any(|(c, _)| c == base) {
+            changed.push((base.to_string(), removed));
         }
     }
     if changed.is_empty() || accept {
-        return Ok(changed);
+        return Ok(changed.into_iter().map(|(id, _)| id).collect());
     }
+    let labels: Vec<String> = changed
+        .iter()
+        .map(|(id, removed)| {
+            if *removed {
+                format!("`{id}` (removed)")
+            } else {
+                format!("`{id}`")
+            }
+        })
+        .collect();
     Err(Error::usage_hint(
         format!(
             "runbook `{}` changed since run `{}` started; steps that already ran changed: {}",
             runbook.name,
             state.run_id,
-            changed.join(", ")
+            labels.join(", ")
         ),
         "check that the change is what you want, then pass `--accept-changed`",
     ))

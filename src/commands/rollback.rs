@@ -5,17 +5,16 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::load_catalog;
-use super::resume::load_state;
-use super::session::{self, lock, store};
+use super::session::{self, load_state, lock, store};
 use crate::cli::RollbackArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::exec::prompter::{AssumeYes, Prompter};
-use crate::exec::rollback::{Plan, plan};
+use crate::exec::rollback::{Plan, Undone, plan};
 use crate::exec::scope::{Scope, secret_reference};
 use crate::exec::session::{Mode, Options, Session, Setup};
+use crate::journal::recorder::Recorder;
 use crate::journal::replay::RunState;
-use crate::journal::writer::Journal;
 use crate::runbook::model::Runbook;
 use crate::ui::printer::Printer;
 
@@ -24,9 +23,11 @@ pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Resul
     let store = store(config, &catalog.project);
     let run_id = match &args.run_id {
         Some(id) => id.clone(),
-        None => store.list()?.pop().map(|(id, _)| id).ok_or_else(|| {
-            Error::usage_hint("no run to roll back", "`runbook runs` lists the runs")
-        })?,
+        None => session::newest(
+            &store,
+            |_| true,
+            Error::usage_hint("no run to roll back", "`runbook runs` lists the runs"),
+        )?,
     };
     let state = load_state(&store, &run_id, printer)?;
     let plan = plan(&state, args.to.as_deref())
@@ -70,16 +71,14 @@ pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Resul
         }
         Err(_) => return Err(Error::Interrupted { hint: None }),
     }
-    let path = store.journal_path(&run_id);
-    let journal = Journal::open(&path).map_err(|e| Error::io("open journal", &path, e))?;
+    let recorder = Recorder::open(&store.journal_path(&run_id), state)?;
     let scope = Scope::new(Arc::clone(&runbook), String::new(), values);
     let interrupt = session::interrupt(false)?;
     let setup = Setup {
         catalog: &catalog,
         store,
         run_id: run_id.clone(),
-        journal: Some(journal),
-        previous: state,
+        recorder,
         interrupt,
         options: Options {
             mode: Mode::Yes,
@@ -93,27 +92,33 @@ pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Resul
         environment: config.environment.clone(),
     };
     let mut session = Session::new(setup, &mut *reporter, &mut *prompter);
-    if session.execute_rollback(&plan)? {
-        if plan.complete {
+    match session.execute_rollback(&plan)? {
+        Undone::All if plan.complete => {
             printer.hint(&format!(
                 "run `{run_id}` is rolled back completely; start again with `runbook run {}`",
                 runbook.name
             ));
-        } else {
+            Ok(())
+        }
+        Undone::All => {
             let point = plan.to.as_ref().map_or_else(
                 || "its last checkpoint".to_string(),
                 |to| format!("step `{to}`"),
             );
             printer.hint(&format!("run `{run_id}` is back at {point}: `runbook resume {run_id}` runs the undone steps again, `runbook rollback {run_id}` goes one checkpoint further back"));
+            Ok(())
         }
-        Ok(())
-    } else {
-        Err(Error::failed(
+        Undone::FailedAt(_) => Err(Error::failed(
             format!("rollback of run `{run_id}` stopped at a failing undo command"),
             Some(format!(
                 "fix the cause, then `runbook rollback {run_id}` continues from that step"
             )),
-        ))
+        )),
+        Undone::InterruptedAt(step) => Err(Error::Interrupted {
+            hint: Some(format!(
+                "`runbook rollback {run_id}` continues from `{step}`"
+            )),
+        }),
     }
 }
 

@@ -7,10 +7,13 @@ use crate::cli::ModeArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::exec::events::Reporter;
-use crate::exec::prompter::{AssumeYes, Prompter, Unattended};
+use crate::exec::prompter::{AssumeYes, Need, Prompter, Unattended};
 use crate::exec::run::End;
 use crate::exec::session::{Mode, Stop};
 use crate::journal::lock::{Holder, RunLock, host_name};
+use crate::journal::record::Record;
+use crate::journal::replay::{RunState, replay};
+use crate::journal::standing::Summary;
 use crate::journal::store::Store;
 use crate::runbook::model::Project;
 use crate::ui::printer::Printer;
@@ -90,37 +93,97 @@ pub fn lock(store: &Store, runbook: &str, run_id: &str) -> Result<RunLock> {
         run_id: run_id.to_string(),
         started: crate::journal::record::now(),
     };
-    RunLock::acquire(&store.locks_dir(), runbook, &holder)
+    Ok(RunLock::acquire(&store.locks_dir(), runbook, &holder)?)
 }
 
-/// Maps how the run ended to the command's result (and so its exit code).
+/// Maps how the run ended to the command's result (and so its exit code), with the
+/// commands that continue from here.
 pub fn outcome(end: End, run_id: &str) -> Result<()> {
     let resume = format!(
         "continue with `runbook resume {run_id}`, or undo with `runbook rollback {run_id}`"
     );
-    match end {
-        End::Succeeded => Ok(()),
-        End::Stopped(Stop::Failed(message)) => Err(Error::failed(
+    let stop = match end {
+        End::Succeeded => return Ok(()),
+        End::Stopped(stop) => stop,
+    };
+    Err(match stop {
+        Stop::Failed(message) => Error::failed(
             if message.is_empty() {
                 "the run stopped".to_string()
             } else {
                 message
             },
             Some(resume),
-        )),
-        End::Stopped(Stop::RolledBack(message)) => Err(Error::failed(
+        ),
+        Stop::RolledBack(message) => Error::failed(
             format!("{message}; rolled back to the last checkpoint"),
             Some(format!("fix the cause, then `runbook resume {run_id}`")),
-        )),
-        End::Stopped(Stop::Aborted) => Err(Error::failed("the run was aborted", Some(resume))),
-        End::Stopped(Stop::Interrupted) => Err(Error::Interrupted { hint: Some(resume) }),
-        End::Stopped(Stop::Waiting(message)) => Err(Error::Waiting {
-            message: format!("the run waits for an operator: {message}"),
-            hint: Some(format!(
-                "continue from a terminal with `runbook resume {run_id}` (or decide with `--yes` where that is safe)"
+        ),
+        Stop::RollbackStopped(message) => Error::failed(
+            message,
+            Some(format!(
+                "fix the cause, then continue the rollback with `runbook rollback {run_id}`"
             )),
-        }),
+        ),
+        Stop::Reverify { step, reason } => {
+            let base = step.split(['[', '/']).next().unwrap_or(&step);
+            Error::failed(
+                reason,
+                Some(format!(
+                    "if `{step}` is still done, `runbook resume {run_id} --no-reverify` keeps it; to run it again, `runbook resume {run_id} --from {base}`"
+                )),
+            )
+        }
+        Stop::Aborted => Error::failed("the run was aborted", Some(resume)),
+        Stop::Interrupted => Error::Interrupted { hint: Some(resume) },
+        Stop::Waiting(need) => {
+            let hint = match need {
+                Need::Destructive { .. } => format!(
+                    "`--yes --allow-destructive` confirms such steps: when it is safe, continue with `runbook resume {run_id} --yes --allow-destructive`, or from a terminal with `runbook resume {run_id}`"
+                ),
+                _ => format!(
+                    "continue from a terminal with `runbook resume {run_id}` (or decide with `--yes` where that is safe)"
+                ),
+            };
+            Error::Waiting {
+                message: format!("the run waits for an operator: {need}"),
+                hint: Some(hint),
+            }
+        }
+    })
+}
+
+/// Reads a run's journal once, warning about a torn last line it set aside.
+pub fn load_records(store: &Store, run_id: &str, printer: &Printer) -> Result<Vec<Record>> {
+    if !store.journal_path(run_id).is_file() {
+        return Err(Error::usage_hint(
+            format!("no run `{run_id}`"),
+            "`runbook runs` lists the runs",
+        ));
     }
+    let loaded = store.load(run_id)?;
+    if let Some(warning) = loaded.torn {
+        printer.warning(&warning);
+    }
+    Ok(loaded.records)
+}
+
+/// Reads and replays a run's journal.
+pub fn load_state(store: &Store, run_id: &str, printer: &Printer) -> Result<RunState> {
+    Ok(replay(&load_records(store, run_id, printer)?))
+}
+
+/// The newest run that `wanted` accepts. A damaged journal newer than it stops the search:
+/// never pass over it to an older run without saying so.
+pub fn newest(store: &Store, wanted: impl Fn(&Summary) -> bool, none: Error) -> Result<String> {
+    for run in store.list()?.into_iter().rev() {
+        match run.journal {
+            Err(damage) => return Err(damage.into()),
+            Ok(state) if wanted(&state) => return Ok(run.id),
+            Ok(_) => {}
+        }
+    }
+    Err(none)
 }
 
 /// Counts Ctrl-C, SIGTERM, SIGHUP and SIGQUIT from now on (the engine decides what they

@@ -5,23 +5,33 @@
 use std::time::Instant;
 
 use super::checks::CheckOutcome;
-use super::events::{Event, SummaryRow};
+use super::events::{Event, SkipReason, StepEnd, SummaryRow};
 use super::failure::Failure;
 use super::prompter::{StepChoice, StepView};
 use super::scope::Scope;
 use super::session::{Mode, Session, Stop};
 use crate::error::Result;
-use crate::journal::record::{Entry, Outcome, Undo};
+use crate::journal::record::{CheckPhase, Choice, Entry, Outcome, StepKind};
 use crate::runbook::model::{Action, Step};
 
-/// What an action did: its result, a value to journal (capture or answer), and whether
-/// its verify checks already passed (a manual step confirmed by them).
-pub(super) type Acted = (ActionResult, Option<(String, String)>, bool);
-
-pub enum ActionResult {
-    Done,
-    /// The operator skipped the step (already journaled); the walk goes on.
+/// What a step kind's action did.
+pub enum Acted {
+    /// It did its work; `value` is a capture or an `ask` answer to journal.
+    Done {
+        value: Option<(String, String)>,
+    },
+    /// A manual step whose verify checks already pass: done, and verified.
+    Verified,
+    /// The operator skipped the step (already journaled).
     Skipped,
+    Failed(Failure),
+    Stop(Stop),
+}
+
+/// How one attempt at a step ended.
+pub enum ActionResult {
+    /// Succeeded or skipped (journaled): the walk goes on.
+    Done,
     Failed(Failure),
     Stop(Stop),
 }
@@ -41,7 +51,7 @@ impl Session<'_> {
     ) -> Result<ActionResult> {
         let attempts_before = *attempts;
         let title = self.shown(scope, &step.title);
-        let command = self.shown_action(scope, step);
+        let command = self.cx.text.step_action(scope, step);
         let description = step.description.as_ref().map(|d| self.shown(scope, d));
         self.emit(Event::StepStarted {
             id: id.into(),
@@ -49,7 +59,7 @@ impl Session<'_> {
             total: position.1,
             title: title.clone(),
             description,
-            kind: step.action.kind(),
+            kind: kind_of(&step.action),
             command: command.clone(),
         });
         // Only a prompt or a dry run shows the details: under `--yes` nobody would read them.
@@ -58,12 +68,12 @@ impl Session<'_> {
             id: id.into(),
             title: title.clone(),
             details: if shown {
-                self.details(scope, step)
+                self.cx.text.details(scope, step)
             } else {
                 String::new()
             },
         };
-        if let Some(result) = self.offer(step, id, &view, retrying)? {
+        if let Some(result) = self.offer(scope, step, id, &view, retrying)? {
             return Ok(result);
         }
         if self.options.dry_run {
@@ -74,13 +84,19 @@ impl Session<'_> {
             self.summary.push(SummaryRow {
                 id: id.into(),
                 title,
-                outcome: "would run".into(),
+                outcome: StepEnd::WouldRun,
                 duration: std::time::Duration::ZERO,
                 attempts: 0,
             });
             return Ok(ActionResult::Done);
         }
-        match self.run_checks(scope, &step.preconditions, Some(id), "precondition", false)? {
+        match self.run_checks(
+            scope,
+            &step.preconditions,
+            Some(id),
+            CheckPhase::Precondition,
+            false,
+        )? {
             CheckOutcome::Passed => {}
             // Nothing started yet: stop before the step, which stays pending.
             CheckOutcome::Interrupted => return Ok(ActionResult::Stop(Stop::Interrupted)),
@@ -96,46 +112,48 @@ impl Session<'_> {
                 )));
             }
         }
-        let undo = self.render_undo(scope, step);
+        let undo = self.cx.text.undo(scope, step);
         self.record(Entry::StepStarted {
             step: id.into(),
             attempt: attempts_before + 1,
             title: title.clone(),
-            kind: step.action.kind().into(),
+            kind: kind_of(&step.action),
             command,
             undo,
             checkpoint: step.checkpoint,
         })?;
         let started = Instant::now();
-        let (result, value, verified) = match &step.action {
+        let acted = match &step.action {
             Action::Run(run) => self.run_action(scope, step, id, run, attempts)?,
             Action::Manual(text) => self.manual_action(scope, step, id, text, &view)?,
             Action::Ask(ask) => self.ask_action(scope, id, ask)?,
-            Action::Call(call) => (self.call_action(scope, id, call)?, None, false),
-            Action::Gate => (ActionResult::Done, None, false),
+            Action::Call(call) => self.call_action(scope, id, call)?,
+            Action::Gate => Acted::Done { value: None },
         };
         if !matches!(step.action, Action::Run(_)) {
             *attempts += 1;
         }
         let attempts = *attempts;
-        match result {
-            ActionResult::Done => {}
-            ActionResult::Skipped => return Ok(ActionResult::Done),
-            other => return Ok(other),
-        }
+        let (value, verified) = match acted {
+            Acted::Done { value } => (value, false),
+            Acted::Verified => (None, true),
+            Acted::Skipped => return Ok(ActionResult::Done),
+            Acted::Failed(failure) => return Ok(ActionResult::Failed(failure)),
+            Acted::Stop(stop) => return Ok(ActionResult::Stop(stop)),
+        };
         if !verified {
             if let CheckOutcome::Failed {
                 name,
                 reason,
                 tail,
                 message,
-            } = self.run_checks(scope, &step.verify, Some(id), "verify", false)?
+            } = self.run_checks(scope, &step.verify, Some(id), CheckPhase::Verify, false)?
             {
                 let what = format!("verify `{name}`");
                 return Ok(ActionResult::Failed(Failure::check(
                     &what, &reason, message, tail, true,
                 )));
-            } else if self.interrupt.is_set() {
+            } else if self.cx.commands.interrupt.is_set() {
                 return Ok(ActionResult::Failed(Failure::interrupted()));
             }
         }
@@ -149,11 +167,10 @@ impl Session<'_> {
             duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
             attempts,
         })?;
-        self.outcomes.insert(id.into(), "succeeded".into());
         self.emit(Event::StepFinished {
             id: id.into(),
             title: title.clone(),
-            outcome: "succeeded".into(),
+            outcome: StepEnd::Succeeded,
             reason: None,
             duration,
             attempts,
@@ -161,7 +178,7 @@ impl Session<'_> {
         self.summary.push(SummaryRow {
             id: id.into(),
             title,
-            outcome: "succeeded".into(),
+            outcome: StepEnd::Succeeded,
             duration,
             attempts,
         });
@@ -171,6 +188,7 @@ impl Session<'_> {
     /// Interactive offer and confirmation. `Some` ends the attempt (skipped or stopped).
     fn offer(
         &mut self,
+        scope: &Scope,
         step: &Step,
         id: &str,
         view: &StepView,
@@ -183,18 +201,12 @@ impl Session<'_> {
             match self.prompter.offer_step(view) {
                 Ok(StepChoice::Run) => {}
                 Ok(StepChoice::Skip) => {
-                    self.record(Entry::Decision {
-                        step: Some(id.into()),
-                        choice: "skip".into(),
-                    })?;
-                    self.skip(id, &view.title, "skipped by the operator")?;
+                    self.decide(Some(id), Choice::Skip)?;
+                    self.skip(scope, step, id, &view.title, SkipReason::Operator)?;
                     return Ok(Some(ActionResult::Done));
                 }
                 Ok(StepChoice::Abort) => {
-                    self.record(Entry::Decision {
-                        step: Some(id.into()),
-                        choice: "abort".into(),
-                    })?;
+                    self.decide(Some(id), Choice::Abort)?;
                     return Ok(Some(ActionResult::Stop(Stop::Aborted)));
                 }
                 Err(e) => return Ok(Some(ActionResult::Stop(Self::prompt_stop(e)))),
@@ -202,15 +214,9 @@ impl Session<'_> {
         }
         if step.confirm && !self.options.dry_run && !retrying {
             match self.prompter.confirm(view) {
-                Ok(true) => self.record(Entry::Decision {
-                    step: Some(id.into()),
-                    choice: "confirmed".into(),
-                })?,
+                Ok(true) => self.decide(Some(id), Choice::Confirmed)?,
                 Ok(false) => {
-                    self.record(Entry::Decision {
-                        step: Some(id.into()),
-                        choice: "declined".into(),
-                    })?;
+                    self.decide(Some(id), Choice::Declined)?;
                     return Ok(Some(ActionResult::Stop(Stop::Aborted)));
                 }
                 Err(e) => return Ok(Some(ActionResult::Stop(Self::prompt_stop(e)))),
@@ -218,93 +224,15 @@ impl Session<'_> {
         }
         Ok(None)
     }
+}
 
-    /// The command (or instructions) as shown to the operator and journaled.
-    fn shown_action(&mut self, scope: &Scope, step: &Step) -> Option<String> {
-        let text = match &step.action {
-            Action::Run(run) => scope.command(&mut self.renderer, &self.run_id, run).ok()?,
-            Action::Manual(text) => scope.display(&mut self.renderer, &self.run_id, text),
-            Action::Ask(ask) => scope.display(&mut self.renderer, &self.run_id, &ask.question),
-            Action::Call(call) => format!("call runbook `{}`", call.runbook),
-            Action::Gate => return None,
-        };
-        Some(self.mask(&text))
-    }
-
-    fn render_undo(&mut self, scope: &Scope, step: &Step) -> Vec<Undo> {
-        // The step's own capture is known only when it ends: undo commands reference it as
-        // `"$RUNBOOK_VAR_<NAME>"`, and rollback exports the journaled value.
-        let mut scope = scope.clone();
-        if let Some(capture) = &step.capture {
-            scope.secret_names.insert(capture.clone());
-        }
-        step.rollback
-            .iter()
-            .map(|r| Undo {
-                name: r
-                    .name
-                    .as_ref()
-                    .map(|n| scope.display(&mut self.renderer, &self.run_id, n)),
-                run: scope
-                    .command(&mut self.renderer, &self.run_id, &r.run)
-                    .unwrap_or_else(|e| format!("false # cannot render: {e}")),
-                timeout_ms: r
-                    .timeout
-                    .map(|t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX)),
-            })
-            .collect()
-    }
-
-    /// Checks, rollback and dependencies of a step, for "show details".
-    pub fn details(&mut self, scope: &Scope, step: &Step) -> String {
-        let mut lines = Vec::new();
-        if !step.needs.is_empty() {
-            let needs: Vec<&str> = step
-                .needs
-                .iter()
-                .map(|&n| scope.runbook.steps[n].id.as_str())
-                .collect();
-            lines.push(format!("needs: {}", needs.join(", ")));
-        }
-        for (phase, checks) in [
-            ("precondition", &step.preconditions),
-            ("verify", &step.verify),
-        ] {
-            for check in checks {
-                let polling = if check.attempts > 1 {
-                    format!(
-                        " ({} × every {})",
-                        check.attempts,
-                        crate::runbook::duration::format(check.interval)
-                    )
-                } else {
-                    String::new()
-                };
-                lines.push(format!(
-                    "{phase}{polling}: {}",
-                    scope.display(&mut self.renderer, &self.run_id, &check.label())
-                ));
-            }
-        }
-        for undo in self.render_undo(scope, step) {
-            lines.push(format!("undo: {}", undo.run));
-        }
-        if step.rollback.is_empty() {
-            lines.push("undo: none".into());
-        }
-        let flags: Vec<&str> = [
-            (step.checkpoint, "checkpoint"),
-            (step.confirm, "confirm"),
-            (step.idempotent, "idempotent"),
-        ]
-        .into_iter()
-        .filter(|(on, _)| *on)
-        .map(|(_, f)| f)
-        .collect();
-        if !flags.is_empty() {
-            lines.push(flags.join(" · "));
-        }
-        lines.push(format!("on failure: {}", step.on_failure.as_str()));
-        self.mask(&lines.join("\n"))
+/// The journal's word for what a step does.
+pub fn kind_of(action: &Action) -> StepKind {
+    match action {
+        Action::Run(_) => StepKind::Run,
+        Action::Manual(_) => StepKind::Manual,
+        Action::Ask(_) => StepKind::Ask,
+        Action::Call(_) => StepKind::Call,
+        Action::Gate => StepKind::Gate,
     }
 }

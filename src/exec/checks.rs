@@ -2,13 +2,13 @@
 //! `attempts`/`interval`, journaling every try and emitting `CheckAttempt` events. Typed
 //! Flux checks go through `flux::evaluate` with kubectl spawned by `command`.
 
-use super::command::{self, CommandSpec, Exit};
+use super::command::Exit;
+use super::context::Context;
 use super::events::Event;
 use super::flux::{self, KubectlOutput, Verdict};
 use super::scope::Scope;
-use super::session::Session;
 use crate::error::Result;
-use crate::journal::record::Entry;
+use crate::journal::record::{CheckPhase, Entry};
 use crate::render::template::{Escape, shell_quote};
 use crate::runbook::model::{Check, CheckKind, FluxCheck};
 
@@ -35,15 +35,24 @@ enum Try {
     Interrupted,
 }
 
-impl Session<'_> {
+/// Runs the checks of one phase, journaling and reporting every try.
+pub struct CheckRunner<'c, 'a> {
+    cx: &'c mut Context<'a>,
+}
+
+impl<'c, 'a> CheckRunner<'c, 'a> {
+    pub fn new(cx: &'c mut Context<'a>) -> Self {
+        Self { cx }
+    }
+
     /// Runs `checks` in order; the first failure stops the rest. `single_try` runs each
     /// check once (a manual step's early look).
-    pub fn run_checks(
+    pub fn run(
         &mut self,
         scope: &Scope,
         checks: &[Check],
         step: Option<&str>,
-        phase: &'static str,
+        phase: CheckPhase,
         single_try: bool,
     ) -> Result<CheckOutcome> {
         for check in checks {
@@ -60,13 +69,13 @@ impl Session<'_> {
         scope: &Scope,
         check: &Check,
         step: Option<&str>,
-        phase: &'static str,
+        phase: CheckPhase,
         single_try: bool,
     ) -> Result<CheckOutcome> {
-        let name = self.shown(scope, &check.label());
+        let name = self.cx.text.shown(scope, &check.label());
         let attempts = if single_try { 1 } else { check.attempts };
         for attempt in 1..=attempts {
-            self.before_spawn()?;
+            self.cx.before_spawn()?;
             let outcome = self.try_check(scope, check);
             let (passed, reason, tail, fatal) = match outcome {
                 Try::Pass => (true, None, Vec::new(), false),
@@ -75,16 +84,16 @@ impl Session<'_> {
                 Try::Interrupted => return Ok(CheckOutcome::Interrupted),
             };
             let last = passed || fatal || attempt == attempts;
-            let reason = reason.map(|r| self.mask(&r));
-            self.record(Entry::Check {
+            let reason = reason.map(|r| self.cx.text.mask(&r));
+            self.cx.record(Entry::Check {
                 step: step.map(str::to_string),
-                phase: phase.to_string(),
+                phase,
                 name: name.clone(),
                 attempt,
                 passed,
                 detail: reason.clone(),
             })?;
-            self.emit(Event::CheckAttempt {
+            self.cx.emit(Event::CheckAttempt {
                 step: step.map(str::to_string),
                 phase,
                 name: name.clone(),
@@ -94,7 +103,7 @@ impl Session<'_> {
                 reason: reason.clone(),
                 next_in: (!last).then_some(check.interval),
                 output: if last && !passed {
-                    tail.iter().map(|l| self.mask(l)).collect()
+                    tail.iter().map(|l| self.cx.text.mask(l)).collect()
                 } else {
                     Vec::new()
                 },
@@ -106,8 +115,8 @@ impl Session<'_> {
                 let message = check
                     .message
                     .as_ref()
-                    .map(|m| scope.display(&mut self.renderer, &self.run_id, m));
-                let tail = tail.iter().map(|l| self.mask(l)).collect();
+                    .map(|m| self.cx.text.display(scope, m));
+                let tail = tail.iter().map(|l| self.cx.text.mask(l)).collect();
                 return Ok(CheckOutcome::Failed {
                     name,
                     reason: reason.unwrap_or_default(),
@@ -115,7 +124,7 @@ impl Session<'_> {
                     message,
                 });
             }
-            if !self.pause(check.interval) {
+            if !self.cx.commands.pause(check.interval) {
                 return Ok(CheckOutcome::Interrupted);
             }
         }
@@ -131,16 +140,16 @@ impl Session<'_> {
 
     fn try_command_check(&mut self, scope: &Scope, check: &Check, run: &str) -> Try {
         let rendered = (|| {
-            let script = scope.command(&mut self.renderer, &self.run_id, run)?;
+            let script = self.cx.text.command(scope, run)?;
             let expect = check
                 .expect_stdout
                 .as_ref()
-                .map(|r| scope.value(&mut self.renderer, &self.run_id, r, Escape::Regex))
+                .map(|r| self.cx.text.value(scope, r, Escape::Regex))
                 .transpose()?;
             let reject = check
                 .reject_stdout
                 .as_ref()
-                .map(|r| scope.value(&mut self.renderer, &self.run_id, r, Escape::Regex))
+                .map(|r| self.cx.text.value(scope, r, Escape::Regex))
                 .transpose()?;
             Ok::<_, String>((script, expect, reject))
         })();
@@ -148,8 +157,11 @@ impl Session<'_> {
             Ok(parts) => parts,
             Err(e) => return Try::Fatal(format!("cannot render the check: {e}"), Vec::new()),
         };
-        let spec = self.spec(scope, script, Some(check.timeout));
-        let finished = match command::run(&spec, &self.interrupt, &mut |_, _| {}) {
+        let spec = self
+            .cx
+            .commands
+            .spec(&mut self.cx.text, scope, script, Some(check.timeout));
+        let finished = match self.cx.commands.run(&spec, &mut |_, _| {}) {
             Ok(f) => f,
             Err(e) => {
                 return Try::Fatal(
@@ -190,8 +202,7 @@ impl Session<'_> {
     }
 
     fn try_flux_check(&mut self, scope: &Scope, check: &Check, spec: &FluxCheck) -> Try {
-        let mut render =
-            |text: &str| scope.value(&mut self.renderer, &self.run_id, text, Escape::None);
+        let mut render = |text: &str| self.cx.text.value(scope, text, Escape::None);
         let rendered = (|| {
             Ok::<_, String>(FluxCheck {
                 kind: spec.kind,
@@ -222,8 +233,11 @@ impl Session<'_> {
                 .chain(args.iter().map(|a| shell_quote(a)))
                 .collect::<Vec<_>>()
                 .join(" ");
-            let spec = self.spec(scope, script, Some(check.timeout));
-            let finished = command::run(&spec, &self.interrupt, &mut |_, _| {})?;
+            let spec = self
+                .cx
+                .commands
+                .spec(&mut self.cx.text, scope, script, Some(check.timeout));
+            let finished = self.cx.commands.run(&spec, &mut |_, _| {})?;
             match finished.exit {
                 Exit::Code(127) => Err(std::io::Error::new(
                     std::io::ErrorKind::NotFound,
@@ -251,39 +265,6 @@ impl Session<'_> {
             Verdict::Healthy(_) => Try::Pass,
             Verdict::Pending(reason) => Try::Pending(reason, Vec::new()),
             Verdict::Failed(reason) => Try::Fatal(reason, Vec::new()),
-        }
-    }
-
-    /// A command spec in this scope: the runbook's shell, cwd, `env` and variables.
-    pub fn spec(
-        &mut self,
-        scope: &Scope,
-        script: String,
-        timeout: Option<std::time::Duration>,
-    ) -> CommandSpec {
-        let mut env = scope.environment();
-        for (key, template) in &scope.runbook.env {
-            if let Ok(value) = scope.value(&mut self.renderer, &self.run_id, template, Escape::None)
-            {
-                env.insert(key.clone(), value);
-            }
-        }
-        let cwd = match &scope.runbook.workdir {
-            Some(dir) => self.cwd.join(dir),
-            None => self.cwd.clone(),
-        };
-        CommandSpec {
-            shell: scope
-                .runbook
-                .shell
-                .split_whitespace()
-                .map(str::to_string)
-                .collect(),
-            script,
-            cwd,
-            env,
-            timeout,
-            interactive: false,
         }
     }
 }

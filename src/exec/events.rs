@@ -4,14 +4,77 @@
 use std::time::Duration;
 
 use super::command::Stream;
+use crate::journal::record::{CheckPhase, RollbackEnd, RollbackOutcome, StepKind};
+use crate::runbook::model::Risk;
+
+/// How a step ended in this session, as the summary and the step line show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepEnd {
+    Succeeded,
+    Failed,
+    /// Ctrl-C stopped it: no outcome is journaled (unknown on resume).
+    Interrupted,
+    Skipped,
+    /// A dry run: it would run.
+    WouldRun,
+}
+
+/// How a run (or this session of it) ended, as the last line shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunResult {
+    Succeeded,
+    Failed,
+    Aborted,
+    Interrupted,
+    Waiting,
+    /// An `on-failure = "rollback"` (or the menu's choice) undid steps, then it stopped.
+    RolledBack,
+    DryRun,
+}
+
+/// Why a step was passed over without running.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    /// `when` was false (the expression).
+    When(String),
+    BeforeFrom,
+    /// It needs a step that failed.
+    NeedFailed(String),
+    NoItems,
+    Operator,
+    OperatorAfterFailure,
+    EarlierSession,
+    /// Done in an earlier session; `verified`: its verify checks passed again.
+    DoneEarlier {
+        verified: bool,
+    },
+}
+
+impl SkipReason {
+    /// The `reason` of the journal's `step-finished` record.
+    pub fn journal_text(&self) -> String {
+        match self {
+            SkipReason::When(when) => format!("`when` is false: {when}"),
+            SkipReason::BeforeFrom => "before the `--from` step".into(),
+            SkipReason::NeedFailed(need) => format!("needs `{need}`, which failed"),
+            SkipReason::NoItems => "`foreach` has no items".into(),
+            SkipReason::Operator => "skipped by the operator".into(),
+            SkipReason::OperatorAfterFailure => "skipped by the operator after a failure".into(),
+            SkipReason::EarlierSession => "skipped in an earlier session".into(),
+            SkipReason::DoneEarlier { verified: true } => {
+                "done in an earlier session (verified again)".into()
+            }
+            SkipReason::DoneEarlier { verified: false } => "done in an earlier session".into(),
+        }
+    }
+}
 
 /// One row of the end-of-run summary.
 #[derive(Debug, Clone)]
 pub struct SummaryRow {
     pub id: String,
     pub title: String,
-    /// `succeeded`, `failed`, `skipped`, `rolled back`, `done before` …
-    pub outcome: String,
+    pub outcome: StepEnd,
     pub duration: Duration,
     pub attempts: u32,
 }
@@ -22,7 +85,7 @@ pub enum Event {
         run_id: String,
         runbook: String,
         title: String,
-        risk: String,
+        risk: Risk,
         summary: Option<String>,
         description: Option<String>,
         /// (name, value as shown: secrets masked).
@@ -38,7 +101,7 @@ pub enum Event {
         total: usize,
         title: String,
         description: Option<String>,
-        kind: &'static str,
+        kind: StepKind,
         /// The rendered command (or instructions) as shown.
         command: Option<String>,
     },
@@ -68,7 +131,7 @@ pub enum Event {
     /// One try of a check. `next_in` is set when another try will follow.
     CheckAttempt {
         step: Option<String>,
-        phase: &'static str,
+        phase: CheckPhase,
         name: String,
         attempt: u32,
         attempts: u32,
@@ -81,7 +144,7 @@ pub enum Event {
     StepFinished {
         id: String,
         title: String,
-        outcome: String,
+        outcome: StepEnd,
         reason: Option<String>,
         duration: Duration,
         attempts: u32,
@@ -94,10 +157,17 @@ pub enum Event {
     StepSkipped {
         id: String,
         title: String,
-        reason: String,
+        reason: SkipReason,
     },
-    Warning {
-        message: String,
+    /// A step started in an earlier session and has no recorded outcome.
+    UnknownOutcome {
+        id: String,
+    },
+    /// A skipped step sets a variable (`capture`, `ask`) that later steps read.
+    SkippedValueRead {
+        id: String,
+        variable: String,
+        readers: Vec<String>,
     },
     RollbackPlanned {
         steps: Vec<(String, Vec<String>)>,
@@ -108,18 +178,17 @@ pub enum Event {
     RollbackStep {
         id: String,
         command: Option<String>,
-        outcome: String,
+        outcome: RollbackOutcome,
         reason: Option<String>,
     },
     RollbackFinished {
-        state: String,
+        state: RollbackEnd,
     },
     RunFinished {
         run_id: String,
         runbook: String,
-        state: String,
+        state: RunResult,
         summary: Vec<SummaryRow>,
-        hint: Option<String>,
     },
 }
 

@@ -2,12 +2,13 @@
 //! operator (retry, skip, roll back, shell, abort), halt, continue, or roll back to the
 //! newest checkpoint. Without an operator, `ask` acts as `halt`.
 
-use super::events::{Event, SummaryRow};
+use super::events::{Event, SkipReason, StepEnd, SummaryRow};
 use super::prompter::{FailureChoice, FailureView, StepView};
+use super::rollback::{Undone, plan};
 use super::scope::Scope;
 use super::session::{Session, Stop};
-use crate::error::Result;
-use crate::journal::record::{Entry, Outcome};
+use crate::error::{Error, Result};
+use crate::journal::record::{Choice, Entry, Outcome};
 use crate::runbook::model::{OnFailure, Step};
 
 #[derive(Debug, Clone)]
@@ -93,40 +94,38 @@ impl Session<'_> {
                 attempts: 0,
             })?;
         }
-        self.outcomes.insert(id.into(), "failed".into());
         self.emit(Event::StepFinished {
             id: id.into(),
             title: title.clone(),
             outcome: if failure.interrupted {
-                "interrupted"
+                StepEnd::Interrupted
             } else {
-                "failed"
-            }
-            .into(),
+                StepEnd::Failed
+            },
             reason: Some(reason.clone()),
             duration: std::time::Duration::ZERO,
             attempts: 0,
         });
         let message = format!("step `{id}` failed: {reason}");
-        let operator = self.options.operator && self.interrupt.count() < 2;
+        let operator = self.options.operator && self.cx.commands.interrupt.count() < 2;
         if failure.interrupted && !operator {
-            self.push_summary(id, &title, "interrupted");
+            self.push_summary(id, &title, StepEnd::Interrupted);
             return Ok(FailureAction::Stop(Stop::Interrupted));
         }
-        self.interrupt.clear();
+        self.cx.commands.interrupt.clear();
         match step.on_failure {
             OnFailure::Continue if !failure.interrupted => {
-                self.push_summary(id, &title, "failed");
+                self.push_summary(id, &title, StepEnd::Failed);
                 self.continued.push(id.to_string());
                 Ok(FailureAction::Continue)
             }
             OnFailure::Rollback if !failure.interrupted => {
-                self.push_summary(id, &title, "failed");
+                self.push_summary(id, &title, StepEnd::Failed);
                 self.rollback_after(message)
             }
-            _ if operator => self.failure_menu(scope, step, id, &title, failure, message),
+            _ if operator => self.failure_menu(scope, step, id, &title, &failure, message),
             _ => {
-                self.push_summary(id, &title, "failed");
+                self.push_summary(id, &title, StepEnd::Failed);
                 Ok(FailureAction::Stop(Stop::Failed(message)))
             }
         }
@@ -138,14 +137,14 @@ impl Session<'_> {
         step: &Step,
         id: &str,
         title: &str,
-        failure: Failure,
+        failure: &Failure,
         message: String,
     ) -> Result<FailureAction> {
         let view = FailureView {
             step: StepView {
                 id: id.into(),
                 title: title.into(),
-                details: self.details(scope, step),
+                details: self.cx.text.details(scope, step),
             },
             reason: self.mask(&failure.reason),
             tail: if failure.exit_code.is_some() {
@@ -160,31 +159,39 @@ impl Session<'_> {
                 Ok(choice) => choice,
                 Err(e) => return Ok(FailureAction::Stop(Self::prompt_stop(e))),
             };
-            self.record(Entry::Decision {
-                step: Some(id.into()),
-                choice: format!("failure: {choice:?}").to_lowercase(),
-            })?;
+            let decision = match choice {
+                FailureChoice::Retry => Choice::FailureRetry,
+                FailureChoice::Skip => Choice::FailureSkip,
+                FailureChoice::Rollback => Choice::FailureRollback,
+                FailureChoice::Shell => Choice::FailureShell,
+                FailureChoice::Abort => Choice::FailureAbort,
+            };
+            self.decide(Some(id), decision)?;
             match choice {
                 FailureChoice::Retry => {
-                    self.interrupt.clear();
+                    self.cx.commands.interrupt.clear();
                     return Ok(FailureAction::Retry);
                 }
                 FailureChoice::Skip => {
-                    self.skip(id, title, "skipped by the operator after a failure")?;
+                    let reason = SkipReason::OperatorAfterFailure;
+                    self.skip(scope, step, id, title, reason)?;
                     return Ok(FailureAction::Continue);
                 }
                 FailureChoice::Rollback => {
-                    self.push_summary(id, title, "failed");
+                    self.push_summary(id, title, StepEnd::Failed);
                     return self.rollback_after(message);
                 }
                 FailureChoice::Shell => {
-                    let spec = self.spec(scope, String::new(), None);
+                    let spec = self
+                        .cx
+                        .commands
+                        .spec(&mut self.cx.text, scope, String::new(), None);
                     if let Err(e) = self.prompter.shell(&spec.cwd, &spec.env) {
                         return Ok(FailureAction::Stop(Self::prompt_stop(e)));
                     }
                 }
                 FailureChoice::Abort => {
-                    self.push_summary(id, title, "failed");
+                    self.push_summary(id, title, StepEnd::Failed);
                     return Ok(FailureAction::Stop(Stop::Aborted));
                 }
             }
@@ -194,21 +201,33 @@ impl Session<'_> {
     /// Rolls back to the newest checkpoint after a failure; a failing undo command leaves
     /// the rollback unfinished, and the run stops saying so.
     fn rollback_after(&mut self, message: String) -> Result<FailureAction> {
-        Ok(FailureAction::Stop(if self.rollback_to_checkpoint()? {
-            Stop::RolledBack(message)
-        } else {
-            Stop::Failed(format!(
-                "{message}; the rollback stopped at a failing undo command: fix the cause, then continue it with `runbook rollback {}`",
-                self.run_id
-            ))
-        }))
+        Ok(FailureAction::Stop(
+            match self.rollback_to_checkpoint()? {
+                Undone::All => Stop::RolledBack(message),
+                Undone::FailedAt(_) => Stop::RollbackStopped(format!(
+                    "{message}; the rollback stopped at a failing undo command"
+                )),
+                Undone::InterruptedAt(_) => Stop::Interrupted,
+            },
+        ))
     }
 
-    fn push_summary(&mut self, id: &str, title: &str, outcome: &str) {
+    /// `on-failure = "rollback"` or the failure menu's choice: undo back to the newest
+    /// checkpoint, planned from the live run state.
+    fn rollback_to_checkpoint(&mut self) -> Result<Undone> {
+        if self.cx.recorder.is_dry() {
+            return Ok(Undone::All);
+        }
+        let plan = plan(self.state(), None).map_err(|m| Error::failed(m, None))?;
+        self.emit(plan.event());
+        self.execute_rollback(&plan)
+    }
+
+    fn push_summary(&mut self, id: &str, title: &str, outcome: StepEnd) {
         self.summary.push(SummaryRow {
             id: id.into(),
             title: title.into(),
-            outcome: outcome.into(),
+            outcome,
             duration: std::time::Duration::ZERO,
             attempts: 0,
         });

@@ -5,17 +5,18 @@
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 
-use super::action::{Acted, ActionResult};
+use super::action::Acted;
 use super::checks::CheckOutcome;
 use super::command::{self, Exit};
-use super::events::Event;
+use super::events::{Event, SkipReason};
 use super::failure::Failure;
 use super::group;
 use super::prompter::{AskView, StepChoice, StepView};
 use super::scope::Scope;
 use super::session::{Session, Stop};
 use crate::error::{Error, Result};
-use crate::journal::record::Entry;
+use crate::journal::record::{CheckPhase, Choice, Entry};
+use crate::journal::recorder::{Recorder, WriteError};
 use crate::journal::writer::create_private_dir;
 
 /// The most output a `capture` keeps: a value beyond this is a file's job, not a variable's.
@@ -39,12 +40,12 @@ fn capture_too_long(tail: Vec<String>) -> Failure {
 /// once and synced with the next record: a pid means something only while this boot
 /// lasts, and a written record outlives a killed process.
 pub(super) fn note_spawn(
-    journal: &mut Option<crate::journal::writer::Journal>,
+    recorder: &mut Recorder,
     step: &str,
     attempt: u32,
     undo: bool,
     pid: u32,
-) -> std::io::Result<()> {
+) -> Result<(), WriteError> {
     let spawned = Entry::StepSpawned {
         step: step.into(),
         attempt,
@@ -53,10 +54,7 @@ pub(super) fn note_spawn(
         boot_id: group::boot_id().map(str::to_string),
         undo,
     };
-    match journal {
-        Some(journal) => journal.append_deferred(spawned).map(|_| ()),
-        None => Ok(()),
-    }
+    recorder.append(spawned)
 }
 
 /// An attempt's log file, opened on the first line written to it.
@@ -123,11 +121,14 @@ impl Session<'_> {
         run: &str,
         tries: &mut u32,
     ) -> Result<Acted> {
-        let script = match scope.command(&mut self.renderer, &self.run_id, run) {
+        let script = match self.cx.text.command(scope, run) {
             Ok(s) => s,
-            Err(e) => return Ok((ActionResult::Failed(Failure::render(&e)), None, false)),
+            Err(e) => return Ok(Acted::Failed(Failure::render(&e))),
         };
-        let mut spec = self.spec(scope, script.clone(), step.timeout);
+        let mut spec =
+            self.cx
+                .commands
+                .spec(&mut self.cx.text, scope, script.clone(), step.timeout);
         spec.interactive = step.interactive;
         let attempts = step.retry.attempts;
         for attempt in 1..=attempts {
@@ -143,14 +144,26 @@ impl Session<'_> {
             } else {
                 0
             };
-            let finished = self.spawn_logged(&spec, id, *tries, keep)?;
+            let finished = match self.spawn_logged(&spec, id, *tries, keep)? {
+                Ok(finished) => finished,
+                Err(reason) => {
+                    let failure = Failure {
+                        reason,
+                        tail: Vec::new(),
+                        exit_code: None,
+                        interrupted: false,
+                        started: false,
+                    };
+                    return Ok(Acted::Failed(failure));
+                }
+            };
             let tail = finished
                 .tail
                 .iter()
                 .map(|l| self.mask(l))
                 .collect::<Vec<_>>();
             let success = finished.exit == Exit::Code(0);
-            let log = self.log_path(id, *tries).display().to_string();
+            let log = self.cx.commands.log_path(id, *tries).display().to_string();
             self.emit(Event::CommandFinished {
                 id: id.into(),
                 attempt,
@@ -161,20 +174,20 @@ impl Session<'_> {
                 log,
             });
             if success && step.capture.is_some() && finished.stdout_cut {
-                return Ok((ActionResult::Failed(capture_too_long(tail)), None, false));
+                return Ok(Acted::Failed(capture_too_long(tail)));
             }
             if success {
                 let value = step
                     .capture
                     .as_ref()
                     .and_then(|name| self.capture(scope, name, finished.stdout.trim()));
-                return Ok((ActionResult::Done, value, false));
+                return Ok(Acted::Done { value });
             }
             if finished.exit == Exit::Interrupted {
-                return Ok((ActionResult::Failed(Failure::interrupted()), None, false));
+                return Ok(Acted::Failed(Failure::interrupted()));
             }
-            if attempt < attempts && !self.pause(step.retry.delay) {
-                return Ok((ActionResult::Failed(Failure::interrupted()), None, false));
+            if attempt < attempts && !self.cx.commands.pause(step.retry.delay) {
+                return Ok(Acted::Failed(Failure::interrupted()));
             }
             if attempt == attempts {
                 let exit_code = if let Exit::Code(c) = finished.exit {
@@ -188,29 +201,25 @@ impl Session<'_> {
                     String::new()
                 };
                 let reason = format!("`run` failed with {}{tries}", finished.exit.describe());
-                return Ok((
-                    ActionResult::Failed(Failure {
-                        reason,
-                        tail,
-                        exit_code,
-                        interrupted: false,
-                        started: true,
-                    }),
-                    None,
-                    false,
-                ));
+                return Ok(Acted::Failed(Failure {
+                    reason,
+                    tail,
+                    exit_code,
+                    interrupted: false,
+                    started: true,
+                }));
             }
         }
         unreachable!("retry.attempts is at least 1")
     }
 
     /// Sets a capture. One that holds a secret is secret itself (masked whole, passed by
-    /// environment) and is not journaled: resume derives it again (see `resume_rules`).
+    /// environment) and is not journaled: resume derives it again (see `resume`).
     fn capture(&mut self, scope: &mut Scope, name: &str, value: &str) -> Option<(String, String)> {
-        let secret = super::scope::holds_secret(value, &self.secrets);
+        let secret = super::scope::holds_secret(value, self.cx.text.secrets());
         scope.set(name, value.to_string(), secret);
         if secret {
-            self.secrets.push(value.to_string());
+            self.cx.text.add_secrets([value.to_string()]);
             return None;
         }
         Some((name.to_string(), value.to_string()))
@@ -219,15 +228,17 @@ impl Session<'_> {
     /// Runs a command, writing its masked output to the attempt's log file, which is
     /// created when the command prints its first line (or fails): a silent success leaves
     /// no file, and costs no open. `keep`: bytes of each stream to keep (see `command`).
+    /// A shell that cannot start is `Ok(Err(reason))`, not a made-up exit code; a log that
+    /// cannot be written stops the run like a journal that cannot be written.
     fn spawn_logged(
         &mut self,
         spec: &command::CommandSpec,
         id: &str,
         attempt: u32,
         keep: usize,
-    ) -> Result<command::Finished> {
-        self.before_spawn()?;
-        let path = self.log_path(id, attempt);
+    ) -> Result<Result<command::Finished, String>> {
+        self.cx.before_spawn()?;
+        let path = self.cx.commands.log_path(id, attempt);
         let header = format!("$ {}\n", self.mask(&spec.script));
         let mut log = Log {
             path: &path,
@@ -235,21 +246,22 @@ impl Session<'_> {
             file: None,
             error: None,
         };
-        let secrets = self.secrets.clone();
-        let reporter = &mut *self.reporter;
-        let journal = &mut self.journal;
+        let cx = &mut self.cx;
+        let secrets = cx.text.secrets();
+        let reporter = &mut *cx.reporter;
+        let recorder = &mut cx.recorder;
         let mut journal_error = None;
         let result = command::run_with(
             spec,
             keep,
-            &self.interrupt,
+            &cx.commands.interrupt,
             &mut |pid| {
-                if let Err(e) = note_spawn(journal, id, attempt, false, pid) {
+                if let Err(e) = note_spawn(recorder, id, attempt, false, pid) {
                     journal_error = Some(e);
                 }
             },
             &mut |stream, line| {
-                let line = super::scope::mask(line, &secrets);
+                let line = super::scope::mask(line, secrets);
                 log.write(&format!("{line}\n"));
                 reporter.event(&Event::Output {
                     id: id.into(),
@@ -259,26 +271,25 @@ impl Session<'_> {
             },
         );
         if let Some(e) = journal_error {
-            let path = self.journal.as_ref().map(|j| j.path().to_path_buf());
-            return Err(Error::io("write journal", path.unwrap_or_default(), e));
+            return Err(e.into());
         }
         let finished = match result {
             Ok(finished) => finished,
-            Err(e) => command::Finished {
-                exit: Exit::Code(127),
-                stdout: String::new(),
-                stderr: String::new(),
-                stdout_cut: false,
-                lines: 1,
-                tail: vec![format!("cannot start `{}`: {e}", spec.shell.join(" "))],
-            },
+            Err(e) => {
+                let reason = format!("cannot start `{}`: {e}", spec.shell.join(" "));
+                log.write(&format!("# {reason}\n"));
+                return match log.error {
+                    Some(e) => Err(Error::io("write log", &path, e)),
+                    None => Ok(Err(reason)),
+                };
+            }
         };
         if log.file.is_some() || finished.exit != Exit::Code(0) {
             log.write(&format!("# {}\n", finished.exit.describe()));
         }
         match log.error {
             Some(e) => Err(Error::io("write log", &path, e)),
-            None => Ok(finished),
+            None => Ok(Ok(finished)),
         }
     }
 
@@ -291,27 +302,29 @@ impl Session<'_> {
         view: &StepView,
     ) -> Result<Acted> {
         if !step.verify.is_empty()
-            && self.run_checks(scope, &step.verify, Some(id), "verify", true)?
+            && self.run_checks(scope, &step.verify, Some(id), CheckPhase::Verify, true)?
                 == CheckOutcome::Passed
         {
-            return Ok((ActionResult::Done, None, true));
+            return Ok(Acted::Verified);
         }
-        let instructions = scope.display(&mut self.renderer, &self.run_id, text);
+        let instructions = self.cx.text.display(scope, text);
         let choice = match self.prompter.manual(view, &instructions) {
             Ok(choice) => choice,
-            Err(e) => return Ok((ActionResult::Stop(Self::prompt_stop(e)), None, false)),
+            Err(e) => return Ok(Acted::Stop(Self::prompt_stop(e))),
         };
-        self.record(Entry::Decision {
-            step: Some(id.into()),
-            choice: format!("manual: {choice:?}").to_lowercase(),
-        })?;
+        let decision = match choice {
+            StepChoice::Run => Choice::ManualDone,
+            StepChoice::Skip => Choice::ManualSkip,
+            StepChoice::Abort => Choice::ManualAbort,
+        };
+        self.decide(Some(id), decision)?;
         Ok(match choice {
-            StepChoice::Run => (ActionResult::Done, None, false),
+            StepChoice::Run => Acted::Done { value: None },
             StepChoice::Skip => {
-                self.skip(id, &view.title, "skipped by the operator")?;
-                (ActionResult::Skipped, None, false)
+                self.skip(scope, step, id, &view.title, SkipReason::Operator)?;
+                Acted::Skipped
             }
-            StepChoice::Abort => (ActionResult::Stop(Stop::Aborted), None, false),
+            StepChoice::Abort => Acted::Stop(Stop::Aborted),
         })
     }
 
@@ -319,7 +332,7 @@ impl Session<'_> {
         let view = AskView {
             step: id.into(),
             into: ask.into.clone(),
-            question: scope.display(&mut self.renderer, &self.run_id, &ask.question),
+            question: self.cx.text.display(scope, &ask.question),
             choices: ask.choices.clone(),
             default: ask.default.clone(),
             secret: ask.secret,
@@ -327,22 +340,18 @@ impl Session<'_> {
         };
         let answer = match self.prompter.ask(&view) {
             Ok(answer) => answer,
-            Err(e) => return Ok((ActionResult::Stop(Self::prompt_stop(e)), None, false)),
+            Err(e) => return Ok(Acted::Stop(Self::prompt_stop(e))),
         };
         if ask.secret && !answer.is_empty() {
-            self.secrets.push(answer.clone());
+            self.cx.text.add_secrets([answer.clone()]);
         }
         scope.set(&ask.into, answer.clone(), ask.secret);
-        let value = (!ask.secret).then(|| (ask.into.clone(), answer));
-        Ok((ActionResult::Done, value, false))
+        // A secret answer is journaled masked: `log` shows that it was given, resume asks again.
+        let value = Some((ask.into.clone(), self.mask(&answer)));
+        Ok(Acted::Done { value })
     }
 
-    pub(super) fn call_action(
-        &mut self,
-        scope: &Scope,
-        id: &str,
-        call: &Call,
-    ) -> Result<ActionResult> {
+    pub(super) fn call_action(&mut self, scope: &Scope, id: &str, call: &Call) -> Result<Acted> {
         let callee = std::sync::Arc::clone(&self.catalog.runbooks[&call.runbook]);
         let mut values = std::collections::BTreeMap::new();
         for var in &callee.vars {
@@ -354,25 +363,31 @@ impl Session<'_> {
         // A `with` value built from a secret is a secret of the called runbook.
         let mut tainted = Vec::new();
         for (key, template) in &call.with {
-            match scope.value(&mut self.renderer, &self.run_id, template, Escape::None) {
+            match self.cx.text.value(scope, template, Escape::None) {
                 Ok(value) => {
                     if scope.reads_secret(template)
-                        || super::scope::holds_secret(&value, &self.secrets)
+                        || super::scope::holds_secret(&value, self.cx.text.secrets())
                     {
                         tainted.push(key.clone());
                     }
                     values.insert(key.clone(), value);
                 }
-                Err(e) => return Ok(ActionResult::Failed(Failure::render(&e))),
+                Err(e) => return Ok(Acted::Failed(Failure::render(&e))),
             }
         }
         let preconditions = callee.preconditions.clone();
         let mut inner = Scope::new(callee, format!("{id}/"), values);
         inner.secret_names.extend(tainted);
-        self.secrets.extend(inner.secret_values());
-        match self.run_checks(&inner, &preconditions, Some(id), "precondition", false)? {
+        self.cx.text.add_secrets(inner.secret_values());
+        match self.run_checks(
+            &inner,
+            &preconditions,
+            Some(id),
+            CheckPhase::Precondition,
+            false,
+        )? {
             CheckOutcome::Passed => {}
-            CheckOutcome::Interrupted => return Ok(ActionResult::Failed(Failure::interrupted())),
+            CheckOutcome::Interrupted => return Ok(Acted::Failed(Failure::interrupted())),
             CheckOutcome::Failed {
                 name,
                 reason,
@@ -380,14 +395,14 @@ impl Session<'_> {
                 message,
             } => {
                 let what = format!("precondition `{name}` of runbook `{}`", call.runbook);
-                return Ok(ActionResult::Failed(Failure::check(
+                return Ok(Acted::Failed(Failure::check(
                     &what, &reason, message, tail, false,
                 )));
             }
         }
         Ok(match self.walk(&mut inner)? {
-            None => ActionResult::Done,
-            Some(stop) => ActionResult::Stop(stop),
+            None => Acted::Done { value: None },
+            Some(stop) => Acted::Stop(stop),
         })
     }
 }

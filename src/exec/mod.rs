@@ -5,6 +5,7 @@
 pub mod action;
 pub mod checks;
 pub mod command;
+pub mod context;
 pub mod events;
 pub mod failure;
 pub mod flux;
@@ -12,10 +13,15 @@ pub mod group;
 pub mod interrupt;
 pub mod kinds;
 pub mod prompter;
+#[cfg(test)]
+mod property;
 pub mod pump;
+pub mod resume;
 pub mod rollback;
 pub mod run;
+pub mod runner;
 pub mod scope;
 pub mod session;
+pub mod text;
 pub mod vars;
 pub mod walk;

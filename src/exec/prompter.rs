@@ -59,10 +59,71 @@ pub struct AskView {
     pub pattern: Option<regex::Regex>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReverifyChoice {
+    /// Run the step again.
+    Rerun,
+    /// Keep it as done (the check describes something else now).
+    Keep,
+    Abort,
+}
+
+/// `run NAME` while an earlier run of NAME is unfinished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnfinishedChoice {
+    Resume,
+    /// Start a new run; the old one is journaled `abandoned`.
+    New,
+    Quit,
+}
+
+/// What a run waits for when nobody can answer (exit 4).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Need {
+    #[error("step `{step}` needs confirmation")]
+    Confirmation { step: String },
+    #[error(
+        "step `{step}` is destructive (`confirm = true`), and `--yes` alone does not confirm it"
+    )]
+    Destructive { step: String },
+    #[error("manual step `{step}` needs an operator")]
+    Manual { step: String },
+    #[error("step `{step}` asks \"{question}\" and has no default")]
+    Answer { step: String, question: String },
+    #[error(
+        "step `{step}` started but its outcome is unknown (the run was killed while it ran), its verify checks did not pass and it is not `idempotent`"
+    )]
+    UnknownOutcome { step: String },
+    #[error("variable `{name}` has no value")]
+    Variable { name: String },
+    #[error("the rollback plan needs approval")]
+    Approval,
+}
+
+impl Need {
+    /// The step that waits, if a step does.
+    pub fn step(&self) -> Option<&str> {
+        match self {
+            Need::Confirmation { step }
+            | Need::Destructive { step }
+            | Need::Manual { step }
+            | Need::Answer { step, .. }
+            | Need::UnknownOutcome { step } => Some(step),
+            Need::Variable { .. } | Need::Approval => None,
+        }
+    }
+}
+
+impl From<Need> for String {
+    fn from(need: Need) -> Self {
+        need.to_string()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum PromptError {
-    /// No operator can answer here (exit 4); the message says what is waited for.
-    Waiting(String),
+    /// No operator can answer here (exit 4).
+    Waiting(Need),
     Interrupted,
 }
 
@@ -78,6 +139,10 @@ pub trait Prompter {
     fn ask(&mut self, ask: &AskView) -> Answer<String>;
     fn failure(&mut self, failure: &FailureView) -> Answer<FailureChoice>;
     fn unknown_outcome(&mut self, step: &StepView) -> Answer<UnknownChoice>;
+    /// A done step's verify checks fail on resume: run it again, keep it, or abort.
+    fn reverify_failed(&mut self, failure: &FailureView) -> Answer<ReverifyChoice>;
+    /// `run NAME` found an unfinished run of NAME (only asked when an operator is there).
+    fn unfinished_run(&mut self, run_id: &str, standing: &str) -> Answer<UnfinishedChoice>;
     /// A variable without a value.
     fn variable(&mut self, var: &Var) -> Answer<String>;
     /// Agree to a rollback plan.
@@ -105,10 +170,9 @@ impl Prompter for AssumeYes {
         if self.allow_destructive {
             Ok(true)
         } else {
-            Err(PromptError::Waiting(format!(
-                "step `{}` is destructive (`confirm = true`) and `--yes` does not confirm it without `--allow-destructive`",
-                step.id
-            )))
+            Err(PromptError::Waiting(Need::Destructive {
+                step: step.id.clone(),
+            }))
         }
     }
     fn manual(&mut self, _: &StepView, _: &str) -> Answer<StepChoice> {
@@ -116,23 +180,31 @@ impl Prompter for AssumeYes {
     }
     fn ask(&mut self, ask: &AskView) -> Answer<String> {
         ask.default.clone().ok_or_else(|| {
-            PromptError::Waiting(format!(
-                "step `{}` asks \"{}\" and has no default",
-                ask.step, ask.question
-            ))
+            PromptError::Waiting(Need::Answer {
+                step: ask.step.clone(),
+                question: ask.question.clone(),
+            })
         })
     }
     fn failure(&mut self, _: &FailureView) -> Answer<FailureChoice> {
         Ok(FailureChoice::Abort)
     }
     fn unknown_outcome(&mut self, step: &StepView) -> Answer<UnknownChoice> {
-        Err(PromptError::Waiting(unknown_message(&step.id)))
+        Err(PromptError::Waiting(Need::UnknownOutcome {
+            step: step.id.clone(),
+        }))
+    }
+    fn reverify_failed(&mut self, _: &FailureView) -> Answer<ReverifyChoice> {
+        // Not asked without an operator: the walk stops naming both ways out.
+        Ok(ReverifyChoice::Abort)
+    }
+    fn unfinished_run(&mut self, _: &str, _: &str) -> Answer<UnfinishedChoice> {
+        Ok(UnfinishedChoice::Quit)
     }
     fn variable(&mut self, var: &Var) -> Answer<String> {
-        Err(PromptError::Waiting(format!(
-            "variable `{}` has no value",
-            var.name
-        )))
+        Err(PromptError::Waiting(Need::Variable {
+            name: var.name.clone(),
+        }))
     }
     fn approve_rollback(&mut self, _: &str) -> Answer<bool> {
         Ok(true)
@@ -154,16 +226,14 @@ impl Prompter for Unattended {
         Ok(StepChoice::Run)
     }
     fn confirm(&mut self, step: &StepView) -> Answer<bool> {
-        Err(PromptError::Waiting(format!(
-            "step `{}` needs confirmation",
-            step.id
-        )))
+        Err(PromptError::Waiting(Need::Confirmation {
+            step: step.id.clone(),
+        }))
     }
     fn manual(&mut self, step: &StepView, _: &str) -> Answer<StepChoice> {
-        Err(PromptError::Waiting(format!(
-            "manual step `{}` needs an operator",
-            step.id
-        )))
+        Err(PromptError::Waiting(Need::Manual {
+            step: step.id.clone(),
+        }))
     }
     fn ask(&mut self, ask: &AskView) -> Answer<String> {
         AssumeYes::default().ask(ask)
@@ -172,15 +242,19 @@ impl Prompter for Unattended {
         Ok(FailureChoice::Abort)
     }
     fn unknown_outcome(&mut self, step: &StepView) -> Answer<UnknownChoice> {
-        Err(PromptError::Waiting(unknown_message(&step.id)))
+        AssumeYes::default().unknown_outcome(step)
+    }
+    fn reverify_failed(&mut self, failure: &FailureView) -> Answer<ReverifyChoice> {
+        AssumeYes::default().reverify_failed(failure)
+    }
+    fn unfinished_run(&mut self, run_id: &str, standing: &str) -> Answer<UnfinishedChoice> {
+        AssumeYes::default().unfinished_run(run_id, standing)
     }
     fn variable(&mut self, var: &Var) -> Answer<String> {
         AssumeYes::default().variable(var)
     }
     fn approve_rollback(&mut self, _: &str) -> Answer<bool> {
-        Err(PromptError::Waiting(
-            "the rollback plan needs approval".into(),
-        ))
+        Err(PromptError::Waiting(Need::Approval))
     }
     fn shell(
         &mut self,
@@ -189,12 +263,6 @@ impl Prompter for Unattended {
     ) -> Answer<()> {
         Ok(())
     }
-}
-
-fn unknown_message(step: &str) -> String {
-    format!(
-        "step `{step}` started but its outcome is unknown (the run was killed while it ran), its verify checks did not pass and it is not `idempotent`"
-    )
 }
 
 /// Answers `ask` steps given in advance (`--var into=value`) and passes every other
@@ -225,6 +293,12 @@ impl Prompter for Preset<'_> {
     }
     fn unknown_outcome(&mut self, step: &StepView) -> Answer<UnknownChoice> {
         self.inner.unknown_outcome(step)
+    }
+    fn reverify_failed(&mut self, failure: &FailureView) -> Answer<ReverifyChoice> {
+        self.inner.reverify_failed(failure)
+    }
+    fn unfinished_run(&mut self, run_id: &str, standing: &str) -> Answer<UnfinishedChoice> {
+        self.inner.unfinished_run(run_id, standing)
     }
     fn variable(&mut self, var: &Var) -> Answer<String> {
         self.inner.variable(var)

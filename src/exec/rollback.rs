@@ -5,11 +5,12 @@
 use std::collections::BTreeMap;
 
 use super::command::{self, Exit};
+use super::context::Context;
 use super::events::Event;
-use super::session::Session;
-use crate::error::{Error, Result};
-use crate::journal::record::{Entry, Undo};
-use crate::journal::replay::{RunState, Status, StepState, replay};
+use super::scope::Scope;
+use crate::error::Result;
+use crate::journal::record::{Entry, RollbackEnd, RollbackOutcome, RunEnd, Undo};
+use crate::journal::replay::{RunState, Status, StepState};
 
 /// The steps to undo, newest first.
 #[derive(Debug, Clone)]
@@ -163,109 +164,118 @@ fn checkpoint_boundary(state: &RunState, candidates: &[(&String, &StepState)]) -
     }
 }
 
-impl Session<'_> {
-    /// Replays this run's journal from disk (the live state of the walk).
-    pub fn current_state(&self) -> Result<RunState> {
-        Ok(replay(&self.store.load(&self.run_id)?.records))
+/// How running a rollback plan ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Undone {
+    /// Every undo command succeeded.
+    All,
+    /// An undo command of this step failed; the rollback is unfinished.
+    FailedAt(String),
+    /// Ctrl-C stopped an undo command of this step; the rollback is unfinished.
+    InterruptedAt(String),
+}
+
+/// Runs a rollback plan: the recorded undo commands with the run's top-level variables,
+/// journaling every step, stopping at the first failure.
+pub struct RollbackRunner<'c, 'a> {
+    cx: &'c mut Context<'a>,
+    /// The run's top-level variables: the environment of undo commands.
+    scope: &'c Scope,
+}
+
+impl<'c, 'a> RollbackRunner<'c, 'a> {
+    pub fn new(cx: &'c mut Context<'a>, scope: &'c Scope) -> Self {
+        Self { cx, scope }
     }
 
-    /// `on-failure = "rollback"` or the failure menu's choice: undo back to the newest
-    /// checkpoint; `Ok(false)` when an undo command failed (the rollback is unfinished).
-    pub fn rollback_to_checkpoint(&mut self) -> Result<bool> {
-        if self.journal.is_none() {
-            return Ok(true);
-        }
-        let state = self.current_state()?;
-        let plan = plan(&state, None).map_err(|m| Error::failed(m, None))?;
-        self.emit(plan.event());
-        self.execute_rollback(&plan)
-    }
-
-    /// Runs a rollback plan; `Ok(true)` when every undo command succeeded.
-    pub fn execute_rollback(&mut self, plan: &Plan) -> Result<bool> {
+    /// Runs a rollback plan.
+    pub fn execute(&mut self, plan: &Plan) -> Result<Undone> {
         if !plan.continuing {
-            self.record(Entry::RollbackStarted {
+            self.cx.record(Entry::RollbackStarted {
                 to: plan.to.clone(),
                 steps: plan.steps.iter().map(|(id, _)| id.clone()).collect(),
             })?;
         }
         for (id, undo) in &plan.steps {
             if undo.is_empty() {
-                self.record(Entry::RollbackStep {
-                    step: id.clone(),
-                    outcome: "no-undo".into(),
-                    reason: None,
-                })?;
-                self.emit(Event::RollbackStep {
-                    id: id.clone(),
-                    command: None,
-                    outcome: "no undo".into(),
-                    reason: None,
-                });
+                self.undo_step(id, None, RollbackOutcome::NoUndo, None)?;
                 continue;
             }
-            self.record(Entry::RollbackStep {
+            self.cx.record(Entry::RollbackStep {
                 step: id.clone(),
-                outcome: "started".into(),
+                outcome: RollbackOutcome::Started,
                 reason: None,
             })?;
             for command in undo {
                 if let Some(reason) = self.run_undo(id, command, plan.captures.get(id))? {
-                    self.record(Entry::RollbackStep {
-                        step: id.clone(),
-                        outcome: "failed".into(),
-                        reason: Some(reason.clone()),
-                    })?;
-                    self.record(Entry::RollbackFinished {
-                        state: "rollback-failed".into(),
+                    self.undo_step(
+                        id,
+                        Some(&command.run),
+                        RollbackOutcome::Failed,
+                        Some(reason.clone()),
+                    )?;
+                    self.cx.record(Entry::RollbackFinished {
+                        state: RollbackEnd::RollbackFailed,
                         reason: Some(format!("`{id}`: {reason}")),
                     })?;
-                    self.emit(Event::RollbackStep {
-                        id: id.clone(),
-                        command: Some(command.run.clone()),
-                        outcome: "failed".into(),
-                        reason: Some(reason),
+                    self.cx.emit(Event::RollbackFinished {
+                        state: RollbackEnd::RollbackFailed,
                     });
-                    self.emit(Event::RollbackFinished {
-                        state: "rollback-failed".into(),
+                    return Ok(if self.cx.commands.interrupt.is_set() {
+                        Undone::InterruptedAt(id.clone())
+                    } else {
+                        Undone::FailedAt(id.clone())
                     });
-                    if self.interrupt.is_set() {
-                        return Err(crate::error::Error::Interrupted {
-                            hint: Some(format!(
-                                "`runbook rollback {}` continues from `{id}`",
-                                self.run_id
-                            )),
-                        });
-                    }
-                    return Ok(false);
                 }
-                self.emit(Event::RollbackStep {
+                self.cx.emit(Event::RollbackStep {
                     id: id.clone(),
                     command: Some(command.run.clone()),
-                    outcome: "succeeded".into(),
+                    outcome: RollbackOutcome::Succeeded,
                     reason: None,
                 });
             }
-            self.record(Entry::RollbackStep {
+            self.cx.record(Entry::RollbackStep {
                 step: id.clone(),
-                outcome: "succeeded".into(),
+                outcome: RollbackOutcome::Succeeded,
                 reason: None,
             })?;
         }
-        self.record(Entry::RollbackFinished {
-            state: "rolled-back".into(),
+        self.cx.record(Entry::RollbackFinished {
+            state: RollbackEnd::RolledBack,
             reason: None,
         })?;
         if plan.complete {
-            self.record(Entry::RunFinished {
-                state: "rolled-back".into(),
+            self.cx.record(Entry::RunFinished {
+                state: RunEnd::RolledBack,
                 reason: None,
             })?;
         }
-        self.emit(Event::RollbackFinished {
-            state: "rolled-back".into(),
+        self.cx.emit(Event::RollbackFinished {
+            state: RollbackEnd::RolledBack,
         });
-        Ok(true)
+        Ok(Undone::All)
+    }
+
+    /// Journals and reports the end of one step's undo (or that it has none).
+    fn undo_step(
+        &mut self,
+        id: &str,
+        command: Option<&str>,
+        outcome: RollbackOutcome,
+        reason: Option<String>,
+    ) -> Result<()> {
+        self.cx.record(Entry::RollbackStep {
+            step: id.into(),
+            outcome,
+            reason: reason.clone(),
+        })?;
+        self.cx.emit(Event::RollbackStep {
+            id: id.into(),
+            command: command.map(str::to_string),
+            outcome,
+            reason,
+        });
+        Ok(())
     }
 
     /// Runs one undo command; `Some(reason)` when it failed.
@@ -275,36 +285,40 @@ impl Session<'_> {
         undo: &Undo,
         capture: Option<&(String, String)>,
     ) -> Result<Option<String>> {
-        let mut scope = self.top_scope.clone();
+        let mut scope = self.scope.clone();
         if let Some((name, value)) = capture {
             scope.set(name, value.clone(), false);
         }
         let timeout = undo.timeout_ms.map(std::time::Duration::from_millis);
-        let spec = self.spec(&scope, undo.run.clone(), timeout);
-        self.emit(Event::CommandStarted {
+        let spec = self
+            .cx
+            .commands
+            .spec(&mut self.cx.text, &scope, undo.run.clone(), timeout);
+        self.cx.emit(Event::CommandStarted {
             id: format!("undo {id}"),
             attempt: 1,
             attempts: 1,
             command: undo.run.clone(),
         });
-        let reporter = &mut *self.reporter;
-        let secrets = self.secrets.clone();
-        let journal = &mut self.journal;
+        let cx = &mut *self.cx;
+        let reporter = &mut *cx.reporter;
+        let recorder = &mut cx.recorder;
+        let secrets = cx.text.secrets();
         let mut noted = Ok(());
         let finished = command::run_with(
             &spec,
             command::DEFAULT_KEEP,
-            &self.interrupt,
-            &mut |pid| noted = super::kinds::note_spawn(journal, id, 1, true, pid),
+            &cx.commands.interrupt,
+            &mut |pid| noted = super::kinds::note_spawn(recorder, id, 1, true, pid),
             &mut |stream, line| {
                 reporter.event(&Event::Output {
                     id: format!("undo {id}"),
                     stream,
-                    line: super::scope::mask(line, &secrets),
+                    line: super::scope::mask(line, secrets),
                 });
             },
         );
-        noted.map_err(|e| Error::io("write journal", self.store.journal_path(&self.run_id), e))?;
+        noted?;
         let finished = match finished {
             Ok(f) => f,
             Err(e) => return Ok(Some(format!("cannot start the shell: {e}"))),
@@ -314,7 +328,7 @@ impl Session<'_> {
             exit => {
                 let tail =
                     super::checks::tail_lines(&finished.stdout, &finished.stderr, 3).join(" | ");
-                Some(self.mask(&format!(
+                Some(self.cx.text.mask(&format!(
                     "`{}` failed with {}{}",
                     undo.run,
                     exit.describe(),

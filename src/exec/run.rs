@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use super::checks::CheckOutcome;
-use super::events::Event;
+use super::events::{Event, RunResult};
 use super::scope::Scope;
 use super::session::{Session, Stop};
 use crate::error::Result;
-use crate::journal::record::Entry;
+use crate::journal::record::{CheckPhase, Choice, Entry, RunEnd};
 
 /// How a run (or this session of it) ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,10 +25,10 @@ impl Session<'_> {
         let summary = runbook.summary.as_ref().map(|t| self.shown(scope, t));
         let description = runbook.description.as_ref().map(|t| self.shown(scope, t));
         self.emit(Event::RunStarted {
-            run_id: self.run_id.clone(),
+            run_id: self.run_id().to_string(),
             runbook: runbook.name.clone(),
             title,
-            risk: runbook.risk.as_str().into(),
+            risk: runbook.risk,
             summary,
             description,
             vars: scope.shown_values().into_iter().collect(),
@@ -56,7 +56,7 @@ impl Session<'_> {
                 scope,
                 &runbook.preconditions,
                 None,
-                "runbook-precondition",
+                CheckPhase::RunbookPrecondition,
                 false,
             )? {
                 CheckOutcome::Passed => self.walk(scope)?,
@@ -94,46 +94,54 @@ impl Session<'_> {
     }
 
     fn conclude(&mut self, end: &End) -> Result<()> {
-        let (state, reason) = match end {
-            End::Succeeded => ("succeeded", None),
-            End::Stopped(Stop::Failed(r) | Stop::RolledBack(r)) => ("failed", Some(r.clone())),
-            End::Stopped(Stop::Aborted) => ("aborted", None),
-            End::Stopped(Stop::Interrupted) => ("interrupted", None),
-            End::Stopped(Stop::Waiting(r)) => ("waiting", Some(r.clone())),
-        };
-        match state {
-            "interrupted" => self.record(Entry::Interrupted { step: None })?,
-            "waiting" => self.record(Entry::Decision {
-                step: None,
-                choice: "waiting for an operator".into(),
-            })?,
-            _ => {
-                let already_rolled_back = self.journal.is_some()
-                    && self.current_state()?.finished.as_deref() == Some("rolled-back");
-                if !already_rolled_back {
-                    self.record(Entry::RunFinished {
-                        state: state.into(),
-                        reason: reason.filter(|r| !r.is_empty()),
-                    })?;
+        let state = match end {
+            End::Succeeded => RunResult::Succeeded,
+            End::Stopped(stop) => match stop {
+                Stop::Failed(_) | Stop::Reverify { .. } | Stop::RollbackStopped(_) => {
+                    RunResult::Failed
                 }
+                Stop::RolledBack(_) => RunResult::RolledBack,
+                Stop::Aborted => RunResult::Aborted,
+                Stop::Interrupted => RunResult::Interrupted,
+                Stop::Waiting(_) => RunResult::Waiting,
+            },
+        };
+        match end {
+            End::Stopped(Stop::Interrupted) => self.record(Entry::Interrupted { step: None })?,
+            End::Stopped(Stop::Waiting(need)) => self.record(Entry::Decision {
+                step: need.step().map(str::to_string),
+                choice: Choice::Waiting,
+                steps: Vec::new(),
+            })?,
+            _ if self.state().finished == Some(RunEnd::RolledBack) => {}
+            End::Succeeded => self.record(Entry::RunFinished {
+                state: RunEnd::Succeeded,
+                reason: None,
+            })?,
+            End::Stopped(stop) => {
+                let (end, reason) = match stop {
+                    Stop::Failed(r)
+                    | Stop::RolledBack(r)
+                    | Stop::RollbackStopped(r)
+                    | Stop::Reverify { reason: r, .. } => (RunEnd::Failed, Some(r.clone())),
+                    _ => (RunEnd::Aborted, None),
+                };
+                self.record(Entry::RunFinished {
+                    state: end,
+                    reason: reason.filter(|r| !r.is_empty()),
+                })?;
             }
         }
-        let hint = match (state, self.options.dry_run) {
-            (_, true) => None,
-            ("succeeded", _) => Some(format!("undo with `runbook rollback {}`", self.run_id)),
-            _ => None,
-        };
         let summary = std::mem::take(&mut self.summary);
         self.emit(Event::RunFinished {
-            run_id: self.run_id.clone(),
+            run_id: self.run_id().to_string(),
             runbook: self.runbook.name.clone(),
             state: if self.options.dry_run {
-                "dry-run".into()
+                RunResult::DryRun
             } else {
-                state.into()
+                state
             },
             summary,
-            hint,
         });
         Ok(())
     }

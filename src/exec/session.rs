@@ -1,43 +1,30 @@
-//! A session: this process's work on one run — the runbook, the journal it appends to, the
-//! reporter and prompter it talks to, and the bookkeeping of the walk. Constructed by
-//! `commands::run`; the walk, checks, failures and rollback are implemented beside it.
+//! A session: this process's walk of one run. Owns what only the walk needs (the prompter,
+//! the options, the catalog of called runbooks, the top-level variables, the summary) and
+//! the shared [`Context`]; checks and rollback run in their own runners borrowing it. Also
+//! the walk's vocabulary: [`Options`], [`FromStep`], [`Stop`]. Never prints.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
+use super::checks::{CheckOutcome, CheckRunner};
+use super::context::Context;
 use super::events::{Event, Reporter, SummaryRow};
 use super::interrupt::Interrupt;
-use super::prompter::{PromptError, Prompter};
-use crate::error::{Error, Result};
-use crate::journal::record::Entry;
+use super::prompter::{Need, PromptError, Prompter};
+use super::rollback::{Plan, RollbackRunner, Undone};
+use super::runner::CommandRunner;
+use super::scope::Scope;
+use super::text::Text;
+use crate::error::Result;
+use crate::journal::record::{CheckPhase, Entry};
+use crate::journal::recorder::Recorder;
 use crate::journal::replay::RunState;
 use crate::journal::store::Store;
-use crate::journal::writer::Journal;
-use crate::render::template::Renderer;
 use crate::runbook::load::Catalog;
-use crate::runbook::model::Runbook;
+use crate::runbook::model::{Check, Runbook};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Every step is offered: run, skip, details, abort.
-    Interactive,
-    /// Runs without asking, except confirm, manual and failures.
-    Auto,
-    /// Answers yes to everything.
-    Yes,
-}
-
-impl Mode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Interactive => "interactive",
-            Mode::Auto => "auto",
-            Mode::Yes => "yes",
-        }
-    }
-}
+pub use crate::journal::record::Mode;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -46,47 +33,67 @@ pub struct Options {
     pub no_reverify: bool,
     /// A person can answer the failure menu (interactive terminal).
     pub operator: bool,
-    /// `--from STEP`: earlier steps are skipped.
-    pub from: Option<String>,
+    /// `--from STEP`.
+    pub from: Option<FromStep>,
 }
 
-/// Why the walk stopped before the end.
+/// Where a walk starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FromStep {
+    /// `run --from STEP`: the steps before it are journaled as skipped.
+    Skip(String),
+    /// `resume --from STEP`: the steps before it are settled as usual; it and every step
+    /// after it are walked again, whatever an earlier session did.
+    Again(String),
+}
+
+impl FromStep {
+    pub fn step(&self) -> &str {
+        match self {
+            FromStep::Skip(step) | FromStep::Again(step) => step,
+        }
+    }
+}
+
+/// Why the walk stopped before the end. The messages are the engine's account (step ids,
+/// reasons); the commands to run next are added at the command edge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stop {
+    /// A step (or a runbook precondition) failed: `runbook resume` continues.
     Failed(String),
     Aborted,
     Interrupted,
-    Waiting(String),
+    /// Nobody could answer a question (exit 4).
+    Waiting(Need),
     /// An automatic rollback ran (`on-failure = "rollback"`); carries the failure.
     RolledBack(String),
+    /// The rollback after a failure stopped at a failing undo command (unfinished).
+    RollbackStopped(String),
+    /// A done step's verify checks fail on resume and nobody can decide.
+    Reverify {
+        step: String,
+        reason: String,
+    },
 }
 
+/// This process's walk of one run: the shared [`Context`] (journal and state, reporter,
+/// text, commands) plus what only the walk needs: the prompter, the options, the catalog of
+/// called runbooks, the top-level variables and the run's bookkeeping.
 pub struct Session<'a> {
+    pub cx: Context<'a>,
+    pub prompter: &'a mut dyn Prompter,
+    pub options: Options,
     pub catalog: &'a Catalog,
     pub runbook: Arc<Runbook>,
-    pub store: Store,
-    pub run_id: String,
-    pub journal: Option<Journal>,
-    /// The replayed journal (empty for a new run).
-    pub previous: RunState,
-    pub reporter: &'a mut dyn Reporter,
-    pub prompter: &'a mut dyn Prompter,
-    pub interrupt: Interrupt,
-    pub options: Options,
-    pub renderer: Renderer,
-    /// The directory commands run in.
-    pub cwd: PathBuf,
-    pub summary: Vec<SummaryRow>,
-    /// Secret values seen so far, masked in everything shown or written.
-    pub secrets: Vec<String>,
-    /// Outcome per journal id during this walk (for `needs` of failed steps).
-    pub outcomes: BTreeMap<String, String>,
     /// The top-level variables: the environment of rollback commands.
-    pub top_scope: super::scope::Scope,
-    /// Steps that failed under `on-failure = "continue"`: the run goes on but ends failed.
-    pub continued: Vec<String>,
+    pub top_scope: Scope,
     /// The process environment, for `from-env` of called runbooks.
     pub environment: BTreeMap<String, String>,
+    pub summary: Vec<SummaryRow>,
+    /// Steps that failed under `on-failure = "continue"`: the run goes on but ends failed.
+    pub continued: Vec<String>,
+    /// Past the `resume --from` step: earlier sessions' outcomes no longer count.
+    pub walking_again: bool,
 }
 
 /// What a session is made of besides the reporter and the prompter.
@@ -94,16 +101,14 @@ pub struct Setup<'a> {
     pub catalog: &'a Catalog,
     pub store: Store,
     pub run_id: String,
-    /// `None` for a dry run.
-    pub journal: Option<Journal>,
-    /// The replayed journal (empty for a new run).
-    pub previous: RunState,
+    /// The journal (dry for a dry run), holding the replayed state of an earlier session.
+    pub recorder: Recorder,
     pub interrupt: Interrupt,
     pub options: Options,
     /// The directory commands run in.
     pub cwd: PathBuf,
     /// The top-level variables.
-    pub scope: super::scope::Scope,
+    pub scope: Scope,
     /// The process environment, for `from-env` of called runbooks.
     pub environment: BTreeMap<String, String>,
 }
@@ -114,85 +119,74 @@ impl<'a> Session<'a> {
         reporter: &'a mut dyn Reporter,
         prompter: &'a mut dyn Prompter,
     ) -> Self {
+        let cx = Context {
+            recorder: setup.recorder,
+            reporter,
+            text: Text::new(setup.run_id.clone(), setup.scope.secret_values()),
+            commands: CommandRunner::new(setup.cwd, setup.interrupt, setup.store, setup.run_id),
+        };
         Self {
+            cx,
+            prompter,
+            options: setup.options,
             catalog: setup.catalog,
             runbook: Arc::clone(&setup.scope.runbook),
-            store: setup.store,
-            run_id: setup.run_id,
-            journal: setup.journal,
-            previous: setup.previous,
-            reporter,
-            prompter,
-            interrupt: setup.interrupt,
-            options: setup.options,
-            renderer: Renderer::new(),
-            cwd: setup.cwd,
-            summary: Vec::new(),
-            secrets: setup.scope.secret_values(),
-            outcomes: BTreeMap::new(),
             top_scope: setup.scope,
-            continued: Vec::new(),
             environment: setup.environment,
+            summary: Vec::new(),
+            continued: Vec::new(),
+            walking_again: false,
         }
     }
-}
 
-impl Session<'_> {
-    /// Appends to the journal (fsync) unless this is a dry run.
+    // The walk's short ways to the shared parts.
+
     pub fn record(&mut self, entry: Entry) -> Result<()> {
-        if let Some(journal) = &mut self.journal {
-            let path = journal.path().to_path_buf();
-            // An outcome or a check result announces no side effect: it is synced with the
-            // next record, or by `before_spawn`, whichever comes first.
-            let deferred = matches!(entry, Entry::StepFinished { .. } | Entry::Check { .. });
-            let written = if deferred {
-                journal.append_deferred(entry)
-            } else {
-                journal.append(entry)
-            };
-            written.map_err(|e| Error::io("write journal", path, e))?;
-        }
-        Ok(())
+        self.cx.record(entry)
     }
 
-    /// Puts every journal record on disk before a command runs.
-    pub fn before_spawn(&mut self) -> Result<()> {
-        if let Some(journal) = &mut self.journal {
-            let path = journal.path().to_path_buf();
-            journal
-                .sync()
-                .map_err(|e| Error::io("write journal", path, e))?;
-        }
-        Ok(())
+    pub fn state(&self) -> &RunState {
+        self.cx.state()
     }
 
     pub fn emit(&mut self, event: Event) {
-        self.reporter.event(&event);
+        self.cx.emit(event);
     }
 
-    pub fn log_path(&self, journal_id: &str, attempt: u32) -> PathBuf {
-        self.store.log_path(&self.run_id, journal_id, attempt)
+    pub fn run_id(&self) -> &str {
+        self.cx.text.run_id()
     }
 
     /// Renders prose for the operator in `scope`, secrets masked.
-    pub fn shown(&mut self, scope: &super::scope::Scope, text: &str) -> String {
-        let rendered = scope.display(&mut self.renderer, &self.run_id, text);
-        self.mask(&rendered)
+    pub fn shown(&mut self, scope: &Scope, text: &str) -> String {
+        self.cx.text.shown(scope, text)
     }
 
     pub fn mask(&self, text: &str) -> String {
-        super::scope::mask(text, &self.secrets)
+        self.cx.text.mask(text)
     }
 
-    /// Sleeps between polls; false when Ctrl-C arrived.
-    pub fn pause(&self, duration: Duration) -> bool {
-        self.interrupt.sleep(duration)
+    /// Runs `checks` of one phase (see [`CheckRunner`]).
+    pub fn run_checks(
+        &mut self,
+        scope: &Scope,
+        checks: &[Check],
+        step: Option<&str>,
+        phase: CheckPhase,
+        single_try: bool,
+    ) -> Result<CheckOutcome> {
+        CheckRunner::new(&mut self.cx).run(scope, checks, step, phase, single_try)
+    }
+
+    /// Runs a rollback plan (see [`RollbackRunner`]).
+    pub fn execute_rollback(&mut self, plan: &Plan) -> Result<Undone> {
+        RollbackRunner::new(&mut self.cx, &self.top_scope).execute(plan)
     }
 
     /// Turns a prompt error into the walk's stop reason.
     pub fn prompt_stop(error: PromptError) -> Stop {
         match error {
-            PromptError::Waiting(message) => Stop::Waiting(message),
+            PromptError::Waiting(need) => Stop::Waiting(need),
             PromptError::Interrupted => Stop::Interrupted,
         }
     }

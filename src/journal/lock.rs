@@ -9,10 +9,57 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::record::{Entry, Record};
+use super::record::{Entry, Record, RollbackOutcome};
 use super::writer::{create_private_file, create_synced_dir};
-use crate::error::{Error, Result};
 use crate::exec::group;
+
+/// Why the lock could not be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error("{}", held_message(.runbook, .holder.as_ref()))]
+    Held {
+        runbook: String,
+        holder: Option<Holder>,
+    },
+    /// A process of an earlier attempt of the run still lives.
+    #[error(
+        "step `{}` of run `{run_id}` is still running from an earlier attempt: process {} (process group {}) is alive",
+        .survivor.step, .survivor.pid, .survivor.pgid
+    )]
+    Survivor {
+        run_id: String,
+        survivor: Survivor,
+        /// The command to retry with.
+        again: String,
+    },
+    #[error("failed to {action} `{}`", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn held_message(runbook: &str, holder: Option<&Holder>) -> String {
+    match holder {
+        Some(h) => format!(
+            "runbook `{runbook}` is locked by run `{}` (pid {} on {}, started {})",
+            h.run_id, h.pid, h.host, h.started
+        ),
+        None => format!("runbook `{runbook}` is locked by another run"),
+    }
+}
+
+fn io(action: &'static str, path: &std::path::Path, source: std::io::Error) -> LockError {
+    LockError::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+type Result<T, E = LockError> = std::result::Result<T, E>;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Holder {
@@ -30,7 +77,7 @@ pub struct RunLock {
 
 impl RunLock {
     pub fn acquire(dir: &std::path::Path, runbook: &str, holder: &Holder) -> Result<Self> {
-        create_synced_dir(dir).map_err(|e| Error::io("create directory", dir, e))?;
+        create_synced_dir(dir).map_err(|e| io("create directory", dir, e))?;
         let path = dir.join(format!("{runbook}.lock"));
         let info = dir.join(format!("{runbook}.lock.info"));
         let file = std::fs::OpenOptions::new()
@@ -39,18 +86,23 @@ impl RunLock {
             .write(true)
             .mode(0o600)
             .open(&path)
-            .map_err(|e| Error::io("open lock", &path, e))?;
+            .map_err(|e| io("open lock", &path, e))?;
         match file.try_lock() {
             Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => return Err(locked(runbook, &info)),
-            Err(std::fs::TryLockError::Error(e)) => return Err(Error::io("lock", &path, e)),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(LockError::Held {
+                    runbook: runbook.to_string(),
+                    holder: read_holder(&info),
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io("lock", &path, e)),
         }
         let text = serde_json::to_string(holder)
             .map_err(std::io::Error::other)
-            .map_err(|e| Error::io("write", &info, e))?;
-        let mut sidecar = create_private_file(&info).map_err(|e| Error::io("write", &info, e))?;
+            .map_err(|e| io("write", &info, e))?;
+        let mut sidecar = create_private_file(&info).map_err(|e| io("write", &info, e))?;
         std::io::Write::write_all(&mut sidecar, text.as_bytes())
-            .map_err(|e| Error::io("write", &info, e))?;
+            .map_err(|e| io("write", &info, e))?;
         Ok(Self { _file: file, info })
     }
 }
@@ -61,23 +113,23 @@ impl Drop for RunLock {
     }
 }
 
-fn locked(runbook: &str, info: &std::path::Path) -> Error {
-    let holder: Option<Holder> = std::fs::read_to_string(info)
+fn read_holder(info: &std::path::Path) -> Option<Holder> {
+    std::fs::read_to_string(info)
         .ok()
-        .and_then(|t| serde_json::from_str(&t).ok());
-    let message = match holder {
-        Some(h) => format!(
-            "runbook `{runbook}` is locked by run `{}` (pid {} on {}, started {})",
-            h.run_id, h.pid, h.host, h.started
-        ),
-        None => format!("runbook `{runbook}` is locked by another run"),
-    };
-    Error::Locked {
-        message,
-        hint: Some(
-            "wait for that run to finish, or stop it; the lock is released when its process exits"
-                .into(),
-        ),
+        .and_then(|t| serde_json::from_str(&t).ok())
+}
+
+/// Who holds `runbook`'s lock right now, if a live process does. Probing takes a shared
+/// lock for an instant when nobody holds it (flock has no "query"); a `run` starting in
+/// that instant fails with exit 5 and can simply be started again.
+pub fn holder(dir: &std::path::Path, runbook: &str) -> Option<Holder> {
+    let file = std::fs::File::open(dir.join(format!("{runbook}.lock"))).ok()?;
+    match file.try_lock_shared() {
+        Ok(()) => None,
+        Err(std::fs::TryLockError::WouldBlock) => {
+            read_holder(&dir.join(format!("{runbook}.lock.info")))
+        }
+        Err(std::fs::TryLockError::Error(_)) => None,
     }
 }
 
@@ -121,7 +173,7 @@ pub fn survivor(records: &[Record]) -> Option<Survivor> {
             Entry::StepFinished { step, .. } => {
                 open.retain(|(s, u, _, _)| (*s, *u) != (step, false))
             }
-            Entry::RollbackStep { step, outcome, .. } if outcome != "started" => {
+            Entry::RollbackStep { step, outcome, .. } if *outcome != RollbackOutcome::Started => {
                 open.retain(|(s, u, _, _)| (*s, *u) != (step, true));
             }
             _ => {}
@@ -142,17 +194,12 @@ pub fn survivor(records: &[Record]) -> Option<Survivor> {
 /// Refuses (exit 5) to start anything in run `run_id` while a process of an earlier
 /// attempt lives: the new one would run beside it. `again` is the command to retry with.
 pub fn refuse_survivors(records: &[Record], run_id: &str, again: &str) -> Result<()> {
-    let Some(s) = survivor(records) else {
-        return Ok(());
-    };
-    Err(Error::Locked {
-        message: format!(
-            "step `{}` of run `{run_id}` is still running from an earlier attempt: process {} (process group {}) is alive",
-            s.step, s.pid, s.pgid
-        ),
-        hint: Some(format!(
-            "wait for it to end, or stop it with `kill -TERM -- -{}`; then `{again}`",
-            s.pgid
-        )),
-    })
+    match survivor(records) {
+        None => Ok(()),
+        Some(survivor) => Err(LockError::Survivor {
+            run_id: run_id.to_string(),
+            survivor,
+            again: again.to_string(),
+        }),
+    }
 }

@@ -3,7 +3,11 @@
 //! and never prompts.
 
 pub mod lock;
+pub mod read;
 pub mod record;
+pub mod recorder;
 pub mod replay;
+pub mod standing;
 pub mod store;
+pub mod words;
 pub mod writer;

@@ -1,11 +1,19 @@
 //! Journal record types: one JSON object per line, `ts` + `type` + fields. Adding a field is
-//! backward compatible (`#[serde(default)]`); renaming one is not.
+//! backward compatible (optional, or `#[serde(default)]`); renaming one is not. A new field
+//! goes into [`Entry`] (written) and into `read::Line` (read); the round-trip test in
+//! `read.rs` fails until both have it.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::words::{
+    CheckPhase, Choice, Mode, Outcome, RollbackEnd, RollbackOutcome, RunEnd, StepKind,
+};
+
+/// Written by the derived `Serialize`; read in one pass through `read::Line`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(try_from = "super::read::Line")]
 pub struct Record {
     /// RFC 3339 UTC timestamp.
     pub ts: String,
@@ -23,14 +31,6 @@ pub struct Undo {
     pub timeout_ms: Option<u64>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum Outcome {
-    Succeeded,
-    Failed,
-    Skipped,
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Entry {
@@ -43,14 +43,14 @@ pub enum Entry {
         step_digests: BTreeMap<String, String>,
         /// Variable values, secrets left out.
         vars: BTreeMap<String, String>,
-        mode: String,
+        mode: Mode,
         pid: u32,
         host: String,
     },
     #[serde(rename_all = "kebab-case")]
     RunResumed {
         digest: String,
-        mode: String,
+        mode: Mode,
         pid: u32,
         host: String,
     },
@@ -59,7 +59,7 @@ pub enum Entry {
         step: String,
         attempt: u32,
         title: String,
-        kind: String,
+        kind: StepKind,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         command: Option<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -86,7 +86,7 @@ pub enum Entry {
     Check {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         step: Option<String>,
-        phase: String,
+        phase: CheckPhase,
         name: String,
         attempt: u32,
         passed: bool,
@@ -113,7 +113,11 @@ pub enum Entry {
     Decision {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         step: Option<String>,
-        choice: String,
+        #[serde(deserialize_with = "Choice::read")]
+        choice: Choice,
+        /// The steps a decision is about (`accept-changed`: the changed steps).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        steps: Vec<String>,
     },
     #[serde(rename_all = "kebab-case")]
     Interrupted {
@@ -129,22 +133,19 @@ pub enum Entry {
     #[serde(rename_all = "kebab-case")]
     RollbackStep {
         step: String,
-        /// `started`, `succeeded`, `failed` or `no-undo`.
-        outcome: String,
+        outcome: RollbackOutcome,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
     #[serde(rename_all = "kebab-case")]
     RollbackFinished {
-        /// `rolled-back` or `rollback-failed`.
-        state: String,
+        state: RollbackEnd,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
     #[serde(rename_all = "kebab-case")]
     RunFinished {
-        /// `succeeded`, `failed`, `aborted` or `rolled-back`.
-        state: String,
+        state: RunEnd,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
@@ -169,12 +170,35 @@ impl Entry {
     }
 }
 
-/// Now, as RFC 3339 UTC with second precision.
+/// Now, as RFC 3339 UTC with exactly three fractional digits. Fixed width matters: runs are
+/// ordered by comparing these strings, and RFC 3339's shortest form (`…:49.2Z` for
+/// `…:49.200Z`) sorts after `…:49.25Z`.
 pub fn now() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    let now = now
-        .replace_nanosecond(now.millisecond() as u32 * 1_000_000)
-        .unwrap_or(now);
-    now.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+    timestamp(time::OffsetDateTime::now_utc())
+}
+
+fn timestamp(at: time::OffsetDateTime) -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&format)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".into())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn timestamps_have_a_fixed_width_and_sort_in_time_order() {
+        let at = |ms: u16| {
+            super::timestamp(
+                time::macros::datetime!(2026-12-01 10:37:49 UTC)
+                    .replace_millisecond(ms)
+                    .unwrap(),
+            )
+        };
+        assert_eq!(at(200), "2026-12-01T10:37:49.200Z");
+        assert_eq!(at(0), "2026-12-01T10:37:49.000Z");
+        assert!(at(200) < at(250));
+    }
 }

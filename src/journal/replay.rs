@@ -4,10 +4,14 @@
 use std::collections::BTreeMap;
 
 use super::record::{Entry, Outcome, Record, Undo};
+use super::words::{Choice, RollbackEnd, RollbackOutcome, RunEnd};
 
 /// Where a step (a journal id such as `deploy[sonarr]` or `fix/suspend`) stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
+    /// Started, then stopped at a question nobody could answer before it acted: walked
+    /// again as if it had not started.
+    Pending,
     /// Started, no outcome recorded: the process died or was interrupted mid-step.
     Unknown,
     Succeeded,
@@ -17,7 +21,7 @@ pub enum Status {
     RolledBack,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepState {
     pub status: Status,
     pub title: String,
@@ -31,7 +35,8 @@ pub struct StepState {
     pub started_seq: usize,
     /// Order of the last successful finish.
     pub finished_seq: Option<usize>,
-    /// `run` of this step began at least once (there may be something to undo).
+    /// The step's action began at least once (a `run` or `call`: there may be something
+    /// to undo).
     pub ran: bool,
 }
 
@@ -54,7 +59,7 @@ impl StepState {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Rollback {
     pub in_progress: bool,
     pub to: Option<String>,
@@ -67,7 +72,7 @@ pub struct Rollback {
     pub undoing: Option<String>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunState {
     pub run_id: String,
     pub runbook: String,
@@ -79,45 +84,55 @@ pub struct RunState {
     pub steps: BTreeMap<String, StepState>,
     /// The last step that started (for `runs`).
     pub current: Option<String>,
-    /// `succeeded`, `failed`, `aborted` or `rolled-back` from the last `run-finished`.
-    pub finished: Option<String>,
+    /// From the last `run-finished`, unless something reopened the run since.
+    pub finished: Option<RunEnd>,
     pub interrupted: bool,
+    /// The session stopped waiting for an operator.
+    pub waiting: bool,
     pub rollback: Rollback,
+    /// The last rollback finished and nothing was walked since.
+    pub rolled_back: bool,
+    /// How many records were folded (the sequence number of the next one).
+    pub records: usize,
+    /// The sequence number of the record that began the latest session.
+    pub session_seq: usize,
 }
 
 impl RunState {
-    /// The state shown by `runs`.
-    pub fn state(&self) -> &str {
-        if self.rollback.in_progress {
-            return if self.rollback.failed.is_some() {
-                "rollback-failed"
-            } else {
-                "rolling-back"
-            };
-        }
-        match &self.finished {
-            Some(state) => state,
-            None if self.interrupted => "interrupted",
-            None => "stopped",
-        }
-    }
-
-    /// Whether `resume` may continue this run.
-    pub fn resumable(&self) -> bool {
-        !matches!(self.finished.as_deref(), Some("succeeded" | "rolled-back"))
-    }
-
     pub fn step(&self, id: &str) -> Option<&StepState> {
         self.steps.get(id)
+    }
+
+    /// Whether `id` failed, or (for a `foreach` step) one of its items did.
+    pub fn failed(&self, id: &str) -> bool {
+        let item = format!("{id}[");
+        self.steps.iter().any(|(step, state)| {
+            state.status == Status::Failed
+                && (step == id || (step.starts_with(&item) && step.ends_with(']')))
+        })
+    }
+
+    /// Something walks again (a resume, a rollback): earlier stops no longer describe it.
+    fn reopen(&mut self) {
+        self.interrupted = false;
+        self.waiting = false;
+        self.rolled_back = false;
+    }
+
+    /// Folds one more record (the same fold for a live run and for replay).
+    pub fn apply(&mut self, record: &Record) {
+        let seq = self.records;
+        self.records += 1;
+        self.updated.clone_from(&record.ts);
+        apply(self, seq, record);
     }
 }
 
 /// Folds records into a run state.
 pub fn replay(records: &[Record]) -> RunState {
     let mut state = RunState::default();
-    for (seq, record) in records.iter().enumerate() {
-        state.updated.clone_from(&record.ts);
-        apply(&mut state, seq, record);
+    for record in records {
+        state.apply(record);
     }
     state
 }
@@ -138,11 +153,13 @@ fn apply(state: &mut RunState, seq: usize, record: &Record) {
             state.step_digests.clone_from(step_digests);
             state.vars.clone_from(vars);
             state.started.clone_from(&record.ts);
+            state.session_seq = seq;
         }
         Entry::RunResumed { digest, .. } => {
+            state.session_seq = seq;
             state.digest.clone_from(digest);
             state.finished = None;
-            state.interrupted = false;
+            state.reopen();
         }
         Entry::StepStarted {
             step,
@@ -161,8 +178,9 @@ fn apply(state: &mut RunState, seq: usize, record: &Record) {
             entry.attempts = entry.attempts.max(*attempt);
             entry.undo.clone_from(undo);
             entry.started_seq = seq;
-            entry.ran |= kind == "run" || kind == "call";
+            entry.ran |= kind.acts();
             state.current = Some(step.clone());
+            state.rolled_back = false;
         }
         Entry::StepFinished {
             step,
@@ -188,6 +206,7 @@ fn apply(state: &mut RunState, seq: usize, record: &Record) {
             entry.finished_seq = (*outcome == Outcome::Succeeded).then_some(seq);
         }
         Entry::Interrupted { .. } => state.interrupted = true,
+        Entry::Decision { step, choice, .. } => decide(state, step.as_deref(), *choice),
         Entry::RollbackStarted { to, steps } => {
             state.rollback = Rollback {
                 in_progress: true,
@@ -198,40 +217,60 @@ fn apply(state: &mut RunState, seq: usize, record: &Record) {
             // Undoing steps reopens the run, whatever its end was: a partial rollback leaves it
             // resumable (the undone steps run again), a complete one ends it `rolled-back`.
             state.finished = None;
-            state.interrupted = false;
+            state.reopen();
         }
         Entry::RollbackStep {
             step,
             outcome,
             reason,
-        } => match outcome.as_str() {
-            "started" => state.rollback.undoing = Some(step.clone()),
-            "succeeded" | "no-undo" => {
+        } => match outcome {
+            RollbackOutcome::Started => state.rollback.undoing = Some(step.clone()),
+            RollbackOutcome::Succeeded | RollbackOutcome::NoUndo => {
                 state.rollback.undoing = None;
                 state.rollback.done.push(step.clone());
                 if let Some(entry) = state.steps.get_mut(step) {
                     entry.status = Status::RolledBack;
                 }
             }
-            "failed" => {
+            RollbackOutcome::Failed => {
                 state.rollback.undoing = None;
                 state.rollback.failed = Some((step.clone(), reason.clone().unwrap_or_default()));
             }
-            _ => {}
         },
         Entry::RollbackFinished { state: end, .. } => {
-            if end == "rolled-back" {
+            if *end == RollbackEnd::RolledBack {
                 state.rollback = Rollback::default();
+                state.rolled_back = true;
             }
         }
-        Entry::RunFinished { state: end, .. } => state.finished = Some(end.clone()),
-        Entry::Check { .. } | Entry::Decision { .. } | Entry::StepSpawned { .. } => {}
+        Entry::RunFinished { state: end, .. } => state.finished = Some(*end),
+        Entry::Check { .. } | Entry::StepSpawned { .. } => {}
+    }
+}
+
+/// Decisions that change where a step or the run stands.
+fn decide(state: &mut RunState, step: Option<&str>, choice: Choice) {
+    if choice != Choice::Waiting {
+        return;
+    }
+    state.waiting = true;
+    // A step started in this session that waits asked before it acted (a manual or ask
+    // question): nothing of it ran, so it is walked again, not settled as an unknown
+    // outcome. One started in an earlier session waits for its unknown outcome to be
+    // settled, and stays unknown.
+    let session = state.session_seq;
+    if let Some(entry) = step.and_then(|id| state.steps.get_mut(id))
+        && entry.status == Status::Unknown
+        && entry.started_seq > session
+    {
+        entry.status = Status::Pending;
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::journal::standing::Standing;
 
     fn rec(entry: Entry) -> Record {
         Record {
@@ -245,7 +284,7 @@ mod tests {
             step: step.into(),
             attempt,
             title: step.into(),
-            kind: "run".into(),
+            kind: crate::journal::words::StepKind::Run,
             command: None,
             undo: vec![],
             checkpoint: false,
@@ -274,7 +313,7 @@ mod tests {
         assert_eq!(state.steps["a"].status, Status::Succeeded);
         assert_eq!(state.steps["b"].status, Status::Unknown);
         assert_eq!(state.current.as_deref(), Some("b"));
-        assert_eq!(state.state(), "stopped");
+        assert_eq!(state.standing(), Standing::Stopped);
         assert!(state.resumable());
     }
 
@@ -286,29 +325,29 @@ mod tests {
             steps: vec!["a".into()],
         }));
         let mid = replay(&records);
-        assert_eq!(mid.state(), "rolling-back");
+        assert_eq!(mid.standing(), Standing::RollingBack);
         records.push(rec(Entry::RollbackStep {
             step: "a".into(),
-            outcome: "failed".into(),
+            outcome: RollbackOutcome::Failed,
             reason: Some("exit 1".into()),
         }));
-        assert_eq!(replay(&records).state(), "rollback-failed");
+        assert_eq!(replay(&records).standing(), Standing::RollbackFailed);
         records.push(rec(Entry::RollbackStep {
             step: "a".into(),
-            outcome: "succeeded".into(),
+            outcome: RollbackOutcome::Succeeded,
             reason: None,
         }));
         records.push(rec(Entry::RollbackFinished {
-            state: "rolled-back".into(),
+            state: RollbackEnd::RolledBack,
             reason: None,
         }));
         records.push(rec(Entry::RunFinished {
-            state: "rolled-back".into(),
+            state: RunEnd::RolledBack,
             reason: None,
         }));
         let end = replay(&records);
         assert_eq!(end.steps["a"].status, Status::RolledBack);
-        assert_eq!(end.state(), "rolled-back");
+        assert_eq!(end.standing(), Standing::Ended(RunEnd::RolledBack));
         assert!(!end.resumable());
     }
 
@@ -321,7 +360,7 @@ mod tests {
             finished("b", Outcome::Succeeded),
         ];
         records.push(rec(Entry::RunFinished {
-            state: "succeeded".into(),
+            state: RunEnd::Succeeded,
             reason: None,
         }));
         assert!(!replay(&records).resumable());
@@ -334,19 +373,19 @@ mod tests {
             mid.resumable(),
             "resume must get to say that a rollback is unfinished"
         );
-        assert_eq!(mid.state(), "rolling-back");
+        assert_eq!(mid.standing(), Standing::RollingBack);
         records.push(rec(Entry::RollbackStep {
             step: "b".into(),
-            outcome: "succeeded".into(),
+            outcome: RollbackOutcome::Succeeded,
             reason: None,
         }));
         records.push(rec(Entry::RollbackFinished {
-            state: "rolled-back".into(),
+            state: RollbackEnd::RolledBack,
             reason: None,
         }));
         let end = replay(&records);
         assert!(end.resumable());
-        assert_eq!(end.state(), "stopped");
+        assert_eq!(end.standing(), Standing::RolledBack);
         assert_eq!(end.steps["a"].status, Status::Succeeded);
         assert_eq!(end.steps["b"].status, Status::RolledBack);
     }

@@ -5,9 +5,47 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::record::Record;
-use super::replay::{RunState, replay};
+use super::replay::replay;
+use super::standing::Summary;
 use super::writer::sync_dir;
-use crate::error::{Error, Result};
+
+/// Why a journal could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// A line before the last does not parse: not a torn write, and not repaired.
+    #[error("journal `{}` is damaged at line {line}: {reason}", path.display())]
+    Damaged {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
+    #[error("failed to {action} `{}`", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl JournalError {
+    fn io(action: &'static str, path: &Path, source: std::io::Error) -> Self {
+        JournalError::Io {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+type Result<T, E = JournalError> = std::result::Result<T, E>;
+
+/// One run of the state directory: the summary of its journal, or why it cannot be read.
+#[derive(Debug)]
+pub struct Listed {
+    pub id: String,
+    pub journal: Result<Summary, JournalError>,
+}
 
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -79,7 +117,7 @@ impl Store {
     /// off; damage before the last line is an error.
     pub fn load(&self, run_id: &str) -> Result<Loaded> {
         let path = self.journal_path(run_id);
-        let bytes = std::fs::read(&path).map_err(|e| Error::io("read journal", &path, e))?;
+        let bytes = std::fs::read(&path).map_err(|e| JournalError::io("read journal", &path, e))?;
         let (records, torn_at) = parse(&path, &bytes)?;
         if let Some(good_bytes) = torn_at {
             let torn = set_aside(&path, &bytes, good_bytes)?;
@@ -93,9 +131,9 @@ impl Store {
             let mut file = std::fs::OpenOptions::new()
                 .append(true)
                 .open(&path)
-                .map_err(|e| Error::io("repair journal", &path, e))?;
+                .map_err(|e| JournalError::io("repair journal", &path, e))?;
             file.write_all(b"\n")
-                .map_err(|e| Error::io("repair journal", &path, e))?;
+                .map_err(|e| JournalError::io("repair journal", &path, e))?;
         }
         Ok(Loaded {
             records,
@@ -107,33 +145,61 @@ impl Store {
     /// in place for `load` to set aside and warn about).
     pub fn peek(&self, run_id: &str) -> Result<Vec<Record>> {
         let path = self.journal_path(run_id);
-        let bytes = std::fs::read(&path).map_err(|e| Error::io("read journal", &path, e))?;
+        let bytes = std::fs::read(&path).map_err(|e| JournalError::io("read journal", &path, e))?;
         Ok(parse(&path, &bytes)?.0)
     }
 
-    /// Every run with its replayed state, oldest first.
-    pub fn list(&self) -> Result<Vec<(String, RunState)>> {
+    /// The first record of a run's journal, if it parses.
+    fn first_record(&self, run_id: &str) -> Option<Record> {
+        let bytes = std::fs::read(self.journal_path(run_id)).ok()?;
+        let first = bytes.split(|&b| b == b'\n').next()?;
+        serde_json::from_slice(first).ok()
+    }
+
+    /// Every run with its replayed state (or its damage), oldest first: by the recorded
+    /// start, then the id.
+    pub fn list(&self) -> Result<Vec<Listed>> {
+        self.list_where(|_| true)
+    }
+
+    /// The runs whose id names `runbook` (`STAMP-RUNBOOK` or `STAMP-RUNBOOK-N`), without
+    /// reading any other run's journal. Callers still check the journal's runbook.
+    pub fn list_of(&self, runbook: &str) -> Result<Vec<Listed>> {
+        self.list_where(|id| {
+            id.get(16..).is_some_and(|rest| {
+                rest == runbook
+                    || rest.strip_prefix(runbook).is_some_and(|n| {
+                        n.strip_prefix('-')
+                            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                    })
+            })
+        })
+    }
+
+    fn list_where(&self, wanted: impl Fn(&str) -> bool) -> Result<Vec<Listed>> {
         let dir = self.runs_dir();
         let entries = match std::fs::read_dir(&dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(Error::io("read directory", &dir, e)),
+            Err(e) => return Err(JournalError::io("read directory", &dir, e)),
         };
         let mut runs = Vec::new();
         for entry in entries.flatten() {
             let id = entry.file_name().to_string_lossy().into_owned();
-            if !self.journal_path(&id).is_file() {
+            if !wanted(&id) || !self.journal_path(&id).is_file() {
                 continue;
             }
-            let Ok(records) = self.peek(&id) else {
-                continue;
+            // One run's records and state at a time: only its summary is kept.
+            let journal = self.peek(&id).map(|records| replay(&records).summary());
+            let started = match &journal {
+                Ok(state) => state.started.clone(),
+                // Damage is after the first line: its `run-started` still dates the run.
+                Err(_) => self.first_record(&id).map(|r| r.ts).unwrap_or_default(),
             };
-            runs.push((id, replay(&records)));
+            runs.push((started, Listed { id, journal }));
         }
-        runs.sort_by(|a, b| {
-            (a.1.started.as_str(), a.0.as_str()).cmp(&(b.1.started.as_str(), b.0.as_str()))
-        });
-        Ok(runs)
+        runs.sort_by(|a, b| (&a.0, &a.1.id).cmp(&(&b.0, &b.1.id)));
+        Ok(runs.into_iter().map(|(_, run)| run).collect())
     }
 }
 
@@ -183,9 +249,10 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Record>, Option<usize>)> {
             }
             Err(_) if i + 1 == lines.len() => return Ok((records, Some(good_bytes))),
             Err(e) => {
-                return Err(Error::Journal {
-                    message: format!("journal `{}` is damaged at line {}: {e}", path.display(), i + 1),
-                    hint: Some("only a torn last line is repaired automatically: inspect the file, or start a new run".into()),
+                return Err(JournalError::Damaged {
+                    path: path.to_path_buf(),
+                    line: i + 1,
+                    reason: e.to_string(),
                 });
             }
         }
@@ -201,10 +268,10 @@ fn set_aside(path: &Path, bytes: &[u8], good_bytes: usize) -> Result<String> {
         .find_map(|candidate| match create_new_private_file(&candidate) {
             Ok(file) => Some(Ok((candidate, file))),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => None,
-            Err(e) => Some(Err(Error::io("write", &candidate, e))),
+            Err(e) => Some(Err(JournalError::io("write", &candidate, e))),
         })
         .unwrap_or_else(|| {
-            Err(Error::io(
+            Err(JournalError::io(
                 "write",
                 path,
                 std::io::Error::other("no free name"),
@@ -212,18 +279,18 @@ fn set_aside(path: &Path, bytes: &[u8], good_bytes: usize) -> Result<String> {
         })?;
     torn.write_all(&bytes[good_bytes..])
         .and_then(|()| torn.sync_all())
-        .map_err(|e| Error::io("write", &torn_path, e))?;
+        .map_err(|e| JournalError::io("write", &torn_path, e))?;
     if let Some(dir) = path.parent() {
-        sync_dir(dir).map_err(|e| Error::io("sync", dir, e))?;
+        sync_dir(dir).map_err(|e| JournalError::io("sync", dir, e))?;
     }
     let file = std::fs::OpenOptions::new()
         .write(true)
         .open(path)
-        .map_err(|e| Error::io("repair journal", path, e))?;
+        .map_err(|e| JournalError::io("repair journal", path, e))?;
     file.set_len(good_bytes as u64)
-        .map_err(|e| Error::io("repair journal", path, e))?;
+        .map_err(|e| JournalError::io("repair journal", path, e))?;
     file.sync_all()
-        .map_err(|e| Error::io("repair journal", path, e))?;
+        .map_err(|e| JournalError::io("repair journal", path, e))?;
     Ok(format!(
         "the last line of `{}` was torn (a crash during a write); it was moved to `{}`",
         path.display(),
@@ -304,6 +371,29 @@ mod tests {
                 .exists()
         );
         assert!(store.load("r").unwrap().torn.is_some());
+    }
+
+    #[test]
+    fn list_of_reads_only_the_runs_named_for_the_runbook() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path().to_path_buf());
+        for id in [
+            "20261201-101500-rb",
+            "20261201-101500-rb-2",
+            "20261201-101500-rb-old",
+            "20261201-101500-rbx",
+        ] {
+            std::fs::create_dir_all(store.run_dir(id)).unwrap();
+            std::fs::write(store.journal_path(id), format!("{GOOD}\n")).unwrap();
+        }
+        let ids: Vec<String> = store
+            .list_of("rb")
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(ids, ["20261201-101500-rb", "20261201-101500-rb-2"]);
+        assert_eq!(store.list().unwrap().len(), 4);
     }
 
     #[test]

@@ -108,6 +108,8 @@ pub struct Step {
     pub preconditions: Vec<Check>,
     pub verify: Vec<Check>,
     pub rollback: Vec<RollbackCommand>,
+    /// Variables its templates read (so a skipped step can name who misses its value).
+    pub reads: std::collections::BTreeSet<String>,
     /// Digest of the step's own source text, to name changed steps on resume.
     pub digest: String,
     pub span: Span,

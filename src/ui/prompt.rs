@@ -11,8 +11,8 @@ use dialoguer::{Confirm, Input, Password, Select};
 use super::printer::Printer;
 use super::tty::PromptTerminal;
 use crate::exec::prompter::{
-    Answer, AskView, FailureChoice, FailureView, PromptError, Prompter, StepChoice, StepView,
-    UnknownChoice,
+    Answer, AskView, FailureChoice, FailureView, PromptError, Prompter, ReverifyChoice, StepChoice,
+    StepView, UnfinishedChoice, UnknownChoice,
 };
 use crate::runbook::model::Var;
 
@@ -192,6 +192,35 @@ impl Prompter for TerminalPrompter {
             1 => UnknownChoice::MarkDone,
             2 => UnknownChoice::Skip,
             _ => UnknownChoice::Abort,
+        })
+    }
+
+    fn reverify_failed(&mut self, failure: &FailureView) -> Answer<ReverifyChoice> {
+        self.printer.line(&failure.reason);
+        let items = ["run the step again", "keep it as done", "abort (resumable)"];
+        let prompt = format!(
+            "`{}` was done, but its verify fails now. what now?",
+            failure.step.id
+        );
+        Ok(match self.select(&prompt, &items, 0)? {
+            0 => ReverifyChoice::Rerun,
+            1 => ReverifyChoice::Keep,
+            _ => ReverifyChoice::Abort,
+        })
+    }
+
+    fn unfinished_run(&mut self, run_id: &str, standing: &str) -> Answer<UnfinishedChoice> {
+        let prompt =
+            format!("run `{run_id}` of this runbook is unfinished ({standing}). what now?");
+        let items = [
+            "resume it",
+            "start a new run (the old one is recorded as abandoned)",
+            "quit",
+        ];
+        Ok(match self.select(&prompt, &items, 0)? {
+            0 => UnfinishedChoice::Resume,
+            1 => UnfinishedChoice::New,
+            _ => UnfinishedChoice::Quit,
         })
     }
 

@@ -7,7 +7,8 @@ use std::time::Duration;
 use super::color::Styles;
 use super::diagnostic::sanitize;
 use crate::exec::command::Stream;
-use crate::exec::events::{Event, SummaryRow};
+use crate::exec::events::{Event, RunResult, SkipReason, StepEnd, SummaryRow};
+use crate::journal::record::{RollbackOutcome, StepKind};
 
 /// The text for one event, or `None` for events shown some other way.
 pub fn format_event(event: &Event, s: &Styles) -> Option<String> {
@@ -36,7 +37,11 @@ pub fn format_event(event: &Event, s: &Styles) -> Option<String> {
                 format!(" · run {run_id}")
             };
             let plural = if *steps == 1 { "" } else { "s" };
-            let _ = write!(out, "\n  risk {risk} · {steps} step{plural}{mode}");
+            let _ = write!(
+                out,
+                "\n  risk {} · {steps} step{plural}{mode}",
+                risk.as_str()
+            );
             if let Some(summary) = summary {
                 let _ = write!(out, "\n  {summary}");
             }
@@ -79,13 +84,13 @@ pub fn format_event(event: &Event, s: &Styles) -> Option<String> {
             }
             if let Some(command) = command {
                 let prefix = match *kind {
-                    "run" => "$",
-                    "ask" => "?",
-                    "manual" => "✋",
-                    "call" => "↪",
-                    _ => "→",
+                    StepKind::Run => "$",
+                    StepKind::Ask => "?",
+                    StepKind::Manual => "✋",
+                    StepKind::Call => "↪",
+                    StepKind::Gate => "→",
                 };
-                if *kind == "manual" {
+                if *kind == StepKind::Manual {
                     let _ = write!(
                         out,
                         "\n  {} {}",
@@ -153,14 +158,15 @@ pub fn format_event(event: &Event, s: &Styles) -> Option<String> {
             reason,
             duration,
             ..
-        } => match outcome.as_str() {
-            "succeeded" => format!(
+        } => match outcome {
+            StepEnd::Succeeded => format!(
                 "{} {id} {}",
                 s.success.apply_to("✓"),
                 s.dim.apply_to(format!("({})", seconds(*duration)))
             ),
             other => format!(
-                "{} {id} {other}{}",
+                "{} {id} {}{}",
+                step_word(*other),
                 s.error.apply_to("✗"),
                 reason
                     .as_deref()
@@ -169,16 +175,38 @@ pub fn format_event(event: &Event, s: &Styles) -> Option<String> {
             ),
         },
         Event::StepSkipped { id, reason, .. } => {
-            format!("{} {id} skipped: {reason}", s.dim.apply_to("↷"))
+            format!(
+                "{} {id} skipped: {}",
+                s.dim.apply_to("↷"),
+                skip_words(reason)
+            )
+        }
+        Event::UnknownOutcome { id } => format!(
+            "{}: step `{id}` started in an earlier session but has no recorded outcome",
+            s.warning.apply_to("warning")
+        ),
+        Event::SkippedValueRead {
+            id,
+            variable,
+            readers,
+        } => {
+            let base = id.split(['[', '/']).next().unwrap_or(id);
+            format!(
+                "{}: `{id}` sets `{variable}`, which {} read{}: they will fail without it; `runbook resume --from {base}` runs `{base}` later",
+                s.warning.apply_to("warning"),
+                readers
+                    .iter()
+                    .map(|r| format!("`{r}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if readers.len() == 1 { "s" } else { "" }
+            )
         }
         Event::StepDetails { details, .. } => details
             .lines()
             .map(|l| format!("  {} {}", s.dim.apply_to("·"), sanitize(l)))
             .collect::<Vec<_>>()
             .join("\n"),
-        Event::Warning { message } => {
-            format!("{}: {}", s.warning.apply_to("warning"), sanitize(message))
-        }
         Event::RollbackPlanned {
             steps,
             no_undo,
@@ -226,9 +254,9 @@ pub fn format_event(event: &Event, s: &Styles) -> Option<String> {
             outcome,
             reason,
             ..
-        } => match outcome.as_str() {
-            "succeeded" => format!("{} undone: {id}", s.success.apply_to("↺")),
-            "no undo" => format!("{} {id}: no undo", s.dim.apply_to("↷")),
+        } => match outcome {
+            RollbackOutcome::Succeeded => format!("{} undone: {id}", s.success.apply_to("↺")),
+            RollbackOutcome::NoUndo => format!("{} {id}: no undo", s.dim.apply_to("↷")),
             _ => format!(
                 "{} undo of {id} failed{}",
                 s.error.apply_to("✗"),
@@ -240,19 +268,23 @@ pub fn format_event(event: &Event, s: &Styles) -> Option<String> {
         },
         Event::RollbackFinished { state } => format!("rollback {state}"),
         Event::RunFinished {
+            run_id,
             runbook,
             state,
-            hint,
             ..
         } => {
-            let word = match state.as_str() {
-                "succeeded" => s.success.apply_to(state.as_str()).to_string(),
-                "dry-run" => "dry run finished: nothing was executed".to_string(),
-                other => s.error.apply_to(other).to_string(),
+            let word = match state {
+                RunResult::Succeeded => s.success.apply_to("succeeded").to_string(),
+                RunResult::DryRun => "dry run finished: nothing was executed".to_string(),
+                other => s.error.apply_to(run_word(*other)).to_string(),
             };
             let mut out = format!("\n{runbook}: {word}");
-            if let Some(hint) = hint {
-                let _ = write!(out, "\n{}: {hint}", s.hint.apply_to("hint"));
+            if *state == RunResult::Succeeded {
+                let _ = write!(
+                    out,
+                    "\n{}: undo with `runbook rollback {run_id}`",
+                    s.hint.apply_to("hint")
+                );
             }
             out
         }
@@ -272,15 +304,11 @@ pub fn summary_table(rows: &[SummaryRow], s: &Styles) -> String {
         .max(4);
     let mut out = format!("\n{}\n", s.bold.apply_to("summary"));
     for row in rows {
-        let outcome = match row.outcome.as_str() {
-            "succeeded" => s
-                .success
-                .apply_to(format!("{:<11}", row.outcome))
-                .to_string(),
-            "failed" | "interrupted" => {
-                s.error.apply_to(format!("{:<11}", row.outcome)).to_string()
-            }
-            _ => format!("{:<11}", row.outcome),
+        let word = format!("{:<11}", step_word(row.outcome));
+        let outcome = match row.outcome {
+            StepEnd::Succeeded => s.success.apply_to(word).to_string(),
+            StepEnd::Failed | StepEnd::Interrupted => s.error.apply_to(word).to_string(),
+            StepEnd::Skipped | StepEnd::WouldRun => word,
         };
         let tries = if row.attempts > 1 {
             format!("  {} attempts", row.attempts)
@@ -295,6 +323,33 @@ pub fn summary_table(rows: &[SummaryRow], s: &Styles) -> String {
         );
     }
     out
+}
+
+fn step_word(end: StepEnd) -> &'static str {
+    match end {
+        StepEnd::Succeeded => "succeeded",
+        StepEnd::Failed => "failed",
+        StepEnd::Interrupted => "interrupted",
+        StepEnd::Skipped => "skipped",
+        StepEnd::WouldRun => "would run",
+    }
+}
+
+fn run_word(result: RunResult) -> &'static str {
+    match result {
+        RunResult::Succeeded => "succeeded",
+        RunResult::Failed => "failed",
+        RunResult::Aborted => "aborted",
+        RunResult::Interrupted => "interrupted",
+        RunResult::Waiting => "waiting",
+        RunResult::RolledBack => "failed",
+        RunResult::DryRun => "dry run",
+    }
+}
+
+/// Why a step was passed over, as the operator reads it (the journal's words).
+fn skip_words(reason: &SkipReason) -> String {
+    reason.journal_text()
 }
 
 fn seconds(duration: Duration) -> String {

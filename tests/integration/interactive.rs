@@ -252,3 +252,103 @@ run = "echo after >> trail"
         "the walk went on after the skip"
     );
 }
+
+#[test]
+fn run_offers_an_unfinished_run_for_resume() {
+    let test = Test::new().runbook("walk", WALK);
+    let mut s = pty(&test, &["run", "walk"]);
+    expect(&mut s, "run this step?");
+    send(&mut s, ENTER);
+    expect(&mut s, "Which colour?");
+    send(&mut s, ENTER);
+    expect(&mut s, "run this step?");
+    send(&mut s, &format!("{DOWN}{DOWN}{DOWN}{ENTER}"));
+    assert_eq!(exit_code(s), 1);
+
+    let mut s = pty(&test, &["run", "walk"]);
+    expect(&mut s, "is unfinished (aborted). what now?");
+    send(&mut s, ENTER);
+    expect(&mut s, "resuming: 2 steps already done");
+    expect(&mut s, "[3/3] Second step");
+    send(&mut s, ENTER);
+    expect(&mut s, "asks for confirmation");
+    send(&mut s, "y");
+    expect(&mut s, "walk: succeeded");
+    assert_eq!(exit_code(s), 0);
+    assert_eq!(trail(test.path()), "first\nsecond-green\n");
+    let runs = std::fs::read_dir(test.path().join(".runbook/runs"))
+        .unwrap()
+        .count();
+    assert_eq!(runs, 1, "the same run was resumed");
+}
+
+const CAPTURES: &str = r#"
+[runbook]
+title = "Captures"
+
+[[step]]
+id = "read-config"
+run = "echo 7"
+capture = "config_version"
+
+[[step]]
+id = "use"
+run = "echo v{{ config_version }} >> trail"
+"#;
+
+#[test]
+fn skipping_a_step_whose_capture_is_read_later_says_so_and_resume_from_runs_it() {
+    let test = Test::new().runbook("cap", CAPTURES);
+    let mut s = pty(&test, &["run", "cap"]);
+    expect(&mut s, "run this step?");
+    send(&mut s, &format!("{DOWN}{ENTER}"));
+    expect(
+        &mut s,
+        "`read-config` sets `config_version`, which `use` reads",
+    );
+    expect(&mut s, "runbook resume --from read-config");
+    expect(&mut s, "run this step?");
+    send(&mut s, ENTER);
+    expect(&mut s, "what now?");
+    send(&mut s, &format!("{DOWN}{DOWN}{DOWN}{DOWN}{ENTER}"));
+    assert_eq!(exit_code(s), 1);
+    assert_eq!(trail(test.path()), "");
+
+    let resumed = test.invoke(&["resume", "--yes", "--from", "read-config"]);
+    resumed.expect_exit(0);
+    assert_eq!(trail(test.path()), "v7\n");
+}
+
+#[test]
+fn a_failed_reverify_offers_rerun_keep_or_abort() {
+    let drift = r#"
+[runbook]
+title = "Drift"
+
+[[step]]
+id = "first"
+run = "echo run >> trail; touch applied"
+
+[[step.verify]]
+run = "test -f applied"
+
+[[step]]
+id = "second"
+run = "test -f fixed"
+"#;
+    let test = Test::new().runbook("drift", drift);
+    test.invoke(&["run", "drift", "--yes"]).expect_exit(1);
+    std::fs::remove_file(test.path().join("applied")).unwrap();
+    std::fs::write(test.path().join("fixed"), "").unwrap();
+    let mut s = pty(&test, &["resume", "--auto"]);
+    expect(&mut s, "its verify fails now. what now?");
+    send(&mut s, &format!("{DOWN}{ENTER}"));
+    expect(&mut s, "drift: succeeded");
+    assert_eq!(exit_code(s), 0);
+    assert_eq!(trail(test.path()), "run\n", "kept as done, not run again");
+    assert!(
+        log_json(&test)
+            .iter()
+            .any(|r| r["type"] == "decision" && r["choice"] == "reverify-keep")
+    );
+}

@@ -382,3 +382,105 @@ run = "{} && printf %s {{{{ release }}}} > used"
     assert_eq!(count(t.path(), "find.calls"), 1);
     assert_eq!(read(t.path(), "used"), "sonarr");
 }
+
+#[test]
+fn a_run_stopped_at_a_manual_step_by_auto_continues_with_resume_yes() {
+    let t = project(
+        r#"
+[runbook]
+title = "Manual"
+
+[[step]]
+id = "prepare"
+run = "echo run >> prepare.calls"
+
+[[step]]
+id = "look"
+manual = "Check the dashboard."
+
+[[step]]
+id = "after"
+run = "echo run >> after.calls"
+"#,
+    );
+    t.invoke(&["run", "rb", "--auto"])
+        .expect_exit(4)
+        .expect_stderr_contains("manual step `look`");
+    // Nothing of the manual step happened: it is pending, not an unknown outcome.
+    t.invoke(&["resume", "--yes"])
+        .expect_exit(0)
+        .expect_stderr_lacks("outcome is unknown");
+    assert_eq!(count(t.path(), "prepare.calls"), 1);
+    assert_eq!(count(t.path(), "after.calls"), 1);
+    let j = journal(t.path());
+    assert_eq!(outcome(&j, "look"), "succeeded");
+    assert!(
+        records(&j, "decision", "look")
+            .iter()
+            .any(|r| r["choice"] == "waiting"),
+        "the stop is journaled for the step"
+    );
+}
+
+const DRIFTS: &str = r#"
+[runbook]
+title = "Drift"
+
+[[step]]
+id = "first"
+run = "echo run >> first.calls; touch applied"
+
+[[step.verify]]
+run = "test -f applied"
+
+[[step]]
+id = "second"
+run = "test -f fixed"
+"#;
+
+#[test]
+fn a_failed_reverify_without_an_operator_names_both_ways_out() {
+    let t = project(DRIFTS);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(1);
+    let id = run_ids(t.path()).remove(0);
+    std::fs::remove_file(t.path().join("applied")).unwrap();
+    std::fs::write(t.path().join("fixed"), "").unwrap();
+    t.invoke(&["resume", "--yes"])
+        .expect_exit(1)
+        .expect_stderr_contains("`first` succeeded earlier, but verify")
+        .expect_stderr_contains(&format!("runbook resume {id} --no-reverify"))
+        .expect_stderr_contains(&format!("runbook resume {id} --from first"));
+    assert_eq!(count(t.path(), "first.calls"), 1, "not re-run on its own");
+
+    // One way out: walk again from the step (journaled as a decision).
+    t.invoke(&["resume", "--yes", "--from", "first"])
+        .expect_exit(0);
+    assert_eq!(count(t.path(), "first.calls"), 2);
+    let j = journal(t.path());
+    assert!(
+        records(&j, "decision", "first")
+            .iter()
+            .any(|r| r["choice"] == "resume-from")
+    );
+}
+
+#[test]
+fn resume_no_reverify_is_the_other_way_out_of_a_failed_reverify() {
+    let t = project(DRIFTS);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(1);
+    std::fs::remove_file(t.path().join("applied")).unwrap();
+    std::fs::write(t.path().join("fixed"), "").unwrap();
+    t.invoke(&["resume", "--yes"]).expect_exit(1);
+    t.invoke(&["resume", "--yes", "--no-reverify"])
+        .expect_exit(0);
+    assert_eq!(count(t.path(), "first.calls"), 1);
+}
+
+#[test]
+fn resume_from_an_unknown_step_is_a_usage_error() {
+    let t = project(THREE_STEPS);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(1);
+    t.invoke(&["resume", "--yes", "--from", "nope"])
+        .expect_exit(2)
+        .expect_stderr_contains("no step `nope`");
+}

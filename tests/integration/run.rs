@@ -1421,3 +1421,103 @@ fn flux_check_without_kubectl_is_a_clear_error() {
         "kubectl missing is not polled"
     );
 }
+
+const STOPS: &str = r#"
+[runbook]
+title = "Stops"
+
+[[step]]
+id = "first"
+run = "echo run >> first.calls"
+
+[[step]]
+id = "second"
+run = "test -f fixed"
+"#;
+
+#[test]
+fn run_with_an_unfinished_run_refuses_without_an_operator() {
+    let t = project(STOPS);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(1);
+    let old = run_ids(t.path()).remove(0);
+    t.invoke(&["run", "rb", "--yes"])
+        .expect_exit(2)
+        .expect_stderr_contains(&format!("unfinished run `{old}`"))
+        .expect_stderr_contains(&format!("runbook resume {old}"))
+        .expect_stderr_contains("runbook run rb --new");
+    assert_eq!(run_ids(t.path()).len(), 1, "no second run was started");
+    assert_eq!(count(t.path(), "first.calls"), 1);
+}
+
+#[test]
+fn run_new_abandons_the_unfinished_run() {
+    let t = project(STOPS);
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(1);
+    let old = run_ids(t.path()).remove(0);
+    std::fs::write(t.path().join("fixed"), "").unwrap();
+    t.invoke(&["run", "rb", "--yes", "--new"]).expect_exit(0);
+    let ids = run_ids(t.path());
+    assert_eq!(ids.len(), 2);
+    let last = crate::support::run_journal(t.path(), &old)
+        .pop()
+        .expect("records");
+    assert_eq!(last["type"], "run-finished");
+    assert_eq!(last["state"], "abandoned");
+    let runs = runs_json(&t);
+    let states: Vec<&str> = runs.iter().map(|r| r["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["abandoned", "succeeded"]);
+    // An abandoned run is over: plain resume finds nothing to continue.
+    t.invoke(&["resume", "--yes"])
+        .expect_exit(2)
+        .expect_stderr_contains("no unfinished run");
+    t.invoke(&["resume", &old, "--yes"])
+        .expect_exit(2)
+        .expect_stderr_contains("abandoned");
+}
+
+#[test]
+fn log_prints_the_journal_as_written_on_one_line_per_record() {
+    let t = project(
+        r#"
+[runbook]
+title = "Log"
+
+[[step]]
+id = "read"
+run = "printf 'HelmRelease Ready\nSee Grafana'"
+capture = "status"
+
+[[step]]
+id = "pick"
+ask = "Which colour?"
+into = "colour"
+default = "Blue"
+
+[[step]]
+id = "secret"
+ask = "Token?"
+into = "token"
+secret = true
+default = "hunter2"
+
+[[step]]
+id = "fail"
+run = "exit 3"
+"#,
+    );
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(1);
+    let records = journal(t.path()).len();
+    let log = t.invoke(&["log"]);
+    log.expect_exit(0)
+        .expect_stdout_contains("status = HelmRelease Ready\\nSee Grafana")
+        .expect_stdout_contains("colour = Blue")
+        .expect_stdout_contains("token = ********")
+        .expect_stdout_lacks("hunter2")
+        .expect_stdout_contains("`run` failed with exit code 3");
+    assert_eq!(
+        log.stdout.lines().count(),
+        records + 1,
+        "one line per record, plus the heading:\n{}",
+        log.stdout
+    );
+}

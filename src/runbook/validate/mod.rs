@@ -80,6 +80,9 @@ fn validate_one(
     digest_step_regions(&parsed.source.text, file, &mut steps);
     let order = graph::resolve_needs(&mut cx, file, &mut steps);
     graph::check_outputs_come_first(&mut cx, file, &order, &used);
+    for (step, names) in steps.iter_mut().zip(used) {
+        step.reads = names;
+    }
     let calls = steps
         .iter()
         .filter_map(|s| match &s.action {

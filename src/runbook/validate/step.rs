@@ -61,6 +61,7 @@ pub fn validate(
     let span = spanned.span();
     Step {
         digest: digest(&cx.source.text[span.clone()]),
+        reads: std::collections::BTreeSet::new(),
         span,
         id,
         title,
