@@ -117,11 +117,11 @@ fn named_runbook(typed: &Typed, catalog: &Catalog) -> Option<std::sync::Arc<Runb
         "resume" | "rollback" => {
             let runs = store(&typed.config, &catalog.project).list().ok()?;
             let wanted = typed.matches.get_one::<String>("run_id");
-            let (_, state) = match wanted {
-                Some(id) => runs.iter().find(|(run, _)| run == id)?,
-                None => runs.last()?,
+            let run = match wanted {
+                Some(id) => runs.iter().find(|run| &run.id == id)?,
+                None => runs.iter().rev().find(|run| run.journal.is_ok())?,
             };
-            state.runbook.clone()
+            run.journal.as_ref().ok()?.runbook.clone()
         }
         _ => typed.matches.get_one::<String>("name")?.clone(),
     };
@@ -194,11 +194,13 @@ pub fn runs() -> Vec<CompletionCandidate> {
     runs.iter()
         .rev()
         .enumerate()
-        .map(|(i, (id, state))| {
-            CompletionCandidate::new(id)
-                .help(Some(
-                    format!("{} · {}", state.runbook, state.state()).into(),
-                ))
+        .map(|(i, run)| {
+            let help = match &run.journal {
+                Ok(summary) => format!("{} · {}", summary.runbook, summary.standing.as_str()),
+                Err(_) => "damaged journal".to_string(),
+            };
+            CompletionCandidate::new(&run.id)
+                .help(Some(help.into()))
                 .display_order(Some(i))
         })
         .collect()
