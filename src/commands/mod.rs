@@ -3,11 +3,13 @@
 
 mod assignments;
 mod check;
-mod completions;
+pub mod completions;
 mod docs;
 mod graph;
+mod init;
 mod list;
 mod log;
+mod new;
 mod resume;
 mod rollback;
 mod run;
@@ -35,14 +37,25 @@ pub fn execute(command: Command, config: &Config, printer: &Printer) -> Result<(
         Command::Check { names } => check::execute(config, printer, &names),
         Command::Graph { name, format } => graph::execute(config, printer, &name, format),
         Command::Docs(args) => docs::execute(config, printer, &args),
+        Command::New { name } => new::execute(config, printer, &name),
+        Command::Init => init::execute(config, printer),
         Command::Schema => {
             schema::execute(printer);
             Ok(())
         }
         Command::Completions { shell } => {
-            completions::execute(printer, shell);
+            completions::execute(config, printer, shell);
             Ok(())
         }
+    }
+}
+
+/// The usage error for `runbook SUBCOMMAND` without a runbook name: it lists the runbooks
+/// of the project (or says why it cannot).
+pub fn name_needed(config: &Config, subcommand: &str) -> crate::error::Error {
+    match load_catalog(config) {
+        Ok(catalog) => list::name_needed(&catalog, subcommand),
+        Err(error) => error,
     }
 }
 
