@@ -133,6 +133,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write the change record of a run as Markdown (default: the newest run, to stdout).
+    ///
+    /// Header, variables (secrets masked), a step graph coloured by outcome, sessions,
+    /// steps, failed checks, decisions and rollbacks, with links to the attempt logs. The
+    /// same journal gives the same bytes. Example: `runbook report --out docs/changes/tour.md`
+    Report(ReportArgs),
     /// Print the JSON Schema of the runbook file format, for editors (taplo, VS Code).
     ///
     /// Example: `runbook schema > .runbook.schema.json`
@@ -155,6 +161,21 @@ pub struct DocsArgs {
     #[arg(long)]
     pub check: bool,
     /// Use the templates in DIR in place of the built-in ones with the same file names.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The run id (see `runbook runs`; default: the newest run).
+    pub run_id: Option<String>,
+    /// Write the report to FILE; log links are relative to FILE's directory.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Print the report's model as JSON instead of Markdown.
+    #[arg(long)]
+    pub json: bool,
+    /// Use `DIR/report.md.tera` in place of the built-in template.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
 }
