@@ -10,6 +10,7 @@ mod guide;
 mod interactive;
 mod journal;
 mod list;
+mod report;
 mod resume;
 mod rollback;
 mod run;

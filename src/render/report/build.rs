@@ -9,8 +9,8 @@ use super::model::{
     Decision, FailedCheck, KubeContext, LogLink, MASK, Report, Rollback, RollbackStep, StepRow,
     TEXT_CHARS, Variable,
 };
-use super::sessions;
-use crate::journal::record::{Entry, Record, RollbackOutcome};
+use super::{sessions, timeline};
+use crate::journal::record::{Entry, Outcome, Record, RollbackOutcome};
 use crate::journal::replay::{Status, replay};
 use crate::runbook::model::Runbook;
 
@@ -67,6 +67,7 @@ pub fn build(input: &Input<'_>) -> Report {
         failed_checks: failed_checks(input.records),
         decisions: decisions(input.records),
         rollbacks: rollbacks(input.records),
+        timeline: timeline::timeline(input.records),
         sessions,
         steps,
         logs_dir: input.logs_dir.clone(),
@@ -135,6 +136,8 @@ fn steps(input: &Input<'_>, state: &crate::journal::replay::RunState) -> Vec<Ste
     let mut rows: Vec<StepRow> = Vec::new();
     // Milliseconds per row: a step finished in several sessions took all of them.
     let mut spent: Vec<u64> = Vec::new();
+    // Whether the newest end of the row was a failure (a rollback may have undone it since).
+    let mut failed_last: Vec<bool> = Vec::new();
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
     for record in input.records {
         let (step, started) = match &record.entry {
@@ -157,6 +160,7 @@ fn steps(input: &Input<'_>, state: &crate::journal::replay::RunState) -> Vec<Ste
                 output: Vec::new(),
             });
             spent.push(0);
+            failed_last.push(false);
             rows.len() - 1
         });
         let row = &mut rows[at];
@@ -172,6 +176,7 @@ fn steps(input: &Input<'_>, state: &crate::journal::replay::RunState) -> Vec<Ste
                 row.attempts = row.attempts.max(*attempt);
             }
             Entry::StepFinished {
+                outcome,
                 exit_code,
                 reason,
                 value,
@@ -183,13 +188,14 @@ fn steps(input: &Input<'_>, state: &crate::journal::replay::RunState) -> Vec<Ste
                 row.reason = reason.as_deref().map(bounded);
                 row.value = value.as_ref().map(|(name, v)| format!("{name} = {v}"));
                 spent[at] += duration_ms;
+                failed_last[at] = *outcome == Outcome::Failed;
                 row.duration = sessions::human(spent[at]);
                 row.attempts = row.attempts.max(*attempts);
             }
             _ => {}
         }
     }
-    for row in &mut rows {
+    for (row, failed) in rows.iter_mut().zip(failed_last) {
         let status = state.step(&row.id).map(|s| s.status);
         row.outcome = status.map_or("unknown", outcome_word).to_string();
         let logs = input.logs.get(&row.id).map(Vec::as_slice).unwrap_or(&[]);
@@ -200,7 +206,7 @@ fn steps(input: &Input<'_>, state: &crate::journal::replay::RunState) -> Vec<Ste
                 path: l.path.clone(),
             })
             .collect();
-        if status == Some(Status::Failed) {
+        if failed {
             row.output = logs.last().map(|l| l.tail.clone()).unwrap_or_default();
         }
     }
@@ -221,36 +227,27 @@ pub fn outcome_word(status: Status) -> &'static str {
 
 /// Failed checks that were not retried into a pass: the last failing try of each.
 fn failed_checks(records: &[Record]) -> Vec<FailedCheck> {
-    let mut kept = Vec::new();
-    let mut later: BTreeMap<(Option<&str>, &str, &str), u32> = BTreeMap::new();
-    for record in records.iter().rev() {
-        let Entry::Check {
-            step,
-            phase,
-            name,
-            attempt,
-            passed,
-            detail,
-        } = &record.entry
-        else {
-            continue;
-        };
-        let key = (step.as_deref(), phase.as_str(), name.as_str());
-        let retried = later.get(&key) == Some(&(attempt + 1));
-        later.insert(key, *attempt);
-        if !passed && !retried {
-            kept.push(FailedCheck {
-                at: record.ts.clone(),
+    timeline::final_failures(records)
+        .into_iter()
+        .filter_map(|i| match &records[i].entry {
+            Entry::Check {
+                step,
+                phase,
+                name,
+                attempt,
+                detail,
+                ..
+            } => Some(FailedCheck {
+                at: records[i].ts.clone(),
                 step: step.clone(),
                 phase: phase.as_str().to_string(),
                 name: name.clone(),
                 attempt: *attempt,
                 detail: detail.as_deref().map(bounded),
-            });
-        }
-    }
-    kept.reverse();
-    kept
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
 fn decisions(records: &[Record]) -> Vec<Decision> {

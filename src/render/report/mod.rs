@@ -9,6 +9,7 @@ pub mod graph;
 pub mod model;
 pub mod sessions;
 pub mod template;
+pub mod timeline;
 
 pub use build::{Input, LogFile, build};
 pub use model::Report;

@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-/// The masked stand-in for a secret value.
-pub const MASK: &str = "••••••";
+/// The masked stand-in for a secret value: the one the engine writes in logs and captures.
+pub use crate::exec::scope::MASK;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Report {
@@ -32,6 +32,8 @@ pub struct Report {
     /// The step graph as a Mermaid flowchart, nodes coloured by outcome.
     pub graph: String,
     pub sessions: Vec<Session>,
+    /// Everything that happened, in order.
+    pub timeline: Vec<Event>,
     pub steps: Vec<StepRow>,
     pub failed_checks: Vec<FailedCheck>,
     pub decisions: Vec<Decision>,
@@ -112,6 +114,18 @@ pub struct LogLink {
     pub attempt: u32,
     /// Relative to the report's location.
     pub path: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Event {
+    pub at: String,
+    /// The number of the session it happened in.
+    pub session: usize,
+    pub step: Option<String>,
+    /// What happened, in the journal's words (`failed`, `decision: skip`, `undo succeeded`).
+    pub what: String,
+    /// Why, or what about (bounded, as journaled: masked).
+    pub detail: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

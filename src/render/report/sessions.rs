@@ -13,7 +13,17 @@ use crate::journal::words::RunEnd;
 /// rollback` on a stopped run) opens a session of its own; one triggered by a failure
 /// (`on-failure = "rollback"`) belongs to the session that failed.
 pub fn sessions(records: &[Record]) -> Vec<Session> {
+    fold(records).0
+}
+
+/// The session each record belongs to (numbered from 1; 0 before the first).
+pub fn numbers(records: &[Record]) -> Vec<usize> {
+    fold(records).1
+}
+
+fn fold(records: &[Record]) -> (Vec<Session>, Vec<usize>) {
     let mut out: Vec<Session> = Vec::new();
+    let mut numbers = Vec::with_capacity(records.len());
     let mut open = false;
     for record in records {
         let opened = match &record.entry {
@@ -33,6 +43,7 @@ pub fn sessions(records: &[Record]) -> Vec<Session> {
             out.push(session(SessionKind::Rollback, &record.ts, "", host, None));
             open = true;
         }
+        numbers.push(out.len());
         let Some(current) = out.last_mut() else {
             continue;
         };
@@ -57,7 +68,7 @@ pub fn sessions(records: &[Record]) -> Vec<Session> {
     for (i, session) in out.iter_mut().enumerate() {
         session.number = i + 1;
     }
-    out
+    (out, numbers)
 }
 
 fn session(kind: SessionKind, at: &str, mode: &str, host: String, pid: Option<u32>) -> Session {
