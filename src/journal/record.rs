@@ -9,7 +9,9 @@ pub use super::words::{
     CheckPhase, Choice, Mode, Outcome, RollbackEnd, RollbackOutcome, RunEnd, StepKind,
 };
 
+/// Written by the derived `Serialize`; read in one pass through `read::Line`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(try_from = "super::read::Line")]
 pub struct Record {
     /// RFC 3339 UTC timestamp.
     pub ts: String,
@@ -147,25 +149,6 @@ impl Entry {
             Entry::RollbackFinished { .. } => "rollback-finished",
             Entry::RunFinished { .. } => "run-finished",
         }
-    }
-}
-
-impl Record {
-    /// Parses one journal line. Faster than the derived `Deserialize` (which buffers the
-    /// whole object twice for `flatten` and the `type` tag): the time is read by a pass
-    /// that skips every other field, the entry by its tag alone.
-    pub fn parse(line: &[u8]) -> serde_json::Result<Self> {
-        #[derive(Deserialize)]
-        struct Time<'a> {
-            #[serde(borrow)]
-            ts: std::borrow::Cow<'a, str>,
-        }
-        let time: Time<'_> = serde_json::from_slice(line)?;
-        let entry: Entry = serde_json::from_slice(line)?;
-        Ok(Record {
-            ts: time.ts.into_owned(),
-            entry,
-        })
     }
 }
 

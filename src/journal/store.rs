@@ -145,7 +145,7 @@ impl Store {
     fn first_record(&self, run_id: &str) -> Option<Record> {
         let bytes = std::fs::read(self.journal_path(run_id)).ok()?;
         let first = bytes.split(|&b| b == b'\n').next()?;
-        Record::parse(first).ok()
+        serde_json::from_slice(first).ok()
     }
 
     /// Every run with its replayed state (or its damage), oldest first: by the recorded
@@ -190,7 +190,7 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Record>, Option<usize>)> {
             good_bytes += line.len();
             continue;
         }
-        match Record::parse(content) {
+        match serde_json::from_slice::<Record>(content) {
             Ok(record) => {
                 records.push(record);
                 good_bytes += line.len();
