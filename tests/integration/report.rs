@@ -390,13 +390,14 @@ fn an_unknown_run_and_a_damaged_journal_are_clear_errors() {
 }
 
 /// The example in the book's Reports chapter: the tour walked with `--yes
-/// --allow-destructive`, normalized. `RUNBOOK_UPDATE_EXAMPLES=1` rewrites the page's file.
+/// --allow-destructive`, then rolled back to its last checkpoint, normalized. `RUNBOOK_UPDATE_EXAMPLES=1` rewrites the page's file.
 #[test]
 fn the_books_example_report_is_the_tours() {
     let tour = repo_root().join("runbooks/tour.toml");
     let t = Test::new().runbook("tour", &fs::read_to_string(tour).unwrap());
     t.invoke(&["run", "tour", "--yes", "--allow-destructive"])
         .expect_exit(0);
+    t.invoke(&["rollback", "--yes"]).expect_exit(0);
     steady_clock(&run_journal_path(t.path(), &run_ids(t.path())[0]));
     fs::create_dir_all(t.path().join("book/src/reports")).unwrap();
     t.invoke(&["report", "--out", "book/src/reports/tour.md"])
