@@ -90,8 +90,27 @@ fn class_of(id: &str, state: &RunState) -> &'static str {
     }
 }
 
-fn label(step: &Step, class: &str) -> String {
-    let mut label = step.title.clone();
+/// A step's title as the run showed it (the journal's rendered title), or for a step that
+/// never started or stands for several (a `foreach`), the runbook's with `{{ x }}` read `<x>`.
+fn title(step: &Step, state: &RunState) -> String {
+    if step.foreach.is_none()
+        && let Some(ran) = state.step(&step.id)
+        && ran.title != step.id
+    {
+        return ran.title.clone();
+    }
+    placeholders(&step.title)
+}
+
+/// Template expressions read as `<name>` (filters dropped), as `runbook show` shows them.
+fn placeholders(text: &str) -> String {
+    let expression =
+        regex::Regex::new(r"\{\{-?\s*([^}|]*?)\s*(\|[^}]*)?-?\}\}").expect("a valid regex");
+    expression.replace_all(text, "<$1>").into_owned()
+}
+
+fn label(step: &Step, state: &RunState, class: &str) -> String {
+    let mut label = title(step, state);
     if step.foreach.is_some() {
         label.push_str(" (foreach)");
     }
@@ -122,7 +141,11 @@ pub fn mermaid(runbook: Option<&Runbook>, state: &RunState, ran: &[String]) -> S
                 let class = class_of(&step.id, state);
                 let (open, close) = shape(step);
                 let id = node_id(&step.id);
-                let _ = writeln!(out, "    {id}{open}\"{}\"{close}", label(step, class));
+                let _ = writeln!(
+                    out,
+                    "    {id}{open}\"{}\"{close}",
+                    label(step, state, class)
+                );
                 members.push((id, class));
             }
             for step in runbook.walk() {
@@ -171,6 +194,14 @@ mod tests {
         assert_eq!(
             mermaid_text("a \"b\" {{ c }} [x]|y"),
             "a #quot;b#quot; #123;#123; c #125;#125; #91;x#93;#124;y"
+        );
+    }
+
+    #[test]
+    fn template_titles_read_as_placeholders() {
+        assert_eq!(
+            placeholders("Deploy {{ release }} to {{target|upper}}"),
+            "Deploy <release> to <target>"
         );
     }
 
