@@ -133,6 +133,82 @@ pub fn human(ms: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::journal::record::{Mode, RollbackEnd};
+    use crate::journal::replay::replay;
+
+    fn rec(entry: Entry) -> Record {
+        Record {
+            ts: "2026-12-01T10:00:00Z".into(),
+            entry,
+        }
+    }
+
+    fn started() -> Record {
+        rec(Entry::RunStarted {
+            run_id: "r".into(),
+            runbook: "rb".into(),
+            digest: "d".into(),
+            step_digests: Default::default(),
+            vars: Default::default(),
+            mode: Mode::Yes,
+            pid: 7,
+            host: "h".into(),
+        })
+    }
+
+    fn rollback() -> [Record; 2] {
+        [
+            rec(Entry::RollbackStarted {
+                to: None,
+                steps: vec!["a".into()],
+            }),
+            rec(Entry::RollbackFinished {
+                state: RollbackEnd::RolledBack,
+                reason: None,
+            }),
+        ]
+    }
+
+    #[test]
+    fn a_rollback_after_the_session_ended_is_a_session_of_its_own() {
+        let mut records = vec![
+            started(),
+            rec(Entry::RunFinished {
+                state: RunEnd::Succeeded,
+                reason: None,
+            }),
+        ];
+        records.extend(rollback());
+        let found = sessions(&records);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[1].kind, SessionKind::Rollback);
+        assert_eq!(found[1].end, "rolled-back");
+        assert_eq!(numbers(&records), vec![1, 1, 2, 2]);
+        let standing = replay(&records).standing();
+        assert_eq!(exit_code(standing, &found), Some(0));
+    }
+
+    #[test]
+    fn a_rollback_the_failure_triggered_belongs_to_its_session_and_exits_1() {
+        let mut records = vec![started()];
+        records.extend(rollback());
+        records.push(rec(Entry::RunFinished {
+            state: RunEnd::RolledBack,
+            reason: None,
+        }));
+        let found = sessions(&records);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].end, "rolled-back");
+        assert_eq!(exit_code(replay(&records).standing(), &found), Some(1));
+    }
+
+    #[test]
+    fn a_killed_session_ends_stopped_without_an_exit_code() {
+        let records = vec![started()];
+        let found = sessions(&records);
+        assert_eq!(found[0].end, "stopped");
+        assert_eq!(exit_code(replay(&records).standing(), &found), None);
+    }
 
     #[test]
     fn durations_read_for_people() {
