@@ -3,5 +3,6 @@
 
 pub mod book;
 pub mod context;
+pub mod quote;
 pub mod report;
 pub mod template;
