@@ -216,9 +216,9 @@ run = "echo do-e"
 }
 
 #[test]
-fn an_interrupted_run_reads_interrupted_with_exit_130() {
+fn an_interrupted_run_reads_interrupted_with_exit_130_then_its_resume_a_second_session() {
     let t = project(
-        "[runbook]\ntitle = \"Long\"\n\n[[step]]\nid = \"wait\"\nrun = \"touch started; sleep 30\"\nidempotent = true\n\n[[step]]\nid = \"after\"\nrun = \"true\"\n",
+        "[runbook]\ntitle = \"Long\"\n\n[[step]]\nid = \"wait\"\nrun = \"touch started; test -f fast || sleep 30\"\nidempotent = true\n\n[[step]]\nid = \"after\"\nrun = \"true\"\n",
     );
     let mut child = t.spawn(&["run", "rb", "--yes"]);
     child.wait_for(&t.path().join("started"));
@@ -227,6 +227,11 @@ fn an_interrupted_run_reads_interrupted_with_exit_130() {
     let text = report(&t, &[]);
     assert!(text.contains("| Exit code | 130 |"), "{text}");
     snapshot!("interrupted", text);
+    fs::write(t.path().join("fast"), "").unwrap();
+    t.invoke(&["resume", "--yes"]).expect_exit(0);
+    let text = report(&t, &[]);
+    assert!(text.contains("| 2 | resume |"), "{text}");
+    snapshot!("interrupted_then_resumed", text);
 }
 
 const TOKEN: &str = "s3cr3t-T0ken-4242";
