@@ -38,7 +38,7 @@ pub fn final_failures(records: &[Record]) -> Vec<usize> {
 }
 
 pub fn timeline(records: &[Record]) -> Vec<Event> {
-    let failures = final_failures(records);
+    let failures: std::collections::BTreeSet<usize> = final_failures(records).into_iter().collect();
     let sessions = super::sessions::numbers(records);
     let mut out = Vec::new();
     for (i, record) in records.iter().enumerate() {
