@@ -169,7 +169,7 @@ pub struct DocsArgs {
 pub struct ReportArgs {
     /// The run id (see `runbook runs`; default: the newest run).
     pub run_id: Option<String>,
-    /// Write the report to FILE; log links are relative to FILE's directory.
+    /// Write the report to FILE (its directory is made); log links are relative to it.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Print the report's model as JSON instead of Markdown.

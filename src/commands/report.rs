@@ -63,6 +63,9 @@ pub fn execute(config: &Config, printer: &Printer, args: &ReportArgs) -> Result<
     };
     match out {
         Some(path) => {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
+            }
             std::fs::write(&path, text).map_err(|e| Error::io("write", &path, e))?;
             printer.line(&format!(
                 "wrote the record of run {run_id} to {}",

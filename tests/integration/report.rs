@@ -321,7 +321,7 @@ call = "inner"
 fn out_writes_links_relative_to_the_file_and_the_bytes_are_the_same_every_time() {
     let t = project("[runbook]\ntitle = \"One\"\n\n[[step]]\nid = \"a\"\nrun = \"echo a\"\n");
     t.invoke(&["run", "rb", "--yes"]).expect_exit(0);
-    fs::create_dir_all(t.path().join("docs/changes")).unwrap();
+    // The directories of FILE are made.
     let ran = t.invoke(&["report", "--out", "docs/changes/run.md"]);
     ran.expect_exit(0)
         .expect_stderr_contains("docs/changes/run.md");
