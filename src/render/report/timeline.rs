@@ -57,7 +57,8 @@ pub fn timeline(records: &[Record]) -> Vec<Event> {
             Entry::RunResumed { mode, .. } => {
                 event(None, "resumed".into(), Some(format!("mode {mode}")))
             }
-            Entry::StepStarted { .. } => continue,
+            // A step starting (or its process) is told by how it ended.
+            Entry::StepStarted { .. } | Entry::StepSpawned { .. } => continue,
             Entry::Check {
                 step, phase, name, ..
             } => {
