@@ -181,6 +181,16 @@ pub enum Command {
   runbook init
   runbook init && runbook new first-change")]
     Init,
+    /// Write the change record of a run as Markdown (default: the newest run, to stdout).
+    ///
+    /// Header, variables (secrets masked), a step graph coloured by outcome, sessions,
+    /// steps, failed checks, decisions and rollbacks, with links to the attempt logs. The
+    /// same journal gives the same bytes.
+    #[command(after_help = "Examples:
+  runbook report
+  runbook report --out docs/changes/tour.md
+  runbook report --json > tour-run.json")]
+    Report(ReportArgs),
     /// Print the JSON Schema of the runbook file format, for editors (taplo, VS Code).
     #[command(after_help = "Example:
   runbook schema > .runbook.schema.json")]
@@ -211,6 +221,22 @@ pub struct DocsArgs {
     #[arg(long)]
     pub check: bool,
     /// Use the templates in DIR in place of the built-in ones with the same file names.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The run id (see `runbook runs`; default: the newest run).
+    #[arg(add = ArgValueCandidates::new(complete::runs))]
+    pub run_id: Option<String>,
+    /// Write the report to FILE (its directory is made); log links are relative to it.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Print the report's model as JSON instead of Markdown.
+    #[arg(long)]
+    pub json: bool,
+    /// Use `DIR/report.md.tera` in place of the built-in template.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
 }

@@ -10,6 +10,7 @@ mod init;
 mod list;
 mod log;
 mod new;
+mod report;
 mod resume;
 mod rollback;
 mod run;
@@ -33,6 +34,7 @@ pub fn execute(command: Command, config: &Config, printer: &Printer) -> Result<(
         Command::Rollback(args) => rollback::execute(config, printer, &args),
         Command::Runs { json } => runs::execute(config, printer, json),
         Command::Log { run_id, json } => log::execute(config, printer, run_id.as_deref(), json),
+        Command::Report(args) => report::execute(config, printer, &args),
         Command::Show(args) => show::execute(config, printer, &args),
         Command::Check { names } => check::execute(config, printer, &names),
         Command::Graph { name, format } => graph::execute(config, printer, &name, format),

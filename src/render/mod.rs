@@ -5,4 +5,5 @@ pub mod book;
 pub mod context;
 pub mod graph;
 pub mod quote;
+pub mod report;
 pub mod template;

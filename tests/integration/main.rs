@@ -18,6 +18,7 @@ mod new;
 mod processes;
 mod quoting;
 mod readme;
+mod report;
 mod resume;
 mod rollback;
 mod run;
