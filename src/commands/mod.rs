@@ -15,6 +15,7 @@ mod runs;
 mod schema;
 mod session;
 mod show;
+mod test;
 
 use crate::cli::Command;
 use crate::config::Config;
@@ -35,6 +36,7 @@ pub fn execute(command: Command, config: &Config, printer: &Printer) -> Result<(
         Command::Check { names } => check::execute(config, printer, &names),
         Command::Graph { name, format } => graph::execute(config, printer, &name, format),
         Command::Docs(args) => docs::execute(config, printer, &args),
+        Command::Test(args) => test::execute(config, printer, &args),
         Command::Schema => {
             schema::execute(printer);
             Ok(())
