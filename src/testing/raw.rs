@@ -87,6 +87,8 @@ pub struct Double {
     pub args: Option<Spanned<String>>,
     #[serde(default)]
     pub stdout: String,
+    /// A file (relative to the test file) whose content is printed after `stdout`.
+    pub stdout_file: Option<Spanned<String>>,
     #[serde(default)]
     pub stderr: String,
     #[serde(default)]
@@ -103,6 +105,10 @@ pub struct Double {
 pub struct Reply {
     #[serde(default)]
     pub stdout: String,
+    /// A file (relative to the test file) whose content is printed after `stdout`; read
+    /// when the test file is loaded.
+    #[serde(default, skip_serializing)]
+    pub stdout_file: Option<String>,
     #[serde(default)]
     pub stderr: String,
     #[serde(default)]

@@ -165,7 +165,7 @@ impl Validator<'_> {
             }
             path
         });
-        let doubles = raw.doubles.iter().map(|d| self.double(d)).collect();
+        let doubles = raw.doubles.iter().map(|d| self.double(d, dir)).collect();
         Scenario {
             name: raw.name.into_inner(),
             vars: raw.vars,
@@ -180,7 +180,7 @@ impl Validator<'_> {
         }
     }
 
-    fn double(&mut self, d: &raw::Double) -> DoubleSpec {
+    fn double(&mut self, d: &raw::Double, dir: &Path) -> DoubleSpec {
         if let Some(args) = &d.args {
             self.pattern(args);
         }
@@ -194,17 +194,37 @@ impl Validator<'_> {
         }
         let first = Reply {
             stdout: d.stdout.clone(),
+            stdout_file: d.stdout_file.as_ref().map(|f| f.get_ref().clone()),
             stderr: d.stderr.clone(),
             exit: d.exit,
             files: d.files.clone(),
         };
+        let span = d
+            .stdout_file
+            .as_ref()
+            .map_or_else(|| d.program.span(), Spanned::span);
+        let replies = std::iter::once(first)
+            .chain(d.then.iter().cloned())
+            .map(|r| self.read_stdout(r, dir, span.clone()))
+            .collect();
         DoubleSpec {
             program: program.clone(),
             args: d.args.as_ref().map(|a| a.get_ref().clone()),
-            replies: std::iter::once(first)
-                .chain(d.then.iter().cloned())
-                .collect(),
+            replies,
         }
+    }
+
+    /// Appends the content of `stdout-file` to the reply's stdout.
+    fn read_stdout(&mut self, mut reply: Reply, dir: &Path, span: std::ops::Range<usize>) -> Reply {
+        if let Some(file) = reply.stdout_file.take() {
+            match std::fs::read_to_string(dir.join(&file)) {
+                Ok(text) => reply.stdout.push_str(&text),
+                Err(e) => {
+                    self.error(span, format!("cannot read `stdout-file` `{file}`: {e}"));
+                }
+            }
+        }
+        reply
     }
 
     fn expect(&mut self, raw: raw::Expect, runbook: &Runbook) -> Expectations {
