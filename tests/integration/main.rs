@@ -13,6 +13,7 @@ mod list;
 mod resume;
 mod rollback;
 mod run;
+mod runbook_test;
 mod runbooks;
 mod schema;
 mod show;
