@@ -43,8 +43,9 @@ pub fn parse(runbook: &Runbook, pairs: &[String]) -> Result<Assignments> {
                         .map(|p| format!("must match `{}`", p.as_str()))
                 });
             if let Some(problem) = rejected {
+                let shown = if ask.secret { "…" } else { value };
                 return Err(Error::usage(format!(
-                    "`--var {key}={value}`: the answer to `{key}` {problem}"
+                    "`--var {key}={shown}`: the answer to `{key}` {problem}"
                 )));
             }
             assignments
@@ -76,8 +77,10 @@ pub fn parse(runbook: &Runbook, pairs: &[String]) -> Result<Assignments> {
             ));
         };
         if let Some(problem) = var.reject(value) {
+            // A secret's error names the variable and the rule, never the value.
+            let shown = if var.secret { "…" } else { value };
             return Err(Error::usage(format!(
-                "`--var {key}={value}`: `{key}` {problem}"
+                "`--var {key}={shown}`: `{key}` {problem}"
             )));
         }
         assignments.vars.insert(key.to_string(), value.to_string());

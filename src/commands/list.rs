@@ -71,7 +71,8 @@ fn table(rows: &[serde_json::Value]) -> String {
             if i + 1 == values.len() {
                 out.push_str(v);
             } else {
-                out.push_str(&format!("{v:<width$}  ", width = widths[i]));
+                out.push_str(&crate::ui::table::pad(v, widths[i]));
+                out.push_str("  ");
             }
         }
         out.trim_end().to_string() + "\n"

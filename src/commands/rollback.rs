@@ -156,5 +156,33 @@ fn undo_values(
             ));
         }
     }
+    unjournaled_captures(runbook, plan)?;
     Ok(values)
+}
+
+/// A capture that held a secret was not journaled: an undo command that needs it would
+/// run with an empty value, so the rollback stops before anything runs.
+fn unjournaled_captures(runbook: &Runbook, plan: &Plan) -> Result<()> {
+    for (id, undos) in &plan.steps {
+        let base = id.split('[').next().unwrap_or(id);
+        let Some(capture) = runbook
+            .steps
+            .iter()
+            .find(|s| s.id == base)
+            .and_then(|s| s.capture.as_ref())
+        else {
+            continue;
+        };
+        let reference = secret_reference(capture);
+        if !plan.captures.contains_key(id) && undos.iter().any(|u| u.run.contains(&reference)) {
+            return Err(Error::usage_hint(
+                format!(
+                    "the undo of step `{id}` needs `{capture}`, a capture that held a secret \
+                     and was not written down"
+                ),
+                format!("undo step `{id}` by hand, or `runbook rollback --to` a later step"),
+            ));
+        }
+    }
+    Ok(())
 }

@@ -173,7 +173,7 @@ fn check_from(runbook: &Runbook, from: Option<&str>) -> Result<()> {
 fn unfinished(store: &Store, runbook: &str) -> Result<Vec<(String, RunState)>> {
     let held = holder(&store.locks_dir(), runbook).map(|h| h.run_id);
     let mut runs = Vec::new();
-    for run in store.list()? {
+    for run in store.list_of(runbook)? {
         let Ok(summary) = run.journal else { continue };
         if summary.runbook == runbook && summary.unfinished && held.as_ref() != Some(&run.id) {
             let state = replay(&store.load(&run.id)?.records);

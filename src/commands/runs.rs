@@ -2,12 +2,14 @@
 //! (with the pid) while a live process holds its runbook's lock for it, `damaged (line N)`
 //! for a journal damaged before its last line, otherwise the journal's own standing.
 
+use std::collections::HashMap;
+
 use serde_json::json;
 
 use super::session::store;
 use crate::config::Config;
 use crate::error::Result;
-use crate::journal::lock::holder;
+use crate::journal::lock::{Holder, holder};
 use crate::journal::store::{JournalError, Listed, Store};
 use crate::runbook::discover::find_project;
 use crate::ui::printer::Printer;
@@ -28,7 +30,13 @@ pub fn execute(config: &Config, printer: &Printer, json: bool) -> Result<()> {
     // Only the project's location: `runs` validates no runbook.
     let project = find_project(&config.cwd, config.dir.as_deref())?;
     let store = store(config, &project);
-    let rows: Vec<Row> = store.list()?.into_iter().map(|r| row(&store, r)).collect();
+    // One lock probe per runbook, not per run.
+    let mut holders = std::collections::HashMap::new();
+    let rows: Vec<Row> = store
+        .list()?
+        .into_iter()
+        .map(|r| row(&store, &mut holders, r))
+        .collect();
     if json {
         let rows: Vec<_> = rows
             .iter()
@@ -67,10 +75,15 @@ pub fn execute(config: &Config, printer: &Printer, json: bool) -> Result<()> {
     Ok(())
 }
 
-fn row(store: &Store, run: Listed) -> Row {
+fn row(store: &Store, holders: &mut HashMap<String, Option<Holder>>, run: Listed) -> Row {
     match run.journal {
         Ok(state) => {
-            let live = holder(&store.locks_dir(), &state.runbook).filter(|h| h.run_id == run.id);
+            let live = holders
+                .entry(state.runbook.clone())
+                .or_insert_with(|| holder(&store.locks_dir(), &state.runbook))
+                .as_ref()
+                .filter(|h| h.run_id == run.id)
+                .cloned();
             Row {
                 state: if live.is_some() {
                     "running".into()

@@ -72,11 +72,10 @@ impl Session<'_> {
                 log,
             });
             if success {
-                let value = step.capture.as_ref().map(|name| {
-                    let value = finished.stdout.trim().to_string();
-                    scope.set(name, value.clone(), false);
-                    (name.clone(), self.mask(&value))
-                });
+                let value = step
+                    .capture
+                    .as_ref()
+                    .and_then(|name| self.capture(scope, name, finished.stdout.trim()));
                 return Ok(Acted::Done { value });
             }
             if finished.exit == Exit::Interrupted {
@@ -107,6 +106,18 @@ impl Session<'_> {
             }
         }
         unreachable!("retry.attempts is at least 1")
+    }
+
+    /// Sets a capture. One that holds a secret is secret itself (masked whole, passed by
+    /// environment) and is not journaled: resume derives it again (see `resume`).
+    fn capture(&mut self, scope: &mut Scope, name: &str, value: &str) -> Option<(String, String)> {
+        let secret = super::scope::holds_secret(value, self.cx.text.secrets());
+        scope.set(name, value.to_string(), secret);
+        if secret {
+            self.cx.text.add_secrets([value.to_string()]);
+            return None;
+        }
+        Some((name.to_string(), value.to_string()))
     }
 
     /// Runs a step's command with its attempt's log file, its output going out as events.
@@ -197,9 +208,16 @@ impl Session<'_> {
                 values.insert(var.name.clone(), value);
             }
         }
+        // A `with` value built from a secret is a secret of the called runbook.
+        let mut tainted = Vec::new();
         for (key, template) in &call.with {
             match self.cx.text.value(scope, template, Escape::None) {
                 Ok(value) => {
+                    if scope.reads_secret(template)
+                        || super::scope::holds_secret(&value, self.cx.text.secrets())
+                    {
+                        tainted.push(key.clone());
+                    }
                     values.insert(key.clone(), value);
                 }
                 Err(e) => return Ok(Acted::Failed(Failure::render(&e))),
@@ -207,6 +225,7 @@ impl Session<'_> {
         }
         let preconditions = callee.preconditions.clone();
         let mut inner = Scope::new(callee, format!("{id}/"), values);
+        inner.secret_names.extend(tainted);
         self.cx.text.add_secrets(inner.secret_values());
         match self.run_checks(
             &inner,

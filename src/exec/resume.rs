@@ -5,7 +5,7 @@
 
 use super::checks::CheckOutcome;
 use super::events::{Event, SkipReason};
-use super::prompter::{FailureView, ReverifyChoice, StepView, UnknownChoice};
+use super::prompter::{AskView, FailureView, ReverifyChoice, StepView, UnknownChoice};
 use super::scope::Scope;
 use super::session::{Session, Stop};
 use crate::error::Result;
@@ -33,6 +33,9 @@ impl Session<'_> {
         if let Some((name, value)) = &previous.value {
             scope.set(name, value.clone(), false);
         }
+        if let Some(settled) = self.rederive_secret_capture(scope, step, id, previous)? {
+            return Ok(settled);
+        }
         match previous.status {
             // A secret answer was never written down: ask it again.
             Status::Succeeded if matches!(&step.action, Action::Ask(ask) if ask.secret) => {
@@ -51,6 +54,50 @@ impl Session<'_> {
                 self.settle_unknown(scope, step, id)
             }
             _ => Ok(Settled::Walk),
+        }
+    }
+
+    /// A capture that held a secret was not journaled (the mask is no value): an
+    /// idempotent step runs again to derive it, otherwise the operator gives it.
+    /// `Some` when the walk must stop or the step must run again.
+    fn rederive_secret_capture(
+        &mut self,
+        scope: &mut Scope,
+        step: &Step,
+        id: &str,
+        previous: &StepState,
+    ) -> Result<Option<Settled>> {
+        let Some(capture) = &step.capture else {
+            return Ok(None);
+        };
+        if previous.status != Status::Succeeded
+            || previous.value.is_some()
+            || !matches!(step.action, Action::Run(_))
+        {
+            return Ok(None);
+        }
+        if step.idempotent {
+            return Ok(Some(Settled::Walk));
+        }
+        let view = AskView {
+            step: id.into(),
+            into: capture.clone(),
+            question: format!(
+                "step `{id}` captured a secret into `{capture}`, which was not written down; \
+                 enter its value"
+            ),
+            choices: Vec::new(),
+            default: None,
+            secret: true,
+            pattern: None,
+        };
+        match self.prompter.ask(&view) {
+            Ok(value) => {
+                self.cx.text.add_secrets([value.clone()]);
+                scope.set(capture, value, true);
+                Ok(None)
+            }
+            Err(e) => Ok(Some(Settled::Stop(Self::prompt_stop(e)))),
         }
     }
 

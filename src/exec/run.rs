@@ -20,13 +20,17 @@ pub enum End {
 impl Session<'_> {
     pub fn execute(&mut self, scope: &mut Scope, resumed_done: Option<usize>) -> Result<End> {
         let runbook = Arc::clone(&self.runbook);
+        // Prose is a template like any other, and a secret in it is masked like anywhere.
+        let title = self.shown(scope, &runbook.title);
+        let summary = runbook.summary.as_ref().map(|t| self.shown(scope, t));
+        let description = runbook.description.as_ref().map(|t| self.shown(scope, t));
         self.emit(Event::RunStarted {
             run_id: self.run_id().to_string(),
             runbook: runbook.name.clone(),
-            title: runbook.title.clone(),
+            title,
             risk: runbook.risk,
-            summary: runbook.summary.clone(),
-            description: runbook.description.clone(),
+            summary,
+            description,
             vars: scope.shown_values().into_iter().collect(),
             steps: runbook.steps.len(),
             resumed_done,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tera::Context;
 
 use crate::render::context::context;
-use crate::render::template::{Escape, Renderer};
+use crate::render::template::{Escape, Markers, Renderer};
 use crate::runbook::model::Runbook;
 
 pub const MASK: &str = "********";
@@ -22,10 +22,7 @@ pub struct Scope {
     pub secret_names: BTreeSet<String>,
 }
 
-/// The name of the environment variable that carries `name` to commands.
-pub fn env_name(name: &str) -> String {
-    format!("RUNBOOK_VAR_{}", name.to_uppercase())
-}
+pub use crate::render::quote::{env_name, secret_reference};
 
 impl Scope {
     pub fn new(runbook: Arc<Runbook>, prefix: String, values: BTreeMap<String, String>) -> Self {
@@ -81,17 +78,19 @@ impl Scope {
 
     /// Renders a command: secrets become `"${RUNBOOK_VAR_X}"`, expanded by the shell from
     /// the environment, so they never appear in the command line, the journal or a log.
+    /// The template sees a marker of this render in a secret's place, never its value.
     pub fn command(
         &self,
         renderer: &mut Renderer,
         run_id: &str,
         source: &str,
     ) -> Result<String, String> {
+        let markers = Markers::new();
         let mut values = self.values.clone();
         for name in &self.secret_names {
-            values.insert(name.clone(), secret_reference(name));
+            values.insert(name.clone(), markers.marker(name));
         }
-        renderer.render(source, Escape::Shell, &self.context_with(run_id, &values))
+        renderer.command(source, &markers, &self.context_with(run_id, &values))
     }
 
     /// Renders prose for the operator: secrets masked.
@@ -126,6 +125,13 @@ impl Scope {
         renderer.condition(expression, &self.context_with(run_id, &self.values))
     }
 
+    /// Whether a template reads a secret variable of this scope (its value, transformed
+    /// by filters or not, is then secret too).
+    pub fn reads_secret(&self, source: &str) -> bool {
+        crate::render::template::analyse(source)
+            .is_ok_and(|a| a.names.iter().any(|n| self.secret_names.contains(n)))
+    }
+
     /// The secret values of this scope, for masking output.
     pub fn secret_values(&self) -> Vec<String> {
         self.secret_names
@@ -137,18 +143,77 @@ impl Scope {
     }
 }
 
-/// The shell text that expands to a secret variable at run time.
-pub fn secret_reference(name: &str) -> String {
-    format!("\"${{{}}}\"", env_name(name))
-}
+/// Secrets shorter than this (in characters) are masked only where they stand as a whole
+/// word: masking every `e` of a one-character secret would wreck all output and tell
+/// the secret away besides.
+pub const SHORT_SECRET: usize = 4;
 
-/// Replaces every secret value in `text` by the mask.
+/// Replaces every secret value in `text` by the mask, longest secrets first (a secret
+/// derived from another contains it).
 pub fn mask(text: &str, secrets: &[String]) -> String {
+    let mut sorted: Vec<&String> = secrets.iter().filter(|s| !s.is_empty()).collect();
+    sorted.sort_by_key(|s| std::cmp::Reverse(s.len()));
     let mut out = text.to_string();
-    for secret in secrets {
-        if !secret.is_empty() && out.contains(secret.as_str()) {
-            out = out.replace(secret.as_str(), MASK);
+    for secret in sorted {
+        if !out.contains(secret.as_str()) {
+            continue;
         }
+        out = if secret.chars().count() >= SHORT_SECRET {
+            out.replace(secret.as_str(), MASK)
+        } else {
+            mask_words(&out, secret)
+        };
     }
     out
+}
+
+/// Whether `text` holds a secret (as [`mask`] sees it): a value derived from a secret
+/// is secret itself.
+pub fn holds_secret(text: &str, secrets: &[String]) -> bool {
+    mask(text, secrets) != text
+}
+
+/// Masks the occurrences of `secret` with no letter, digit or `_` on either side.
+fn mask_words(text: &str, secret: &str) -> String {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    if secret.chars().all(|c| c == '*') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (at, _) in text.match_indices(secret) {
+        if at < last {
+            continue;
+        }
+        let before = text[..at].chars().next_back();
+        let after = text[at + secret.len()..].chars().next();
+        let starts_word = word(secret.chars().next()) && word(before);
+        let ends_word = word(secret.chars().next_back()) && word(after);
+        if starts_word || ends_word {
+            continue;
+        }
+        out.push_str(&text[last..at]);
+        out.push_str(MASK);
+        last = at + secret.len();
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_secrets_mask_whole_words_only() {
+        let secrets = vec!["e".to_string()];
+        assert_eq!(mask("echo e done", &secrets), "echo ******** done");
+        assert_eq!(mask("e", &secrets), MASK);
+        assert_eq!(mask("key=e;", &secrets), "key=********;");
+        let secrets = vec!["s3cr3t".to_string(), "pre-s3cr3t".to_string()];
+        assert_eq!(
+            mask("x pre-s3cr3t s3cr3tive", &secrets),
+            "x ******** ********ive"
+        );
+    }
 }

@@ -139,10 +139,9 @@ impl<'a> Session<'a> {
             walking_again: false,
         }
     }
-}
 
-/// The walk's short ways to the shared parts.
-impl Session<'_> {
+    // The walk's short ways to the shared parts.
+
     pub fn record(&mut self, entry: Entry) -> Result<()> {
         self.cx.record(entry)
     }

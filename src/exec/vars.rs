@@ -39,8 +39,14 @@ pub fn resolve(
         match value_of(var, given, environment) {
             Some(value) => {
                 if let Some(problem) = var.reject(&value) {
+                    // A secret's error names the variable and the rule, never the value.
+                    let shown = if var.secret {
+                        String::new()
+                    } else {
+                        format!(" = `{value}`")
+                    };
                     return Err(Error::usage(format!(
-                        "variable `{}` = `{value}`: {problem}",
+                        "variable `{}`{shown}: {problem}",
                         var.name
                     )));
                 }

@@ -8,7 +8,7 @@ use super::action::ActionResult;
 use super::events::{Event, SkipReason, StepEnd, SummaryRow};
 use super::failure::{Failure, FailureAction};
 use super::resume::Settled;
-use super::scope::Scope;
+use super::scope::{Scope, holds_secret};
 use super::session::{FromStep, Session, Stop};
 use crate::error::Result;
 use crate::journal::record::{Entry, Outcome};
@@ -70,38 +70,63 @@ impl Session<'_> {
             self.skip(scope, step, &id, &step.title, SkipReason::NoItems)?;
             return Ok(None);
         }
-        for item in items {
-            let item_id = format!("{id}[{item}]");
+        for (index, (item, secret)) in items.into_iter().enumerate() {
+            // A secret item is named by its position: ids become journal keys and files.
+            let item_id = if secret {
+                format!("{id}[#{}]", index + 1)
+            } else {
+                format!("{id}[{item}]")
+            };
+            if secret {
+                self.cx.text.add_secrets([item.clone()]);
+            }
             let mut item_scope = scope.clone();
-            item_scope.set(&foreach.var, item, false);
+            item_scope.set(&foreach.var, item, secret);
             if let Some(stop) = self.instance(&mut item_scope, step, &item_id, position)? {
                 return Ok(Some(stop));
             }
             if let Some(capture) = &step.capture
                 && let Some(value) = item_scope.values.get(capture)
             {
-                scope.set(capture, value.clone(), false);
+                let secret = item_scope.secret_names.contains(capture);
+                scope.set(capture, value.clone(), secret);
             }
         }
         Ok(None)
     }
 
-    fn items(&mut self, scope: &Scope, foreach: &Foreach) -> Result<Vec<String>, String> {
-        let raw: Vec<String> = match &foreach.items {
+    /// The items of a `foreach`, each with whether it is secret: taken from a secret
+    /// variable, rendered from a template that reads one, or holding a secret value.
+    fn items(&mut self, scope: &Scope, foreach: &Foreach) -> Result<Vec<(String, bool)>, String> {
+        let raw: Vec<(String, bool)> = match &foreach.items {
             ForeachItems::List(items) => items
                 .iter()
-                .map(|i| self.cx.text.value(scope, i, Escape::None))
-                .collect::<Result<_, _>>()?,
-            ForeachItems::From(var) => scope
-                .values
-                .get(var)
-                .map(|v| v.lines().map(str::to_string).collect())
-                .unwrap_or_default(),
+                .map(|i| {
+                    let value = self.cx.text.value(scope, i, Escape::None)?;
+                    let secret =
+                        scope.reads_secret(i) || holds_secret(&value, self.cx.text.secrets());
+                    Ok((value, secret))
+                })
+                .collect::<Result<_, String>>()?,
+            ForeachItems::From(var) => {
+                let secret = scope.secret_names.contains(var);
+                scope
+                    .values
+                    .get(var)
+                    .map(|v| v.lines().map(|l| (l.to_string(), secret)).collect())
+                    .unwrap_or_default()
+            }
         };
-        let mut items: Vec<String> = Vec::new();
-        for item in raw.iter().map(|i| i.trim()).filter(|i| !i.is_empty()) {
-            if !items.iter().any(|i| i == item) {
-                items.push(item.to_string());
+        let mut items: Vec<(String, bool)> = Vec::new();
+        for (item, secret) in raw {
+            let item = item.trim();
+            if item.is_empty() {
+                continue;
+            }
+            let secret = secret || holds_secret(item, self.cx.text.secrets());
+            match items.iter_mut().find(|(i, _)| i == item) {
+                Some(seen) => seen.1 |= secret,
+                None => items.push((item.to_string(), secret)),
             }
         }
         Ok(items)

@@ -3,6 +3,7 @@
 //! and never prompts.
 
 pub mod lock;
+pub mod read;
 pub mod record;
 pub mod recorder;
 pub mod replay;

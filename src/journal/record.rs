@@ -9,7 +9,9 @@ pub use super::words::{
     CheckPhase, Choice, Mode, Outcome, RollbackEnd, RollbackOutcome, RunEnd, StepKind,
 };
 
+/// Written by the derived `Serialize`; read in one pass through `read::Line`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(try_from = "super::read::Line")]
 pub struct Record {
     /// RFC 3339 UTC timestamp.
     pub ts: String,

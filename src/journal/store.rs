@@ -151,6 +151,24 @@ impl Store {
     /// Every run with its replayed state (or its damage), oldest first: by the recorded
     /// start, then the id.
     pub fn list(&self) -> Result<Vec<Listed>> {
+        self.list_where(|_| true)
+    }
+
+    /// The runs whose id names `runbook` (`STAMP-RUNBOOK` or `STAMP-RUNBOOK-N`), without
+    /// reading any other run's journal. Callers still check the journal's runbook.
+    pub fn list_of(&self, runbook: &str) -> Result<Vec<Listed>> {
+        self.list_where(|id| {
+            id.get(16..).is_some_and(|rest| {
+                rest == runbook
+                    || rest.strip_prefix(runbook).is_some_and(|n| {
+                        n.strip_prefix('-')
+                            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                    })
+            })
+        })
+    }
+
+    fn list_where(&self, wanted: impl Fn(&str) -> bool) -> Result<Vec<Listed>> {
         let dir = self.runs_dir();
         let entries = match std::fs::read_dir(&dir) {
             Ok(entries) => entries,
@@ -160,7 +178,7 @@ impl Store {
         let mut runs = Vec::new();
         for entry in entries.flatten() {
             let id = entry.file_name().to_string_lossy().into_owned();
-            if !self.journal_path(&id).is_file() {
+            if !wanted(&id) || !self.journal_path(&id).is_file() {
                 continue;
             }
             // One run's records and state at a time: only its summary is kept.
@@ -270,6 +288,29 @@ mod tests {
                 .exists()
         );
         assert!(store.load("r").unwrap().torn.is_some());
+    }
+
+    #[test]
+    fn list_of_reads_only_the_runs_named_for_the_runbook() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path().to_path_buf());
+        for id in [
+            "20261201-101500-rb",
+            "20261201-101500-rb-2",
+            "20261201-101500-rb-old",
+            "20261201-101500-rbx",
+        ] {
+            std::fs::create_dir_all(store.run_dir(id)).unwrap();
+            std::fs::write(store.journal_path(id), format!("{GOOD}\n")).unwrap();
+        }
+        let ids: Vec<String> = store
+            .list_of("rb")
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(ids, ["20261201-101500-rb", "20261201-101500-rb-2"]);
+        assert_eq!(store.list().unwrap().len(), 4);
     }
 
     #[test]

@@ -3,4 +3,5 @@
 
 pub mod book;
 pub mod context;
+pub mod quote;
 pub mod template;

@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use serde_json::Value;
-use tera::ast::{Expr, ExprVal, Node};
+use tera::ast::{Expr, ExprVal, FunctionCall, Node};
 use tera::{Context, Tera};
 
 /// Where a rendered value lands, which decides how substituted values are escaped.
@@ -20,12 +20,14 @@ pub enum Escape {
 }
 
 /// What a template refers to, learned by parsing it.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Analysis {
     /// Top-level variable names read by the template (locals of `for`/`set` excluded).
     pub names: BTreeSet<String>,
     /// The template opts out of quoting with `| raw` (or `| safe`).
     pub uses_raw: bool,
+    /// The template has a `{% filter %}` section, which commands and regexes refuse.
+    pub filter_section: bool,
 }
 
 /// Parses a template and lists the variables it reads, or returns tera's message.
@@ -73,7 +75,10 @@ fn walk_nodes(nodes: &[Node], locals: &mut Vec<String>, out: &mut Analysis) {
                     walk_nodes(body, locals, out);
                 }
             }
-            Node::FilterSection(_, section, _) => walk_nodes(&section.body, locals, out),
+            Node::FilterSection(_, section, _) => {
+                out.filter_section = true;
+                walk_nodes(&section.body, locals, out);
+            }
             Node::Block(_, block, _) => walk_nodes(&block.body, locals, out),
             _ => {}
         }
@@ -197,33 +202,11 @@ pub fn expression_inside_quotes(source: &str) -> bool {
     false
 }
 
-/// POSIX shell quoting: the result is always exactly one word.
-pub fn shell_quote(value: &str) -> String {
-    if is_secret_reference(value) {
-        return value.to_string();
-    }
-    let safe = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
-    if !value.is_empty() && value.chars().all(safe) {
-        return value.to_string();
-    }
-    format!("'{}'", value.replace('\'', r"'\''"))
-}
+pub use super::quote::{Markers, shell_quote};
+use super::quote::{REGEX_FILTER, RegexFilter, SHELL_FILTER, ShellFilter};
 
-/// `"${RUNBOOK_VAR_NAME}"`: how a secret stands in a command (expanded by the shell from
-/// the environment, so the value never appears in the command text). Passing it through
-/// unquoted is safe: inside double quotes a parameter expansion is one word and is not
-/// re-parsed as shell syntax.
-fn is_secret_reference(value: &str) -> bool {
-    value
-        .strip_prefix("\"${RUNBOOK_VAR_")
-        .and_then(|rest| rest.strip_suffix("}\""))
-        .is_some_and(|name| {
-            !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-        })
-}
+/// The name tera gives a one-off template; error messages replace it by "template".
+const ONE_OFF: &str = "__tera_one_off";
 
 struct RawFilter;
 
@@ -237,11 +220,14 @@ impl tera::Filter for RawFilter {
     }
 }
 
-/// Renders templates with the variables of a run. One instance per escaping mode.
+/// Renders templates with the variables of a run.
+///
+/// Escaping never relies on tera's autoescape, which skips concatenations, arrays and
+/// numbers: the parsed template gets one more filter at the end of every `{{ … }}`
+/// (unless it opts out with `| raw`), so the final value of each expression, whatever
+/// it is, is escaped exactly once.
 pub struct Renderer {
-    shell: Tera,
-    regex: Tera,
-    plain: Tera,
+    tera: Tera,
 }
 
 impl Default for Renderer {
@@ -252,41 +238,75 @@ impl Default for Renderer {
 
 impl Renderer {
     pub fn new() -> Self {
-        let make = |escape: Option<fn(&str) -> String>| {
-            let mut tera = Tera::default();
-            tera.register_filter("raw", RawFilter);
-            match escape {
-                Some(f) => {
-                    tera.autoescape_on(vec!["__tera_one_off"]);
-                    tera.set_escape_fn(f);
-                }
-                None => tera.autoescape_on(vec![]),
-            }
-            tera
-        };
-        Self {
-            shell: make(Some(shell_quote)),
-            regex: make(Some(regex::escape)),
-            plain: make(None),
-        }
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![]);
+        tera.register_filter("raw", RawFilter);
+        tera.register_filter(REGEX_FILTER, RegexFilter);
+        Self { tera }
     }
 
-    /// Renders `source` with `context`, escaping substituted strings for `escape`.
+    /// Renders `source` with `context`, escaping each expression's value for `escape`.
+    /// A command rendered here holds no secrets; see [`Renderer::command`].
     pub fn render(
         &mut self,
         source: &str,
         escape: Escape,
         context: &Context,
     ) -> Result<String, String> {
+        match escape {
+            Escape::Shell => self.command(source, &Markers::new(), context),
+            Escape::Regex => self.escaped(source, Some(REGEX_FILTER), context),
+            Escape::None => self.escaped(source, None, context),
+        }
+    }
+
+    /// Renders a command whose context holds `markers` in place of secrets: each becomes
+    /// its environment reference, everything else one literal shell word per expression.
+    pub fn command(
+        &mut self,
+        source: &str,
+        markers: &Markers,
+        context: &Context,
+    ) -> Result<String, String> {
+        self.tera
+            .register_filter(SHELL_FILTER, ShellFilter(markers.clone()));
+        let text = markers.resolve(&self.escaped(source, Some(SHELL_FILTER), context)?);
+        if markers.mangled_in(&text) {
+            return Err(
+                "a filter was applied to a secret in a command; transform it in \
+                 the shell instead (it is in `$RUNBOOK_VAR_<NAME>`)"
+                    .into(),
+            );
+        }
+        Ok(text)
+    }
+
+    fn escaped(
+        &mut self,
+        source: &str,
+        filter: Option<&str>,
+        context: &Context,
+    ) -> Result<String, String> {
         if !is_templated(source) {
             return Ok(source.to_string());
         }
-        let tera = match escape {
-            Escape::Shell => &mut self.shell,
-            Escape::Regex => &mut self.regex,
-            Escape::None => &mut self.plain,
+        let Some(filter) = filter else {
+            return self
+                .tera
+                .render_str(source, context)
+                .map_err(|e| error_text(&e));
         };
-        tera.render_str(source, context).map_err(|e| error_text(&e))
+        self.tera
+            .add_raw_template(ONE_OFF, source)
+            .map_err(|e| error_text(&e))?;
+        let template = self.tera.templates.get_mut(ONE_OFF).expect("just added");
+        let result = append_filter(&mut template.ast, filter).and_then(|()| {
+            self.tera
+                .render(ONE_OFF, context)
+                .map_err(|e| error_text(&e))
+        });
+        self.tera.templates.remove(ONE_OFF);
+        result
     }
 
     /// Evaluates a `when` expression to a boolean.
@@ -294,6 +314,50 @@ impl Renderer {
         let text = self.render(&condition_template(expression), Escape::None, context)?;
         Ok(text == "true")
     }
+}
+
+/// Whether an expression opts out of escaping.
+fn is_raw(expr: &Expr) -> bool {
+    expr.filters
+        .iter()
+        .any(|f| f.name == "raw" || f.name == "safe")
+}
+
+/// Makes `filter` the last filter of every output expression in `nodes`, at any depth.
+fn append_filter(nodes: &mut [Node], filter: &str) -> Result<(), String> {
+    for node in nodes {
+        match node {
+            Node::VariableBlock(_, expr) if !is_raw(expr) => expr.filters.push(FunctionCall {
+                name: filter.to_string(),
+                args: HashMap::new(),
+            }),
+            Node::Forloop(_, forloop, _) => {
+                append_filter(&mut forloop.body, filter)?;
+                if let Some(empty) = &mut forloop.empty_body {
+                    append_filter(empty, filter)?;
+                }
+            }
+            Node::If(branches, _) => {
+                for (_, _, body) in &mut branches.conditions {
+                    append_filter(body, filter)?;
+                }
+                if let Some((_, body)) = &mut branches.otherwise {
+                    append_filter(body, filter)?;
+                }
+            }
+            Node::Block(_, block, _) => append_filter(&mut block.body, filter)?,
+            // Its filter would run on text already escaped and could undo the escaping.
+            Node::FilterSection(..) => {
+                return Err(
+                    "`{% filter %}` sections are not allowed here: apply the filter \
+                     inside the `{{ … }}`"
+                        .into(),
+                );
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -335,6 +399,31 @@ mod tests {
         assert_eq!(
             r.render("^{{ dot }}$", Escape::Regex, &ctx).unwrap(),
             r"^a\.b$"
+        );
+    }
+
+    #[test]
+    fn a_secret_is_a_reference_and_filters_cannot_take_it_apart() {
+        let mut r = Renderer::new();
+        let markers = Markers::new();
+        let mut ctx = Context::new();
+        ctx.insert("token", &markers.marker("token"));
+        assert_eq!(
+            r.command("curl -H {{ 'Bearer ' ~ token }}", &markers, &ctx)
+                .unwrap(),
+            "curl -H 'Bearer '\"${RUNBOOK_VAR_TOKEN}\""
+        );
+        assert!(
+            r.command("echo {{ token | upper }}", &markers, &ctx)
+                .is_err()
+        );
+        assert!(
+            r.command(
+                "{% filter upper %}{{ token }}{% endfilter %}",
+                &markers,
+                &ctx
+            )
+            .is_err()
         );
     }
 

@@ -39,8 +39,16 @@ impl Catalog {
         let mut names = Vec::new();
         for (name, path) in runbook_files(&project)? {
             names.push(name.clone());
-            let source = SourceFile::read(&path, display_path(&path, cwd))
+            let (source, invalid_at) = SourceFile::read(&path, display_path(&path, cwd))
                 .map_err(|e| Error::io("read", &path, e))?;
+            if let Some(at) = invalid_at {
+                // The lossy text keeps the valid prefix, so `at` is a position in it.
+                let problem = Diagnostic::error("the file is not valid UTF-8")
+                    .at(&source, at..at + char::REPLACEMENT_CHARACTER.len_utf8())
+                    .hint("runbooks are UTF-8 text; re-save the file as UTF-8");
+                diagnostics.entry(name).or_default().push(problem);
+                continue;
+            }
             let (file, found) = parse(&source);
             diagnostics.entry(name.clone()).or_default().extend(found);
             if let Some(file) = file {

@@ -229,7 +229,7 @@ impl FluxCheck {
             label.push_str(&format!(" on chart {version}"));
         }
         if self.follow_inventory {
-            label.push_str(" (and its HelmReleases)");
+            label.push_str(" (and everything in its inventory)");
         }
         label
     }

@@ -38,14 +38,33 @@ impl SourceFile {
         })
     }
 
-    pub fn read(path: &Path, display: String) -> std::io::Result<Arc<Self>> {
-        let text = std::fs::read_to_string(path)?;
-        Ok(Self::new(path.to_path_buf(), display, text))
+    /// Reads a file. Bytes that are not UTF-8 do not fail the read: they become U+FFFD,
+    /// and the offset of the first is returned so it can be reported at its position.
+    pub fn read(path: &Path, display: String) -> std::io::Result<(Arc<Self>, Option<usize>)> {
+        let bytes = std::fs::read(path)?;
+        let (text, invalid_at) = match String::from_utf8(bytes) {
+            Ok(text) => (text, None),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
+            }
+        };
+        Ok((Self::new(path.to_path_buf(), display, text), invalid_at))
+    }
+
+    /// The largest char boundary at or below `offset` (spans from a parser may point
+    /// inside a character; slicing there would panic).
+    pub fn boundary(&self, offset: usize) -> usize {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        offset
     }
 
     /// Line and column (counted in characters) of a byte offset.
     pub fn position(&self, offset: usize) -> Position {
-        let offset = offset.min(self.text.len());
+        let offset = self.boundary(offset);
         let line = match self.line_starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,

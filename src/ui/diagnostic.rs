@@ -37,11 +37,9 @@ pub fn render(diagnostic: &Diagnostic, styles: &Styles) -> String {
         );
         let _ = writeln!(out, "{pad} {bar}");
         let _ = writeln!(out, "{} {bar} {text}", styles.accent.apply_to(pos.line));
-        let end = span.end.min(file.text.len());
-        let same_line = file.text[span.start..end]
-            .lines()
-            .next()
-            .unwrap_or_default();
+        let start = file.boundary(span.start);
+        let end = file.boundary(span.end).max(start);
+        let same_line = file.text[start..end].lines().next().unwrap_or_default();
         let width = same_line.chars().count().max(1);
         let marker = "^".repeat(width);
         let label = diagnostic

@@ -309,8 +309,8 @@ pub fn summary_table(rows: &[SummaryRow], s: &Styles) -> String {
         };
         let _ = writeln!(
             out,
-            "  {:<id_width$}  {outcome} {:>7}{tries}",
-            row.id,
+            "  {}  {outcome} {:>7}{tries}",
+            super::table::pad(&row.id, id_width),
             seconds(row.duration)
         );
     }

@@ -1,5 +1,15 @@
 //! Plain text tables for data on stdout: columns padded to the widest cell, no borders.
 
+/// `text` padded with spaces to `width` characters. `format!("{:<width$}")` panics when
+/// the width exceeds `u16::MAX` (a 70,000-character step id), this does not.
+pub fn pad(text: &str, width: usize) -> String {
+    let len = text.chars().count();
+    let mut out = String::with_capacity(text.len() + width.saturating_sub(len));
+    out.push_str(text);
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(len)));
+    out
+}
+
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     let widths: Vec<usize> = (0..headers.len())
         .map(|i| {

@@ -566,8 +566,8 @@ fn reconcile_app_reconciles_kustomization_then_release() {
     .calls_in_order(&[
         "kubectl config current-context",
         "flux --context edge reconcile kustomization sonarr -n default --with-source",
-        "kubectl get kustomization sonarr -n default -o json --context edge",
-        "kubectl get helmrelease sonarr -n default -o json --context edge",
+        // follow-inventory: the whole tree in one list call (calls.log quotes `,` as `\,`)
+        r"kubectl get helmreleases\,kustomizations\,gitrepositories\,ocirepositories\,helmcharts.source.toolkit.fluxcd.io\,buckets -A -o json --context edge",
         "flux --context edge reconcile helmrelease sonarr -n default --with-source",
         "kubectl get helmrelease sonarr -n default -o json --context edge",
     ]);
@@ -585,8 +585,8 @@ fn reconcile_app_fails_on_a_silently_rolled_back_release() {
     run.failed()
         .steps("failed", &["reconcile-kustomization"])
         .not_journaled("reconcile-helmrelease")
-        .shows("HelmRelease default/plex is Stalled")
-        .shows("Remediated=True");
+        .shows("HelmRelease default/plex rolled back: chart 3.7.3 deployed, 4.1.1 attempted")
+        .shows("Stalled=True (RetriesExceeded)");
 }
 
 // ---------------------------------------------------------------- helmrelease-chartref-migration
@@ -1349,7 +1349,7 @@ fn health_signals_finds_hidden_failures_and_gates_a_kustomization() {
         "kubectl --context edge get kustomizations -A -o jsonpath=",
         "kubectl --context edge -n default get helmrelease plex",
         "flux --context edge reconcile kustomization cilium -n kube-system --with-source",
-        "kubectl get kustomization cilium -n kube-system -o json --context edge",
+        r"kubectl get helmreleases\,kustomizations\,gitrepositories\,ocirepositories\,helmcharts.source.toolkit.fluxcd.io\,buckets -A -o json --context edge",
         "kubectl --context edge get alerts.notification.toolkit.fluxcd.io -A -o name",
     ]);
 }

@@ -10,6 +10,10 @@ pub(super) fn str_at<'a>(object: &'a Value, pointer: &str) -> Option<&'a str> {
     object.pointer(pointer).and_then(Value::as_str)
 }
 
+pub(super) fn int_at(object: &Value, pointer: &str) -> Option<i64> {
+    object.pointer(pointer).and_then(Value::as_i64)
+}
+
 pub(super) fn object_ref(object: &Value) -> String {
     let namespace = str_at(object, "/metadata/namespace").unwrap_or("");
     let name = str_at(object, "/metadata/name").unwrap_or("?");
@@ -22,6 +26,8 @@ pub(super) struct Condition<'a> {
     pub(super) status: &'a str,
     pub(super) reason: &'a str,
     pub(super) message: &'a str,
+    /// The generation the controller wrote this condition for, when it says.
+    pub(super) generation: Option<i64>,
 }
 
 pub(super) fn condition<'a>(object: &'a Value, kind: &str) -> Option<Condition<'a>> {
@@ -36,6 +42,7 @@ pub(super) fn condition<'a>(object: &'a Value, kind: &str) -> Option<Condition<'
         status: field("status"),
         reason: field("reason"),
         message: field("message"),
+        generation: found.get("observedGeneration").and_then(Value::as_i64),
     })
 }
 
@@ -54,4 +61,30 @@ pub(super) fn tail(c: &Condition<'_>, with_message: bool) -> String {
         tail = format!("{tail}: {}", c.message);
     }
     tail
+}
+
+/// Cuts every run of 40 or more hex digits (Git and OCI digests) to 12, as `flux get`
+/// cuts them to 8: verdict lines stay readable and still identify the revision.
+pub(super) fn short(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.len() >= 40 {
+            out.push_str(&run[..12]);
+            out.push('…');
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_hexdigit() {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
 }

@@ -1,27 +1,67 @@
-//! One kubectl read of a Flux object: runs the injected runner and interprets what comes
-//! back (JSON, NotFound, API or client errors, timeouts) as the object or a [`Verdict`].
+//! kubectl calls of the Flux checks: the arguments that read one object or list every
+//! Flux object as JSON, and [`run_json`], which runs the injected runner and interprets
+//! what comes back (JSON, NotFound, API or client errors, timeouts).
 //!
-//! Must not judge the object itself (that is [`super::rules`]) nor spawn anything: the
-//! runner is passed in.
+//! Must not judge the objects (that is [`super::rules`]) nor spawn anything: the runner is
+//! passed in.
 
 use std::io;
 
 use serde_json::Value;
 
-use super::{KubectlOutput, Verdict, kubectl_args};
-use crate::runbook::model::FluxKind;
+use super::objects::{Kind, ObjectRef};
+use super::{KubectlOutput, Verdict};
 
-/// Reads one object with kubectl; every way the read can go wrong becomes a verdict.
-pub(super) fn read(
-    kind: FluxKind,
-    name: &str,
-    namespace: &str,
-    context: Option<&str>,
-    kubectl: &mut dyn FnMut(&[String]) -> io::Result<KubectlOutput>,
-) -> Result<Value, Verdict> {
-    let args = kubectl_args(kind, name, namespace, context);
+/// The injected kubectl: arguments in, output out.
+pub(super) type Runner<'r> = dyn FnMut(&[String]) -> io::Result<KubectlOutput> + 'r;
+
+/// `get <resource> NAME -n NS -o json [--context CTX]`.
+pub(super) fn get_args(object: &ObjectRef, context: Option<&str>) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "get",
+        object.kind.resource(),
+        &object.name,
+        "-n",
+        &object.namespace,
+        "-o",
+        "json",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    push_context(&mut args, context);
+    args
+}
+
+/// `get helmreleases,kustomizations,…,buckets -A -o json [--context CTX]`: every Flux
+/// object a tree can reach, in one call.
+pub(super) fn list_args(context: Option<&str>) -> Vec<String> {
+    let resources: Vec<&str> = Kind::ALL.iter().map(|k| k.plural()).collect();
+    let mut args: Vec<String> = ["get", &resources.join(","), "-A", "-o", "json"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    push_context(&mut args, context);
+    args
+}
+
+fn push_context(args: &mut Vec<String>, context: Option<&str>) {
+    if let Some(context) = context {
+        args.extend(["--context".to_string(), context.to_string()]);
+    }
+}
+
+/// Runs one kubectl call that prints JSON. `Ok(None)`: the API server said NotFound, or
+/// kubectl printed nothing where `empty_ok` (some kubectl builds print only "No resources
+/// found" on stderr for an empty list); every other way the call can go wrong becomes a
+/// verdict.
+pub(super) fn run_json(
+    args: &[String],
+    empty_ok: bool,
+    kubectl: &mut Runner<'_>,
+) -> Result<Option<Value>, Verdict> {
     let command = format!("`kubectl {}`", args.join(" "));
-    let output = match kubectl(&args) {
+    let output = match kubectl(args) {
         Ok(output) => output,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return Err(Verdict::Failed("`kubectl` not found on PATH".to_string()));
@@ -32,18 +72,14 @@ pub(super) fn read(
         Err(e) => return Err(Verdict::Failed(format!("could not run {command}: {e}"))),
     };
     match output.exit_code {
+        Some(0) if empty_ok && output.stdout.trim().is_empty() => Ok(None),
         Some(0) => serde_json::from_str(&output.stdout)
+            .map(Some)
             .map_err(|e| Verdict::Failed(format!("{command} did not print JSON: {e}"))),
         None => Err(Verdict::Pending(format!(
             "{command} did not finish (timed out or was killed)"
         ))),
-        Some(_) if is_not_found(&output.stderr) => {
-            let mut reason = format!("{} {namespace}/{name} not found", kind_name(kind));
-            if let Some(context) = context {
-                reason.push_str(&format!(" in context `{context}`"));
-            }
-            Err(Verdict::Pending(reason))
-        }
+        Some(_) if is_not_found(&output.stderr) => Ok(None),
         Some(code) => {
             let mut line = first_error_line(&output.stderr);
             if line.contains("doesn't have a resource type") {
@@ -83,11 +119,4 @@ fn first_error_line(stderr: &str) -> String {
         .or(first)
         .unwrap_or("no error output")
         .to_string()
-}
-
-fn kind_name(kind: FluxKind) -> &'static str {
-    match kind {
-        FluxKind::Helmrelease => "HelmRelease",
-        FluxKind::Kustomization => "Kustomization",
-    }
 }

@@ -1,34 +1,25 @@
-//! The rule order of the [module documentation](super), applied to one object of either
-//! kind: identify it, fail on a current Stalled/Remediated status, wait while it is not
-//! settled, then check the expected chart; and the reasons quoted in each verdict.
+//! What the HelmRelease and Kustomization rules share: checking that the JSON is the
+//! object asked for, the gates that make any object wait (suspended, a reconcile request
+//! not handled yet, a generation not seen yet), and the reasons quoted in each verdict.
 //!
-//! Must not read kubectl output or follow inventories (that is [`super::kubectl`] and
-//! [`super::kustomization`]); it sees one parsed object.
+//! Must not hold the rules of one kind (that is [`super::helmrelease`] and
+//! [`super::kustomization`]) nor read kubectl output; it sees one parsed object.
 
 use serde_json::Value;
 
-use super::conditions::{condition, object_ref, str_at, tail, true_condition};
-use super::helmrelease::{chart_matches, chart_note, latest_release};
-use super::{HELM_GROUP, KUSTOMIZE_GROUP, REQUESTED_AT, Verdict};
-use crate::runbook::model::FluxKind;
+use super::conditions::{condition, int_at, object_ref, str_at, tail, true_condition};
+use super::objects::Kind;
+use super::{REQUESTED_AT, Verdict};
 
-/// The validated identity of a Flux object plus what the rules need.
-struct View<'a> {
-    object: &'a Value,
-    label: String,
-    generation: i64,
-    expected_chart: Option<&'a str>,
+/// The validated identity of a Flux object.
+pub(super) struct View<'a> {
+    pub(super) object: &'a Value,
+    pub(super) label: String,
+    pub(super) generation: i64,
 }
 
-fn identify<'a>(
-    object: &'a Value,
-    kind: FluxKind,
-    expected_chart: Option<&'a str>,
-) -> Result<View<'a>, Verdict> {
-    let (want_kind, want_group) = match kind {
-        FluxKind::Helmrelease => ("HelmRelease", HELM_GROUP),
-        FluxKind::Kustomization => ("Kustomization", KUSTOMIZE_GROUP),
-    };
+pub(super) fn identify(object: &Value, kind: Kind) -> Result<View<'_>, Verdict> {
+    let (want_kind, want_group) = (kind.name(), kind.group());
     let want = format!("a Flux `{want_kind}` ({want_group})");
     if !object.is_object() {
         return Err(Verdict::Failed(format!(
@@ -52,10 +43,7 @@ fn identify<'a>(
             "{label} has no `metadata.name`; not an object read from the API server"
         )));
     }
-    let Some(generation) = object
-        .pointer("/metadata/generation")
-        .and_then(Value::as_i64)
-    else {
+    let Some(generation) = int_at(object, "/metadata/generation") else {
         return Err(Verdict::Failed(format!(
             "{label} has no `metadata.generation`; not an object read from the API server"
         )));
@@ -64,104 +52,65 @@ fn identify<'a>(
         object,
         label,
         generation,
-        expected_chart,
     })
 }
 
-pub(super) fn assess(object: &Value, kind: FluxKind, expected_chart: Option<&str>) -> Verdict {
-    let view = match identify(object, kind, expected_chart) {
-        Ok(view) => view,
-        Err(verdict) => return verdict,
-    };
-    let o = view.object;
-    let generation = view.generation;
-    let observed = o
-        .pointer("/status/observedGeneration")
-        .and_then(Value::as_i64);
-    let attempted = o
-        .pointer("/status/lastAttemptedGeneration")
-        .and_then(Value::as_i64);
-    let requested = o
-        .pointer("/metadata/annotations")
-        .and_then(|a| a.get(REQUESTED_AT))
-        .and_then(Value::as_str);
-    let handled = str_at(o, "/status/lastHandledReconcileAt");
-    let unhandled_request = requested.filter(|r| Some(*r) != handled);
-    let observed_now = observed == Some(generation);
-    let failure_is_current =
-        (observed_now || attempted == Some(generation)) && unhandled_request.is_none();
+impl View<'_> {
+    /// `status.observedGeneration == metadata.generation`: the controller finished acting
+    /// on the current spec.
+    pub(super) fn observed(&self) -> bool {
+        int_at(self.object, "/status/observedGeneration") == Some(self.generation)
+    }
 
-    // Rule 2: terminal states about the current spec.
-    for (kind, verb) in [("Stalled", "is Stalled"), ("Remediated", "was remediated")] {
-        if let Some(c) = true_condition(o, kind).filter(|_| failure_is_current) {
-            let head = format!("{} {verb}{}", view.label, tail(&c, true));
-            return Verdict::Failed(view.describe(head, Some(kind), &[c.message]));
+    /// The gates before any rule: suspended, a `flux reconcile` request the controller has
+    /// not handled yet, or a status about an older spec (`seen` says whether the
+    /// controller has acted on this generation, each kind knowing how it records that).
+    pub(super) fn gate(&self, seen: bool) -> Option<Verdict> {
+        let o = self.object;
+        let mut clauses = Vec::new();
+        if o.pointer("/spec/suspend").and_then(Value::as_bool) == Some(true) {
+            clauses.push("is suspended (`spec.suspend: true`)".to_string());
         }
+        let requested = o
+            .pointer("/metadata/annotations")
+            .and_then(|a| a.get(REQUESTED_AT))
+            .and_then(Value::as_str);
+        if let Some(at) =
+            requested.filter(|r| Some(*r) != str_at(o, "/status/lastHandledReconcileAt"))
+        {
+            clauses.push(format!(
+                "has not handled the reconcile request of `{at}` yet"
+            ));
+        }
+        if !seen {
+            clauses.push(self.generation_clause());
+        }
+        (!clauses.is_empty()).then(|| {
+            let head = format!("{} {}", self.label, clauses.join("; "));
+            Verdict::Pending(self.describe(head, None, &[], &[]))
+        })
     }
 
-    // Rule 3: not settled yet.
-    let mut clauses = Vec::new();
-    let mut shown = Vec::new();
-    if o.pointer("/spec/suspend").and_then(Value::as_bool) == Some(true) {
-        clauses.push("is suspended (`spec.suspend: true`)".to_string());
-    }
-    if let Some(c) = true_condition(o, "Reconciling") {
-        clauses.push(format!("is reconciling{}", tail(&c, true)));
-        shown.push(c.message);
-    }
-    if !observed_now {
-        clauses.push(match observed {
+    pub(super) fn generation_clause(&self) -> String {
+        let generation = self.generation;
+        match int_at(self.object, "/status/observedGeneration") {
             Some(observed) => format!(
                 "has not observed generation {generation} yet (status is for generation {observed})"
             ),
             None => format!("has not observed generation {generation} yet (no status yet)"),
-        });
-    }
-    if let Some(at) = unhandled_request {
-        clauses.push(format!(
-            "has not handled the reconcile request of `{at}` yet"
-        ));
-    }
-    let ready = condition(o, "Ready");
-    if clauses.is_empty() && ready.as_ref().is_none_or(|c| c.status != "True") {
-        clauses.push("is not Ready".to_string());
-    }
-    if !clauses.is_empty() {
-        let head = format!("{} {}", view.label, clauses.join("; "));
-        return Verdict::Pending(view.describe(head, None, &shown));
-    }
-
-    // Rule 4: the expected chart is what was deployed.
-    let release = latest_release(o);
-    if let Some(expected) = expected_chart {
-        let ok = release
-            .as_ref()
-            .is_some_and(|r| chart_matches(expected, r.version) && r.status == "deployed");
-        if !ok {
-            let head = format!("{} is Ready but not on chart {expected}", view.label);
-            return Verdict::Pending(view.describe(head, None, &[]));
         }
     }
 
-    // Rule 5.
-    let mut summary = format!("{} Ready", view.label);
-    match (kind, &release) {
-        (FluxKind::Helmrelease, Some(r)) => summary.push_str(&format!(" on chart {}", r.version)),
-        (FluxKind::Kustomization, _) => {
-            if let Some(revision) = str_at(o, "/status/lastAppliedRevision") {
-                summary.push_str(&format!(" at revision {revision}"));
-            }
-        }
-        _ => {}
-    }
-    Verdict::Healthy(format!("{summary} (generation {generation} observed)"))
-}
-
-impl View<'_> {
     /// `head` followed by the Ready, Released (False), Remediated and Stalled conditions
     /// (except `head_kind`, whose message heads the text), their messages unless already in
-    /// `shown`, and the chart note.
-    fn describe(&self, head: String, head_kind: Option<&str>, shown: &[&str]) -> String {
+    /// `shown`, then `notes`.
+    pub(super) fn describe(
+        &self,
+        head: String,
+        head_kind: Option<&str>,
+        shown: &[&str],
+        notes: &[String],
+    ) -> String {
         let o = self.object;
         let mut parts = vec![head];
         let mut shown: Vec<&str> = shown.iter().copied().filter(|m| !m.is_empty()).collect();
@@ -188,9 +137,7 @@ impl View<'_> {
             parts.push(format!("{}={}{}", c.kind, c.status, tail(&c, new)));
             shown.push(c.message);
         }
-        if let Some(note) = chart_note(self.object, self.expected_chart) {
-            parts.push(note);
-        }
+        parts.extend(notes.iter().cloned());
         parts.join("; ")
     }
 }

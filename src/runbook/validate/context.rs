@@ -81,10 +81,7 @@ impl Context {
             .entry(source.to_string())
             .or_insert_with(|| template::analyse(source));
         match cached {
-            Ok(a) => Ok(Analysis {
-                names: a.names.clone(),
-                uses_raw: a.uses_raw,
-            }),
+            Ok(a) => Ok(a.clone()),
             Err(e) => Err(e.clone()),
         }
     }
@@ -142,6 +139,12 @@ impl Context {
                 format!("template uses unknown variable `{name}`"),
             )
             .add_hint(hint);
+        }
+        if analysis.filter_section && command {
+            self.error(text.span(), "`{% filter %}` section in a command")
+                .add_hint(
+                    "its filter would run on quoted text; apply the filter inside the `{{ … }}`",
+                );
         }
         if analysis.uses_raw && command {
             self.warning(text.span(), "`| raw` turns off shell quoting for this value")

@@ -196,11 +196,9 @@ fn digest_step_regions(text: &str, file: &raw::File, steps: &mut [super::model::
     starts.sort_unstable();
     for (step, raw_step) in steps.iter_mut().zip(&file.step) {
         let start = raw_step.span().start;
-        let end = starts
-            .iter()
-            .copied()
-            .find(|&s| s > start)
-            .unwrap_or(text.len());
+        // Binary search: a linear scan per step made `check` quadratic in steps.
+        let next = starts.partition_point(|&s| s <= start);
+        let end = starts.get(next).copied().unwrap_or(text.len());
         step.digest = digest(&text[start..end]);
     }
 }

@@ -1,6 +1,8 @@
 //! Reading one object: the kubectl arguments, and how `evaluate` turns a missing kubectl,
 //! timeouts, NotFound, API errors and output that is not JSON into verdicts.
 
+use serde_json::json;
+
 use super::*;
 
 #[test]
@@ -34,41 +36,91 @@ fn kubectl_args_read_one_object_as_json() {
 }
 
 #[test]
-fn evaluate_reads_the_release_once_with_the_checks_context() {
-    let mut cluster = Cluster::new(&[(("helmrelease", "default", "sonarr"), HR_READY)]);
-    let mut hr = check(FluxKind::Helmrelease, "default", "sonarr");
-    hr.context = Some("prod".into());
-    hr.chart_version = Some("4.1.*".into());
-    hr.follow_inventory = true; // meaningless for a HelmRelease: ignored
-    assert!(matches!(cluster.run(&hr), Verdict::Healthy(_)));
+fn list_args_read_every_flux_kind_of_every_namespace() {
     assert_eq!(
-        cluster.calls,
-        [kubectl_args(
-            FluxKind::Helmrelease,
-            "sonarr",
-            "default",
-            Some("prod")
-        )]
+        kubectl_list_args(Some("main")),
+        [
+            "get",
+            "helmreleases,kustomizations,gitrepositories,ocirepositories,\
+             helmcharts.source.toolkit.fluxcd.io,buckets",
+            "-A",
+            "-o",
+            "json",
+            "--context",
+            "main"
+        ]
     );
-    hr.chart_version = Some("5.*".into());
-    assert_pending(&cluster.run(&hr), &["expected 5.*"]);
 }
 
 #[test]
-fn evaluate_stalled_release_fails_after_one_read() {
-    let mut cluster = Cluster::new(&[(("helmrelease", "default", "sonarr"), HR_STALLED)]);
+fn evaluate_reads_the_release_then_its_source_only_when_needed() {
+    let source = oci("default", &format!("4.1.1@{DIGEST_411}"));
+    let mut cluster = Cluster::new(vec![parse(HR_READY), source.clone()]);
     let mut hr = check(FluxKind::Helmrelease, "default", "sonarr");
-    hr.chart_version = Some("4.1.1".into());
-    assert_failed(
+    hr.context = Some("prod".into());
+    hr.follow_inventory = true; // meaningless for a HelmRelease: ignored
+    assert_healthy(
         &cluster.run(&hr),
-        &["is Stalled (RetriesExceeded)", "expected 4.1.1"],
+        &["the current artifact of OCIRepository default/app-template"],
+    );
+    assert_eq!(
+        cluster.calls,
+        [
+            kubectl_args(FluxKind::Helmrelease, "sonarr", "default", Some("prod")),
+            [
+                "get",
+                "ocirepository",
+                "app-template",
+                "-n",
+                "default",
+                "-o",
+                "json",
+                "--context",
+                "prod"
+            ]
+            .map(String::from)
+            .to_vec(),
+        ]
+    );
+    // With `chart-version` the source is not read.
+    cluster.calls.clear();
+    hr.chart_version = Some("4.1.*".into());
+    assert_healthy(&cluster.run(&hr), &["Ready on chart 4.1.1"]);
+    assert_eq!(cluster.calls.len(), 1);
+    // A legacy `spec.chart` reads the HelmChart by its group-qualified resource (k3s has a
+    // HelmChart kind of its own).
+    let mut legacy = parse(HR_READY);
+    legacy["spec"].as_object_mut().unwrap().remove("chartRef");
+    legacy["spec"]["chart"] = json!({"spec": {"chart": "app-template", "sourceRef": {"kind": "HelmRepository", "name": "bjw-s", "namespace": "flux-system"}}});
+    let mut cluster = Cluster::new(vec![legacy]);
+    assert_healthy(
+        &cluster.run(&check(FluxKind::Helmrelease, "default", "sonarr")),
+        &["(HelmChart flux-system/default-sonarr not found, so not compared)"],
+    );
+    assert_eq!(cluster.calls[1][1], "helmchart.source.toolkit.fluxcd.io");
+}
+
+#[test]
+fn evaluate_fails_fast_on_one_read() {
+    for fixture in [HR_STALLED, HR_FAILED_WAITING] {
+        let mut cluster = Cluster::new(vec![parse(fixture)]);
+        let mut hr = check(FluxKind::Helmrelease, "default", "sonarr");
+        hr.chart_version = Some("4.1.1".into());
+        assert_failed(&cluster.run(&hr), &["HelmRelease default/sonarr"]);
+        assert_eq!(cluster.calls.len(), 1, "{fixture}");
+    }
+    // Reconciling and generation not observed need no source either.
+    let mut cluster = Cluster::new(vec![parse(HR_RECONCILING)]);
+    assert_pending(
+        &cluster.run(&check(FluxKind::Helmrelease, "default", "sonarr")),
+        &["is reconciling"],
     );
     assert_eq!(cluster.calls.len(), 1);
 }
 
 #[test]
 fn evaluate_object_not_found_waits() {
-    let mut cluster = Cluster::new(&[]);
+    let mut cluster = Cluster::new(vec![]);
     assert_eq!(
         cluster.run(&check(FluxKind::Helmrelease, "default", "sonarr")),
         Verdict::Pending("HelmRelease default/sonarr not found".into())

@@ -1,41 +1,48 @@
-//! The Kustomization rules, the HelmReleases its inventory lists, and `evaluate` following
-//! that inventory.
+//! The Kustomization rules and the objects its inventory lists.
 
 use serde_json::json;
 
 use super::*;
+use crate::exec::flux::kustomization::inventory;
 
 #[test]
-fn ready_kustomization_is_healthy() {
+fn ready_on_the_sources_artifact_is_healthy() {
     assert_eq!(
-        assess_kustomization(&parse(KS_READY)),
+        assess_kustomization(&parse(KS_READY), Some(&parse(GIT_FLUX_SYSTEM))),
         Verdict::Healthy(
-            "Kustomization default/sonarr Ready at revision \
-             refs/heads/main@sha1:8d3f1c2a7b9e4d6f0a1b2c3d4e5f60718293a4b5 (generation 2 observed)"
+            "Kustomization default/sonarr Ready at revision refs/heads/main@sha1:8d3f1c2a7b9e…, \
+             the current artifact of GitRepository flux-system/flux-system (generation 2 observed)"
                 .into()
         )
     );
     // `wait: false`: its own verdict knows nothing about the Stalled release it applied.
-    assert!(matches!(
-        assess_kustomization(&parse(KS_FAILED_HR)),
-        Verdict::Healthy(_)
-    ));
+    assert_healthy(
+        &assess_kustomization(&parse(KS_FAILED_HR), Some(&parse(GIT_FLUX_SYSTEM))),
+        &[],
+    );
+    assert_healthy(
+        &assess_kustomization(&parse(KS_READY), None),
+        &["(GitRepository flux-system/flux-system not found, so not compared)"],
+    );
+    // OCIRepository and Bucket sources compare the same way.
+    let mut ks = parse(KS_READY);
+    ks["spec"]["sourceRef"] = json!({"kind": "OCIRepository", "name": "app-template"});
+    ks["status"]["lastAppliedRevision"] = json!(format!("4.1.1@{DIGEST_411}"));
+    let source = oci("default", &format!("4.1.1@{DIGEST_411}"));
+    assert_healthy(
+        &assess_kustomization(&ks, Some(&source)),
+        &["OCIRepository default/app-template"],
+    );
 }
 
 #[test]
-fn kustomization_stalled_fails_and_other_states_wait() {
+fn stalled_fails_reconciling_waits() {
     let mut ks = parse(KS_READY);
     let build = "kustomize build failed: accumulating resources: missing file";
     set_condition(&mut ks, "Ready", "False", "BuildFailed", build);
-    assert_pending(
-        &assess_kustomization(&ks),
-        &[&format!(
-            "Kustomization default/sonarr is not Ready; Ready=False: {build}"
-        )],
-    );
     set_condition(&mut ks, "Reconciling", "True", "ProgressingWithRetry", "");
     assert_pending(
-        &assess_kustomization(&ks),
+        &assess_kustomization(&ks, None),
         &["is reconciling (ProgressingWithRetry)"],
     );
     set_condition(
@@ -46,26 +53,78 @@ fn kustomization_stalled_fails_and_other_states_wait() {
         "invalid expression",
     );
     assert_eq!(
-        assess_kustomization(&ks),
+        assess_kustomization(&ks, None),
         Verdict::Failed(format!(
             "Kustomization default/sonarr is Stalled (InvalidCELExpression): invalid expression; \
              Ready=False: {build}"
         ))
     );
+}
+
+#[test]
+fn ready_false_without_a_retry_fails_unless_waiting_for_a_dependency() {
+    let source = parse(GIT_FLUX_SYSTEM);
+    let mut ks = parse(KS_READY);
+    let health = "health check failed after 4.021913374s: failed early due to stalled resources: [HelmRelease/default/sonarr status: 'Failed']";
+    set_condition(&mut ks, "Ready", "False", "HealthCheckFailed", health);
+    assert_eq!(
+        assess_kustomization(&ks, Some(&source)),
+        Verdict::Failed(format!(
+            "Kustomization default/sonarr failed (HealthCheckFailed) and kustomize-controller is \
+             not retrying before its next interval; Ready=False: {health}"
+        ))
+    );
+    // A failure of the current generation: the Ready condition records it while
+    // status.observedGeneration stays on the last success.
+    ks["metadata"]["generation"] = json!(3);
+    ks["status"]["conditions"][0]["observedGeneration"] = json!(3);
+    assert_failed(
+        &assess_kustomization(&ks, Some(&source)),
+        &["failed (HealthCheckFailed)"],
+    );
+    // The failure is about an older commit than the source has now.
+    let pushed = git("refs/heads/main@sha1:3ac32d40e1f2a3b4c5d6e7f8091a2b3c4d5e6f70");
+    assert_pending(
+        &assess_kustomization(&ks, Some(&pushed)),
+        &[
+            "last attempted refs/heads/main@sha1:8d3f1c2a7b9e…, but GitRepository flux-system/flux-system now has refs/heads/main@sha1:3ac32d40e1f2…",
+        ],
+    );
+    let dependency = "dependency 'network/envoy-gateway' is not ready";
+    set_condition(&mut ks, "Ready", "False", "DependencyNotReady", dependency);
+    ks["status"]["conditions"][0]["observedGeneration"] = json!(3);
+    assert_pending(
+        &assess_kustomization(&ks, Some(&source)),
+        &["is waiting for a dependency"],
+    );
+}
+
+#[test]
+fn generation_not_observed_waits() {
     let mut ks = parse(KS_READY);
     ks["metadata"]["generation"] = json!(3);
     assert_pending(
-        &assess_kustomization(&ks),
+        &assess_kustomization(&ks, None),
         &[
             "has not observed generation 3 yet (status is for generation 2); Ready=True: Applied revision",
         ],
     );
+    let mut ks = parse(KS_READY);
+    set_condition(
+        &mut ks,
+        "Ready",
+        "Unknown",
+        "Progressing",
+        "Reconciliation in progress",
+    );
+    assert_pending(
+        &assess_kustomization(&ks, None),
+        &["is not Ready; Ready=Unknown"],
+    );
 }
 
-// ---------------------------------------------------------------- inventory
-
 #[test]
-fn inventory_lists_helmreleases_only() {
+fn inventory_lists_helmreleases_and_kustomizations() {
     assert_eq!(
         inventory_helmreleases(&parse(KS_READY)),
         [("default".to_string(), "sonarr".to_string())]
@@ -74,201 +133,30 @@ fn inventory_lists_helmreleases_only() {
         {"id": "media_radarr_helm.toolkit.fluxcd.io_HelmRelease", "v": "v2"},
         {"id": "media_sonarr-4k_helm.toolkit.fluxcd.io_HelmRelease_v2"},
         {"id": "media_radarr_helm.toolkit.fluxcd.io_HelmRelease_v2beta2"},
+        {"id": "media_radarr_kustomize.toolkit.fluxcd.io_Kustomization", "v": "v1"},
         {"id": "media_app-template_source.toolkit.fluxcd.io_OCIRepository", "v": "v1"},
         {"id": "_system__controller__x_rbac.authorization.k8s.io_ClusterRole", "v": "v1"},
         {"id": "_cluster-wide_helm.toolkit.fluxcd.io_HelmRelease", "v": "v2"},
         {"id": "media__helm.toolkit.fluxcd.io_HelmRelease", "v": "v2"},
-        {"id": "media_a_b_helm.toolkit.fluxcd.io_HelmRelease", "v": "v2"},
-        {"id": "media_a_helm.toolkit.fluxcd.io_HelmRelease_v2_extra"},
-        {"id": "media_a_helm.toolkit.fluxcd.io_HelmRelease_"},
-        {"id": "kube-system_cilium_helm.cattle.io_HelmChart", "v": "v1"},
-        {"id": "media_plex_helm.toolkit.fluxcd.io_Helmrelease", "v": "v2"},
-        {"id": 42},
-        {"v": "v2"},
-        "media_x_helm.toolkit.fluxcd.io_HelmRelease",
-        {"id": ""},
-        {"id": "ai_comfyui_helm.toolkit.fluxcd.io_HelmRelease", "v": "v2"},
+        {"id": "media_x_helm.toolkit.fluxcd.io_HelmRelease_v2_extra"},
+        {"id": "media_x_kustomize.config.k8s.io_Kustomization", "v": "v1beta1"},
+        {"id": 7},
+        {"v": "v2"}
     ]}}});
-    let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
-        list.iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
-    };
+    let listed: Vec<String> = inventory(&ks).iter().map(ToString::to_string).collect();
     assert_eq!(
-        inventory_helmreleases(&ks),
-        pairs(&[
-            ("media", "radarr"),
-            ("media", "sonarr-4k"),
-            ("ai", "comfyui")
-        ])
+        listed,
+        [
+            "HelmRelease media/radarr",
+            "HelmRelease media/sonarr-4k",
+            "Kustomization media/radarr"
+        ]
     );
-    for empty in [
-        json!({}),
-        json!({"status": {}}),
-        json!({"status": {"inventory": null}}),
-        json!({"status": {"inventory": {"entries": {}}}}),
-        json!(null),
-    ] {
-        assert!(inventory_helmreleases(&empty).is_empty(), "{empty}");
-    }
-}
-
-// ---------------------------------------------------------------- follow-inventory
-
-fn follow(namespace: &str, name: &str) -> FluxCheck {
-    let mut ks = check(FluxKind::Kustomization, namespace, name);
-    ks.follow_inventory = true;
-    ks.chart_version = Some("9.9.9".into()); // not applied to inventory releases
-    ks
-}
-
-#[test]
-fn evaluate_follows_the_inventory_to_healthy_releases() {
-    let mut cluster = Cluster::new(&[
-        (("kustomization", "default", "sonarr"), KS_READY),
-        (("helmrelease", "default", "sonarr"), HR_READY),
-    ]);
-    let verdict = cluster.run(&follow("default", "sonarr"));
     assert_eq!(
-        verdict,
-        Verdict::Healthy(
-            "Kustomization default/sonarr Ready at revision \
-             refs/heads/main@sha1:8d3f1c2a7b9e4d6f0a1b2c3d4e5f60718293a4b5 (generation 2 observed); \
-             HelmReleases Ready: default/sonarr"
-                .into()
-        )
-    );
-    assert_eq!(cluster.calls.len(), 2);
-    assert_eq!(
-        cluster.calls[1],
-        kubectl_args(FluxKind::Helmrelease, "sonarr", "default", None)
-    );
-    // Without follow-inventory only the Kustomization is read.
-    let mut alone = follow("default", "sonarr");
-    alone.follow_inventory = false;
-    assert!(matches!(cluster.run(&alone), Verdict::Healthy(_)));
-    assert_eq!(cluster.calls.len(), 3);
-}
-
-#[test]
-fn evaluate_catches_a_stalled_release_behind_a_ready_kustomization() {
-    let mut cluster = Cluster::new(&[
-        (("kustomization", "default", "sonarr"), KS_FAILED_HR),
-        (("helmrelease", "default", "sonarr"), HR_STALLED),
-    ]);
-    let mut ks = follow("default", "sonarr");
-    ks.context = Some("home".into());
-    let verdict = cluster.run(&ks);
-    assert_failed(
-        &verdict,
-        &[
-            "HelmRelease default/sonarr is Stalled (RetriesExceeded): Failed to upgrade after 1 attempt(s)",
-        ],
-    );
-    assert!(
-        reason(&verdict).ends_with(
-            "chart 3.7.3 deployed (listed in the inventory of Kustomization default/sonarr)"
-        ),
-        "{verdict:?}"
-    );
-    assert!(
-        cluster
-            .calls
+        inventory(&parse(KS_CLUSTER_APPS))
             .iter()
-            .all(|args| args.ends_with(&["--context".into(), "home".into()]))
-    );
-}
-
-#[test]
-fn evaluate_inventory_first_failure_wins_and_pending_waits() {
-    let mut ks = parse(KS_READY);
-    ks["status"]["inventory"]["entries"] = json!([
-        {"id": "default_sonarr_helm.toolkit.fluxcd.io_HelmRelease", "v": "v2"},
-        {"id": "default_radarr_helm.toolkit.fluxcd.io_HelmRelease", "v": "v2"},
-        {"id": "ai_comfyui_helm.toolkit.fluxcd.io_HelmRelease", "v": "v2"},
-        {"id": "default_lidarr_helm.toolkit.fluxcd.io_HelmRelease", "v": "v2"},
-    ]);
-    let ks = ks.to_string();
-    let mut cluster = Cluster::new(&[
-        (("kustomization", "default", "sonarr"), &ks),
-        (("helmrelease", "default", "sonarr"), HR_RECONCILING),
-        (("helmrelease", "ai", "comfyui"), HR_REMEDIATED),
-        (("helmrelease", "default", "lidarr"), HR_STALLED),
-    ]);
-    let verdict = cluster.run(&follow("default", "sonarr"));
-    assert_failed(
-        &verdict,
-        &[
-            "HelmRelease ai/comfyui was remediated",
-            "inventory of Kustomization default/sonarr",
-        ],
-    );
-    assert_eq!(cluster.calls.len(), 4, "stops at the first failed release");
-
-    let mut cluster = Cluster::new(&[
-        (("kustomization", "default", "sonarr"), &ks),
-        (("helmrelease", "default", "sonarr"), HR_RECONCILING),
-        (("helmrelease", "ai", "comfyui"), HR_READY),
-        (("helmrelease", "default", "lidarr"), HR_READY),
-    ]);
-    let verdict = cluster.run(&follow("default", "sonarr"));
-    assert_pending(
-        &verdict,
-        &[
-            "HelmRelease default/sonarr is reconciling (Progressing)",
-            "; HelmRelease default/radarr not found (listed in the inventory of Kustomization default/sonarr)",
-        ],
-    );
-}
-
-#[test]
-fn evaluate_inventory_while_the_kustomization_itself_waits_or_fails() {
-    let mut pending_ks = parse(KS_FAILED_HR);
-    pending_ks["metadata"]["generation"] = json!(3);
-    let pending_ks = pending_ks.to_string();
-    // A Stalled release fails the check at once even while the Kustomization waits.
-    let mut cluster = Cluster::new(&[
-        (("kustomization", "default", "sonarr"), &pending_ks),
-        (("helmrelease", "default", "sonarr"), HR_STALLED),
-    ]);
-    assert_failed(&cluster.run(&follow("default", "sonarr")), &["is Stalled"]);
-    // Healthy releases do not hide the Kustomization's own reason.
-    let mut cluster = Cluster::new(&[
-        (("kustomization", "default", "sonarr"), &pending_ks),
-        (("helmrelease", "default", "sonarr"), HR_READY),
-    ]);
-    assert_pending(
-        &cluster.run(&follow("default", "sonarr")),
-        &["Kustomization default/sonarr has not observed generation 3 yet"],
-    );
-    // A failed Kustomization is final without reading its releases.
-    let mut stalled_ks = parse(KS_READY);
-    set_condition(
-        &mut stalled_ks,
-        "Stalled",
-        "True",
-        "InvalidCELExpression",
-        "bad",
-    );
-    let stalled_ks = stalled_ks.to_string();
-    let mut cluster = Cluster::new(&[(("kustomization", "default", "sonarr"), &stalled_ks)]);
-    assert_failed(
-        &cluster.run(&follow("default", "sonarr")),
-        &["Kustomization default/sonarr is Stalled"],
-    );
-    assert_eq!(cluster.calls.len(), 1);
-}
-
-#[test]
-fn evaluate_inventory_without_releases_is_healthy() {
-    let mut ks = parse(KS_READY);
-    ks["status"]["inventory"]["entries"] =
-        json!([{"id": "default_sonarr_external-secrets.io_ExternalSecret", "v": "v1"}]);
-    let ks = ks.to_string();
-    let mut cluster = Cluster::new(&[(("kustomization", "default", "sonarr"), &ks)]);
-    let verdict = cluster.run(&follow("default", "sonarr"));
-    assert!(
-        matches!(&verdict, Verdict::Healthy(s) if s.ends_with("; its inventory lists no HelmRelease")),
-        "{verdict:?}"
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        ["Kustomization ai/comfyui", "Kustomization default/sonarr"]
     );
 }

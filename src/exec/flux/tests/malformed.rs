@@ -42,18 +42,21 @@ fn objects_that_are_not_flux_objects_fail() {
         ),
     ];
     for (object, expected) in cases {
-        assert_eq!(assess_helmrelease(&object, None), Verdict::Failed(expected));
+        assert_eq!(
+            assess_helmrelease(&object, None, None),
+            Verdict::Failed(expected)
+        );
     }
     let kustomize_config =
         json!({"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization"});
     assert_eq!(
-        assess_kustomization(&kustomize_config),
+        assess_kustomization(&kustomize_config, None),
         Verdict::Failed(format!(
             "{ks} `Kustomization` (kustomize.config.k8s.io/v1beta1)"
         ))
     );
     assert_failed(
-        &assess_kustomization(&parse(HR_READY)),
+        &assess_kustomization(&parse(HR_READY), None),
         &[ks, "`HelmRelease`"],
     );
 }
@@ -63,11 +66,14 @@ fn flux_objects_without_name_or_generation_fail() {
     let mut hr = parse(HR_READY);
     hr["metadata"].as_object_mut().unwrap().remove("generation");
     assert_failed(
-        &assess_helmrelease(&hr, None),
+        &assess_helmrelease(&hr, None, None),
         &["HelmRelease default/sonarr has no `metadata.generation`"],
     );
     hr["metadata"] = json!({"namespace": "default", "generation": 1});
-    assert_failed(&assess_helmrelease(&hr, None), &["has no `metadata.name`"]);
+    assert_failed(
+        &assess_helmrelease(&hr, None, None),
+        &["has no `metadata.name`"],
+    );
 }
 
 #[test]
@@ -88,7 +94,7 @@ fn malformed_status_never_panics() {
         hr["status"] = status.clone();
         hr["spec"] = json!("weird");
         for chart in [None, Some("4.*")] {
-            let verdict = assess_helmrelease(&hr, chart);
+            let verdict = assess_helmrelease(&hr, chart, None);
             assert!(
                 !matches!(verdict, Verdict::Failed(_)),
                 "{status} → {verdict:?}"
@@ -97,16 +103,17 @@ fn malformed_status_never_panics() {
         let mut ks = hr.clone();
         ks["apiVersion"] = json!("kustomize.toolkit.fluxcd.io/v1");
         ks["kind"] = json!("Kustomization");
-        let _ = assess_kustomization(&ks);
+        let _ = assess_kustomization(&ks, None);
         assert!(inventory_helmreleases(&ks).is_empty());
     }
     // A Ready release whose history has no status: shown as "recorded", not deployed.
     let mut hr = base.clone();
     hr["status"] = json!({"conditions": [{"type": "Ready", "status": "True"}],
                           "history": [{"chartVersion": "4.1.1"}], "observedGeneration": 1});
-    assert!(matches!(assess_helmrelease(&hr, None), Verdict::Healthy(_)));
-    assert_pending(
-        &assess_helmrelease(&hr, Some("4.1.1")),
-        &["chart 4.1.1 recorded"],
-    );
+    for chart in [None, Some("4.1.1")] {
+        assert_pending(
+            &assess_helmrelease(&hr, chart, None),
+            &["its newest release (chart 4.1.1) is recorded"],
+        );
+    }
 }
