@@ -130,9 +130,16 @@ pub fn load_tests(
     let mut tests = Vec::new();
     let mut problems = Vec::new();
     for path in test_files(&catalog.project)? {
-        let source = SourceFile::read(&path, display_path(&path, cwd))
+        let (source, invalid_at) = SourceFile::read(&path, display_path(&path, cwd))
             .map_err(|e| crate::error::Error::io("read", &path, e))?;
-        let (test, found) = spec::load(&source, &catalog.runbooks);
+        let (test, mut found) = spec::load(&source, &catalog.runbooks);
+        if let Some(at) = invalid_at {
+            found.push(
+                crate::runbook::diagnostic::Diagnostic::error("the file is not valid UTF-8")
+                    .at(&source, at..at),
+            );
+        }
+        let test = test.filter(|_| invalid_at.is_none());
         let runbook = test
             .as_ref()
             .map_or_else(|| spec::runbook_of(&path), |t| t.runbook.clone());
