@@ -32,10 +32,10 @@ pub fn execute(config: &Config, printer: &Printer, names: &[String]) -> Result<(
     let scenarios: usize = tests.iter().map(|t| t.scenarios.len()).sum();
     let tested = match scenarios {
         0 => String::new(),
-        n => format!(", {n} test scenario{}", if n == 1 { "" } else { "s" }),
+        n => format!("; {n} test scenario{} valid", if n == 1 { "" } else { "s" }),
     };
     printer.line(&format!(
-        "{} {count} runbook{}{tested} valid{}",
+        "{} {count} runbook{} valid{}{tested}",
         printer.styles.success.apply_to("ok:"),
         if count == 1 { "" } else { "s" },
         match problems.len() {
