@@ -44,9 +44,7 @@ impl<'c, 'a> CheckRunner<'c, 'a> {
     pub fn new(cx: &'c mut Context<'a>) -> Self {
         Self { cx }
     }
-}
 
-impl CheckRunner<'_, '_> {
     /// Runs `checks` in order; the first failure stops the rest. `single_try` runs each
     /// check once (a manual step's early look).
     pub fn run(

@@ -182,9 +182,7 @@ impl<'c, 'a> RollbackRunner<'c, 'a> {
     pub fn new(cx: &'c mut Context<'a>, scope: &'c Scope) -> Self {
         Self { cx, scope }
     }
-}
 
-impl RollbackRunner<'_, '_> {
     /// Runs a rollback plan.
     pub fn execute(&mut self, plan: &Plan) -> Result<Undone> {
         if !plan.continuing {

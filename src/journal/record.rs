@@ -1,5 +1,7 @@
 //! Journal record types: one JSON object per line, `ts` + `type` + fields. Adding a field is
-//! backward compatible (`#[serde(default)]`); renaming one is not.
+//! backward compatible (optional, or `#[serde(default)]`); renaming one is not. A new field
+//! goes into [`Entry`] (written) and into `read::Line` (read); the round-trip test in
+//! `read.rs` fails until both have it.
 
 use std::collections::BTreeMap;
 
@@ -152,12 +154,35 @@ impl Entry {
     }
 }
 
-/// Now, as RFC 3339 UTC with second precision.
+/// Now, as RFC 3339 UTC with exactly three fractional digits. Fixed width matters: runs are
+/// ordered by comparing these strings, and RFC 3339's shortest form (`…:49.2Z` for
+/// `…:49.200Z`) sorts after `…:49.25Z`.
 pub fn now() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    let now = now
-        .replace_nanosecond(now.millisecond() as u32 * 1_000_000)
-        .unwrap_or(now);
-    now.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+    timestamp(time::OffsetDateTime::now_utc())
+}
+
+fn timestamp(at: time::OffsetDateTime) -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&format)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".into())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn timestamps_have_a_fixed_width_and_sort_in_time_order() {
+        let at = |ms: u16| {
+            super::timestamp(
+                time::macros::datetime!(2026-12-01 10:37:49 UTC)
+                    .replace_millisecond(ms)
+                    .unwrap(),
+            )
+        };
+        assert_eq!(at(200), "2026-12-01T10:37:49.200Z");
+        assert_eq!(at(0), "2026-12-01T10:37:49.000Z");
+        assert!(at(200) < at(250));
+    }
 }

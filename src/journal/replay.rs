@@ -110,6 +110,13 @@ impl RunState {
         })
     }
 
+    /// Something walks again (a resume, a rollback): earlier stops no longer describe it.
+    fn reopen(&mut self) {
+        self.interrupted = false;
+        self.waiting = false;
+        self.rolled_back = false;
+    }
+
     /// Folds one more record (the same fold for a live run and for replay).
     pub fn apply(&mut self, record: &Record) {
         let seq = self.records;
@@ -253,14 +260,6 @@ fn decide(state: &mut RunState, step: Option<&str>, choice: Choice) {
         && entry.started_seq > session
     {
         entry.status = Status::Pending;
-    }
-}
-
-impl RunState {
-    fn reopen(&mut self) {
-        self.interrupted = false;
-        self.waiting = false;
-        self.rolled_back = false;
     }
 }
 
