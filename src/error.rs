@@ -108,7 +108,7 @@ impl Error {
                 exit_code::FAILURE
             }
             Error::Waiting { .. } => exit_code::WAITING,
-            Error::Lock(LockError::Held { .. }) => exit_code::LOCKED,
+            Error::Lock(LockError::Held { .. } | LockError::Survivor { .. }) => exit_code::LOCKED,
             Error::Lock(LockError::Io { .. }) => exit_code::FAILURE,
             Error::Interrupted { .. } => exit_code::INTERRUPTED,
         }
@@ -129,6 +129,12 @@ impl Error {
                 "wait for that run to finish, or stop it; the lock is released when its process exits"
                     .into(),
             ),
+            Error::Lock(LockError::Survivor {
+                survivor, again, ..
+            }) => Some(format!(
+                "wait for it to end, or stop it with `kill -TERM -- -{}`; then `{again}`",
+                survivor.pgid
+            )),
             Error::Journal(JournalError::Damaged { .. }) => Some(
                 "only a torn last line is repaired automatically: inspect the file, or start a new run"
                     .into(),

@@ -76,6 +76,19 @@ fn line(record: &Record) -> String {
             "{step}: started {kind} (attempt {attempt}){}",
             suffix(": ", command.as_ref())
         ),
+        Entry::StepSpawned {
+            step,
+            attempt,
+            pid,
+            undo,
+            ..
+        } => {
+            if *undo {
+                format!("{step}: undo runs as pid {pid}")
+            } else {
+                format!("{step}: try {attempt} runs as pid {pid}")
+            }
+        }
         Entry::Check {
             step,
             phase,

@@ -76,6 +76,12 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
         can_ask.then_some(&mut *prompter),
     )?;
     let _lock = lock(&store, &runbook.name, &run_id)?;
+    // A process of an earlier attempt that outlived its run (killed): nothing starts beside it.
+    crate::journal::lock::refuse_survivors(
+        &store.peek(&run_id)?,
+        &run_id,
+        &format!("runbook resume {run_id}"),
+    )?;
     let done = state
         .steps
         .values()
@@ -83,7 +89,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
         .count();
     let recorder = reopen(&store, &run_id, state, &runbook, mode, accepted, args)?;
     let scope = Scope::new(Arc::clone(&runbook), String::new(), values);
-    let interrupt = session::interrupt()?;
+    let interrupt = session::interrupt(false)?;
     let mut reporter = session::reporter(config, printer);
     let setup = Setup {
         catalog: &catalog,

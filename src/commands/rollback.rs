@@ -45,6 +45,12 @@ pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Resul
     let runbook = catalog.get(&state.runbook)?;
     let values = undo_values(&runbook, &state, &plan, &config.environment)?;
     let _lock = lock(&store, &runbook.name, &run_id)?;
+    // A process of an earlier attempt that outlived its run (killed): nothing starts beside it.
+    crate::journal::lock::refuse_survivors(
+        &store.peek(&run_id)?,
+        &run_id,
+        &format!("runbook rollback {run_id}"),
+    )?;
     let mut reporter = session::reporter(config, printer);
     let mut prompter: Box<dyn Prompter> = if args.yes {
         Box::new(AssumeYes::default())
@@ -67,7 +73,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Resul
     }
     let recorder = Recorder::open(&store.journal_path(&run_id), state)?;
     let scope = Scope::new(Arc::clone(&runbook), String::new(), values);
-    let interrupt = session::interrupt()?;
+    let interrupt = session::interrupt(false)?;
     let setup = Setup {
         catalog: &catalog,
         store,

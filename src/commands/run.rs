@@ -96,7 +96,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &RunArgs) -> Result<()>
     } else {
         start_journal(&store, &run_id, &runbook, &scope, mode)?
     };
-    let interrupt = session::interrupt()?;
+    let interrupt = session::interrupt(args.dry_run)?;
     let mut reporter = session::reporter(config, printer);
     let mut preset = Preset {
         answers,

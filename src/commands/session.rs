@@ -205,10 +205,15 @@ pub fn newest(store: &Store, wanted: impl Fn(&Summary) -> bool, none: Error) -> 
     Err(none)
 }
 
-/// Counts Ctrl-C and SIGTERM from now on (the engine decides what they stop).
-pub fn interrupt() -> Result<crate::exec::interrupt::Interrupt> {
-    crate::exec::interrupt::Interrupt::install()
-        .map_err(|e| Error::io("install signal handler", "SIGINT", e))
+/// Counts Ctrl-C, SIGTERM, SIGHUP and SIGQUIT from now on (the engine decides what they
+/// stop); a dry run, which has nothing to stop or journal, just ends on them.
+pub fn interrupt(dry_run: bool) -> Result<crate::exec::interrupt::Interrupt> {
+    let installed = if dry_run {
+        crate::exec::interrupt::Interrupt::install_exiting(crate::exit_code::INTERRUPTED)
+    } else {
+        crate::exec::interrupt::Interrupt::install()
+    };
+    installed.map_err(|e| Error::io("install signal handler", "SIGINT", e))
 }
 
 /// The directory commands run in.

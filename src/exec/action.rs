@@ -62,10 +62,16 @@ impl Session<'_> {
             kind: kind_of(&step.action),
             command: command.clone(),
         });
+        // Only a prompt or a dry run shows the details: under `--yes` nobody would read them.
+        let shown = self.options.dry_run || self.options.mode != Mode::Yes;
         let view = StepView {
             id: id.into(),
             title: title.clone(),
-            details: self.cx.text.details(scope, step),
+            details: if shown {
+                self.cx.text.details(scope, step)
+            } else {
+                String::new()
+            },
         };
         if let Some(result) = self.offer(scope, step, id, &view, retrying)? {
             return Ok(result);

@@ -1,15 +1,22 @@
-//! The one place that spawns processes (duct). A command runs as `<shell> -c <script>` in
-//! its own process group with stdin closed (unless interactive), its stdout and stderr read
-//! line by line and handed to a callback, a per-attempt timeout, and Ctrl-C forwarded to
-//! its group with escalation. Never prints; the caller decides what a line means.
+//! The one place that spawns processes. A command runs as `<shell> -c <script>` in its own
+//! process group with stdin closed (unless interactive), its stdout and stderr read line by
+//! line and handed to a callback, a per-attempt timeout, and Ctrl-C forwarded to its group
+//! with escalation. Never prints; the caller decides what a line means.
+//!
+//! Commands are spawned with `std::process::Command` directly (posix_spawn): duct, which
+//! runs the operator's shell ([`interactive`]), copies the whole environment into a map and
+//! sets every variable again on each spawn before any hook of ours runs (duct 1.1
+//! `IoContext::new`, `ChildHandle::start`), and duplicates every redirected descriptor;
+//! on the step path that was a sixth of runbook's own CPU per step.
 
 use std::collections::BTreeMap;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use super::group;
 use super::interrupt::Interrupt;
-use super::pump::Pump;
+use super::pump::{self, Pump};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -59,20 +66,50 @@ impl Exit {
 #[derive(Debug, Clone)]
 pub struct Finished {
     pub exit: Exit,
+    /// The output kept (see [`run_with`]'s `keep`), one `\n` after each line.
     pub stdout: String,
     pub stderr: String,
+    /// Some of stdout was not kept: there was more than `keep` bytes of it.
+    pub stdout_cut: bool,
+    /// Lines printed, both streams.
+    pub lines: usize,
+    /// The last non-empty lines (at most [`pump::TAIL_LINES`]): stdout's, then stderr's.
+    pub tail: Vec<String>,
 }
 
-/// Grace between SIGINT/SIGTERM and SIGKILL when stopping a command's group.
+/// Grace between the first signal to a command's group and SIGKILL (SIGTERM at half).
 const KILL_GRACE: Duration = Duration::from_secs(5);
+/// When the shell already ended on the first signal, how long what is left of its group
+/// gets between SIGTERM and SIGKILL.
+const LEFTOVER_GRACE: Duration = Duration::from_secs(1);
+/// How long after SIGKILL a group may take to vanish (a process in uninterruptible sleep
+/// cannot be killed): then it is given up on, so a hung disk cannot hang the run.
+const GIVE_UP: Duration = Duration::from_secs(5);
 /// How long to keep reading output after the command exited (a background child may
 /// hold the pipe open).
 const DRAIN_GRACE: Duration = Duration::from_millis(500);
+/// What [`run`] keeps of each stream: enough for any check's output, bounded all the same.
+pub const DEFAULT_KEEP: usize = 4 * 1024 * 1024;
 
-/// Runs `spec`, calling `on_line` for every output line as it arrives.
+/// Runs `spec`, calling `on_line` for every output line as it arrives, keeping up to
+/// [`DEFAULT_KEEP`] bytes of each stream.
 pub fn run(
     spec: &CommandSpec,
     interrupt: &Interrupt,
+    on_line: &mut dyn FnMut(Stream, &str),
+) -> std::io::Result<Finished> {
+    run_with(spec, DEFAULT_KEEP, interrupt, &mut |_| {}, on_line)
+}
+
+/// Runs `spec`, keeping at most `keep` bytes of each stream (every line still goes to
+/// `on_line`), and calls `on_spawn` with the child's pid (also its process group) as soon
+/// as it runs. Returns once the command ended; when it was stopped (Ctrl-C, a signal to
+/// us, a timeout), only once nothing of its process group is left.
+pub fn run_with(
+    spec: &CommandSpec,
+    keep: usize,
+    interrupt: &Interrupt,
+    on_spawn: &mut dyn FnMut(u32),
     on_line: &mut dyn FnMut(Stream, &str),
 ) -> std::io::Result<Finished> {
     let (program, leading) = spec
@@ -84,93 +121,219 @@ pub fn run(
     args.push(spec.script.clone());
     let (out_reader, out_writer) = os_pipe::pipe()?;
     let (err_reader, err_writer) = os_pipe::pipe()?;
-    let mut expression = duct::cmd(resolve(program, spec.env.get("PATH")), &args)
-        .dir(&spec.cwd)
-        .stdout_file(out_writer)
-        .stderr_file(err_writer)
-        .unchecked()
-        .before_spawn(|command| {
-            command.process_group(0);
-            Ok(())
-        });
-    for (key, value) in &spec.env {
-        expression = expression.env(key, value);
+    let mut command = std::process::Command::new(resolve(program, spec.env.get("PATH")));
+    command
+        .args(&args)
+        .current_dir(&spec.cwd)
+        .envs(&spec.env)
+        .stdout(out_writer)
+        .stderr(err_writer)
+        .process_group(0);
+    if !spec.interactive && !stdin_is_dev_null() {
+        command.stdin(dev_null()?);
     }
-    if !spec.interactive {
-        expression = expression.stdin_null();
-    }
-    let handle = expression.start()?;
-    // The expression holds the write ends; drop it so the reads see end-of-file.
-    drop(expression);
-    let pgid = handle.pids().first().copied().unwrap_or(0);
-    let mut pump = Pump::new([(out_reader, Stream::Stdout), (err_reader, Stream::Stderr)])?;
+    group::become_subreaper();
+    let mut child = command.spawn()?;
+    // The command holds the write ends; drop it so the reads see end-of-file.
+    drop(command);
+    let pgid = child.id();
+    on_spawn(pgid);
+    let mut pump = Pump::new(
+        [(out_reader, Stream::Stdout), (err_reader, Stream::Stderr)],
+        keep,
+    )?;
     let started = Instant::now();
-    let mut stop: Option<(Exit, Instant)> = None;
+    let mut stopping: Option<Stopping> = None;
     let mut exited_at: Option<Instant> = None;
-    // Once the pipes are closed the exit usually follows within microseconds: wait briefly
-    // first, then back off (a command may close its output and go on running).
-    let mut idle = Duration::from_micros(50);
+    let mut status = None;
+    let mut exit_watch = None;
+    let mut asked = Instant::now();
     loop {
-        let wait = if pump.is_done() {
-            idle = (idle * 2).min(Duration::from_millis(20));
-            idle / 2
+        let output = if pump.is_done() && exited_at.is_none() {
+            // Output closed, process not reaped yet: sleep on its exit (pidfd), not on a
+            // timer, so a command that ends right after closing its output costs one wake.
+            let watch = exit_watch.get_or_insert_with(|| ExitWatch::open(pgid));
+            watch.wait(POLL_EVERY);
+            false
         } else {
-            Duration::from_millis(20)
+            pump.pump(POLL_EVERY, on_line)?
         };
-        pump.pump(wait, on_line)?;
-        if exited_at.is_none() && handle.try_wait()?.is_some() {
+        // While output flows the command runs: ask for its exit once the output is closed,
+        // a wait passed without any, or every POLL_EVERY (its background children may go
+        // on printing after it ended).
+        if exited_at.is_none()
+            && (pump.is_done() || !output || asked.elapsed() >= POLL_EVERY)
+            && let Some(done) = {
+                asked = Instant::now();
+                child.try_wait()?
+            }
+        {
+            status = Some(done);
             exited_at = Some(Instant::now());
         }
-        if let Some(at) = exited_at {
-            if pump.is_done() || at.elapsed() > DRAIN_GRACE {
-                break;
-            }
-            continue;
+        let drained_since = match &mut stopping {
+            None => match exited_at {
+                Some(at) => Some(at),
+                None => {
+                    stopping = Stopping::start(spec, started, interrupt, pgid);
+                    None
+                }
+            },
+            Some(stop) => stop.advance(pgid, exited_at.is_some(), interrupt),
+        };
+        if drained_since.is_some_and(|at| pump.is_done() || at.elapsed() > DRAIN_GRACE) {
+            break;
         }
-        stop = escalate(stop, spec, started, interrupt, pgid);
     }
     pump.finish(on_line);
-    let status = handle.wait()?.status;
-    let exit = match stop {
-        Some((reason, _)) => reason,
+    let status = match status {
+        Some(status) => status,
+        None => child.wait()?,
+    };
+    let exit = match stopping {
+        Some(stop) => stop.reason,
         None => exit_of(status),
     };
     Ok(Finished {
         exit,
+        tail: pump.tail(pump::TAIL_LINES),
+        lines: pump.lines,
+        stdout_cut: pump.stdout_cut,
         stdout: pump.stdout,
         stderr: pump.stderr,
     })
 }
 
-/// Decides whether to stop the command now (timeout or Ctrl-C) and signals its group,
-/// escalating to SIGKILL after a grace period or on a second Ctrl-C.
-fn escalate(
-    stop: Option<(Exit, Instant)>,
-    spec: &CommandSpec,
-    started: Instant,
-    interrupt: &Interrupt,
-    pgid: u32,
-) -> Option<(Exit, Instant)> {
-    match stop {
-        None => {
-            if interrupt.is_set() {
-                signal_group(pgid, libc::SIGINT);
-                return Some((Exit::Interrupted, Instant::now()));
-            }
-            if let Some(limit) = spec.timeout.filter(|limit| started.elapsed() >= *limit) {
-                signal_group(pgid, libc::SIGTERM);
-                return Some((Exit::TimedOut(limit), Instant::now()));
-            }
-            None
+/// How long one wait for output (or for the exit) lasts before interrupts and timeouts are
+/// looked at again.
+const POLL_EVERY: Duration = Duration::from_millis(20);
+
+/// `/dev/null`, opened once: each command's stdin is a duplicate of it.
+fn dev_null() -> std::io::Result<std::fs::File> {
+    static NULL: std::sync::OnceLock<std::io::Result<std::fs::File>> = std::sync::OnceLock::new();
+    match NULL.get_or_init(|| std::fs::File::open("/dev/null")) {
+        Ok(file) => file.try_clone(),
+        Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
+    }
+}
+
+/// Whether our own stdin already is `/dev/null` (CI, a service, `cargo bench`): commands
+/// then inherit it, which spares a descriptor duplicated, redirected and closed per spawn.
+fn stdin_is_dev_null() -> bool {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    static ANSWER: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ANSWER.get_or_init(|| {
+        let ours = std::fs::metadata("/dev/stdin");
+        let null = std::fs::metadata("/dev/null");
+        match (ours, null) {
+            (Ok(ours), Ok(null)) => ours.file_type().is_char_device() && ours.rdev() == null.rdev(),
+            _ => false,
         }
-        Some((reason, since)) => {
-            if since.elapsed() >= KILL_GRACE || interrupt.count() >= 2 {
-                signal_group(pgid, libc::SIGKILL);
-            } else if since.elapsed() >= KILL_GRACE / 2 {
-                signal_group(pgid, libc::SIGTERM);
-            }
-            Some((reason, since))
+    })
+}
+
+/// A pidfd of the command (Linux 5.3+), to sleep until it exits; where there is none, a
+/// plain sleep stands in.
+struct ExitWatch(Option<std::os::fd::OwnedFd>);
+
+impl ExitWatch {
+    #[expect(unsafe_code, reason = "pidfd_open(2) has no wrapper in std or libc")]
+    fn open(pid: u32) -> Self {
+        use std::os::fd::FromRawFd;
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return Self(None);
+        };
+        // SAFETY: pidfd_open takes a pid and flags; the result is a new descriptor we own.
+        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+        let fd = i32::try_from(fd).ok().filter(|fd| *fd >= 0);
+        // SAFETY: `fd` was just returned by pidfd_open and is owned by nobody else.
+        Self(fd.map(|fd| unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) }))
+    }
+
+    /// Waits until the process exits, at most `wait`.
+    #[expect(unsafe_code, reason = "poll(2) has no safe wrapper in std")]
+    fn wait(&self, wait: Duration) {
+        use std::os::fd::AsRawFd;
+        let Some(fd) = &self.0 else {
+            std::thread::sleep(Duration::from_millis(1).min(wait));
+            return;
+        };
+        let mut pollfd = libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let timeout = i32::try_from(wait.as_millis()).unwrap_or(i32::MAX);
+        // SAFETY: one valid pollfd, exclusively borrowed for the call.
+        unsafe {
+            libc::poll(&raw mut pollfd, 1, timeout);
         }
+    }
+}
+
+/// A command being stopped: SIGINT to its group, SIGTERM after half the grace (at once
+/// when the shell already ended and only its background members are left), SIGKILL after
+/// the grace or on a second interrupt; done when no live process is left in the group.
+struct Stopping {
+    reason: Exit,
+    since: Instant,
+    termed: Option<Instant>,
+    killed: Option<Instant>,
+    gone: Option<Instant>,
+}
+
+impl Stopping {
+    /// Starts stopping the command if it was interrupted or ran out of time.
+    fn start(
+        spec: &CommandSpec,
+        started: Instant,
+        interrupt: &Interrupt,
+        pgid: u32,
+    ) -> Option<Self> {
+        let reason = if interrupt.is_set() {
+            Exit::Interrupted
+        } else {
+            Exit::TimedOut(spec.timeout.filter(|limit| started.elapsed() >= *limit)?)
+        };
+        group::signal(pgid, libc::SIGINT);
+        Some(Self {
+            reason,
+            since: Instant::now(),
+            termed: None,
+            killed: None,
+            gone: None,
+        })
+    }
+
+    /// Escalates; once the leader was reaped, reaps the rest and returns since when the
+    /// group is gone (or was given up on).
+    fn advance(&mut self, pgid: u32, leader_gone: bool, interrupt: &Interrupt) -> Option<Instant> {
+        if self.gone.is_some() {
+            return self.gone;
+        }
+        if leader_gone {
+            group::reap(pgid);
+            if group::live_member(pgid).is_none()
+                || self.killed.is_some_and(|at| at.elapsed() >= GIVE_UP)
+            {
+                self.gone = Some(Instant::now());
+                return self.gone;
+            }
+        }
+        let elapsed = self.since.elapsed();
+        if self.termed.is_none() && (leader_gone || elapsed >= KILL_GRACE / 2) {
+            group::signal(pgid, libc::SIGTERM);
+            self.termed = Some(Instant::now());
+        }
+        let leftovers_overdue =
+            leader_gone && self.termed.is_some_and(|at| at.elapsed() >= LEFTOVER_GRACE);
+        if self.killed.is_none()
+            && (elapsed >= KILL_GRACE || interrupt.count() >= 2 || leftovers_overdue)
+        {
+            group::signal(pgid, libc::SIGKILL);
+            self.killed = Some(Instant::now());
+        }
+        None
     }
 }
 
@@ -234,23 +397,6 @@ fn exit_of(status: std::process::ExitStatus) -> Exit {
         (Some(code), _) => Exit::Code(code),
         (None, Some(signal)) => Exit::Signal(signal),
         (None, None) => Exit::Code(-1),
-    }
-}
-
-/// Sends `signal` to the process group `pgid` (the command and everything it started).
-#[expect(
-    unsafe_code,
-    reason = "libc::kill has no safe wrapper in std; arguments are plain integers"
-)]
-fn signal_group(pgid: u32, signal: i32) {
-    let Ok(pgid) = i32::try_from(pgid) else {
-        return;
-    };
-    if pgid > 1 {
-        // SAFETY: kill(2) with a negative pid signals a process group; no memory is involved.
-        unsafe {
-            libc::kill(-pgid, signal);
-        }
     }
 }
 

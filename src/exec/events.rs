@@ -172,6 +172,8 @@ pub enum Event {
     RollbackPlanned {
         steps: Vec<(String, Vec<String>)>,
         no_undo: Vec<String>,
+        /// The step whose undo was cut off by a crash: it runs again from its first command.
+        interrupted: Option<String>,
     },
     RollbackStep {
         id: String,

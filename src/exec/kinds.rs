@@ -2,16 +2,113 @@
 //! Each returns what happened; `action` decides the outcome and journals it. Never prints:
 //! output goes out as events.
 
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+
 use super::action::Acted;
-use super::checks::{CheckOutcome, tail_lines};
+use super::checks::CheckOutcome;
 use super::command::{self, Exit};
 use super::events::{Event, SkipReason};
 use super::failure::Failure;
+use super::group;
 use super::prompter::{AskView, StepChoice, StepView};
 use super::scope::Scope;
 use super::session::{Session, Stop};
-use crate::error::Result;
-use crate::journal::record::{CheckPhase, Choice};
+use crate::error::{Error, Result};
+use crate::journal::record::{CheckPhase, Choice, Entry};
+use crate::journal::recorder::{Recorder, WriteError};
+use crate::journal::writer::create_private_dir;
+
+/// The most output a `capture` keeps: a value beyond this is a file's job, not a variable's.
+pub const CAPTURE_LIMIT: usize = 64 * 1024;
+
+/// A capture whose command printed more than [`CAPTURE_LIMIT`].
+fn capture_too_long(tail: Vec<String>) -> Failure {
+    Failure {
+        reason: format!(
+            "`capture` keeps at most {} KiB of output, and the command printed more: write it to a file and capture the file's name instead",
+            CAPTURE_LIMIT / 1024
+        ),
+        tail,
+        exit_code: Some(0),
+        interrupted: false,
+        started: true,
+    }
+}
+
+/// Journals the process of a try (or of an undo command) as soon as it runs. Written at
+/// once and synced with the next record: a pid means something only while this boot
+/// lasts, and a written record outlives a killed process.
+pub(super) fn note_spawn(
+    recorder: &mut Recorder,
+    step: &str,
+    attempt: u32,
+    undo: bool,
+    pid: u32,
+) -> Result<(), WriteError> {
+    let spawned = Entry::StepSpawned {
+        step: step.into(),
+        attempt,
+        pid,
+        pgid: pid,
+        boot_id: group::boot_id().map(str::to_string),
+        undo,
+    };
+    recorder.append(spawned)
+}
+
+/// An attempt's log file, opened on the first line written to it.
+struct Log<'a> {
+    path: &'a std::path::Path,
+    header: &'a str,
+    file: Option<std::fs::File>,
+    /// The first failure to open or write (the run stops on it once the command ended).
+    error: Option<std::io::Error>,
+}
+
+impl Log<'_> {
+    /// One write per line: the file is unbuffered, so a killed run loses no output.
+    fn write(&mut self, text: &str) {
+        if self.error.is_some() {
+            return;
+        }
+        if self.file.is_none() {
+            match open_log(self.path)
+                .and_then(|mut f| f.write_all(self.header.as_bytes()).map(|()| f))
+            {
+                Ok(f) => self.file = Some(f),
+                Err(e) => {
+                    self.error = Some(e);
+                    return;
+                }
+            }
+        }
+        if let Some(Err(e)) = self.file.as_mut().map(|f| f.write_all(text.as_bytes())) {
+            self.error = Some(e);
+        }
+    }
+}
+
+/// Opens a log for appending (a number reused after a crash keeps the earlier output),
+/// creating the logs directory only when it is missing: no mkdir per step.
+fn open_log(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let open = || {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+    };
+    match open() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(dir) = path.parent() {
+                create_private_dir(dir)?;
+            }
+            open()
+        }
+        other => other,
+    }
+}
 use crate::render::template::Escape;
 use crate::runbook::model::{Ask, Call, Step};
 
@@ -42,7 +139,12 @@ impl Session<'_> {
                 command: self.mask(&script),
             });
             *tries += 1;
-            let finished = match self.spawn_logged(&spec, id, *tries)? {
+            let keep = if step.capture.is_some() {
+                CAPTURE_LIMIT + 2
+            } else {
+                0
+            };
+            let finished = match self.spawn_logged(&spec, id, *tries, keep)? {
                 Ok(finished) => finished,
                 Err(reason) => {
                     let failure = Failure {
@@ -55,22 +157,25 @@ impl Session<'_> {
                     return Ok(Acted::Failed(failure));
                 }
             };
-            let tail = tail_lines(&finished.stdout, &finished.stderr, 10)
+            let tail = finished
+                .tail
                 .iter()
                 .map(|l| self.mask(l))
                 .collect::<Vec<_>>();
             let success = finished.exit == Exit::Code(0);
             let log = self.cx.commands.log_path(id, *tries).display().to_string();
-            let lines = finished.stdout.lines().count() + finished.stderr.lines().count();
             self.emit(Event::CommandFinished {
                 id: id.into(),
                 attempt,
                 exit: finished.exit.describe(),
                 success,
                 tail: tail.clone(),
-                lines,
+                lines: finished.lines,
                 log,
             });
+            if success && step.capture.is_some() && finished.stdout_cut {
+                return Ok(Acted::Failed(capture_too_long(tail)));
+            }
             if success {
                 let value = step
                     .capture
@@ -120,25 +225,72 @@ impl Session<'_> {
         Some((name.to_string(), value.to_string()))
     }
 
-    /// Runs a step's command with its attempt's log file, its output going out as events.
+    /// Runs a command, writing its masked output to the attempt's log file, which is
+    /// created when the command prints its first line (or fails): a silent success leaves
+    /// no file, and costs no open. `keep`: bytes of each stream to keep (see `command`).
+    /// A shell that cannot start is `Ok(Err(reason))`, not a made-up exit code; a log that
+    /// cannot be written stops the run like a journal that cannot be written.
     fn spawn_logged(
         &mut self,
         spec: &command::CommandSpec,
         id: &str,
         attempt: u32,
+        keep: usize,
     ) -> Result<Result<command::Finished, String>> {
         self.cx.before_spawn()?;
-        let log = self.cx.commands.log_path(id, attempt);
+        let path = self.cx.commands.log_path(id, attempt);
+        let header = format!("$ {}\n", self.mask(&spec.script));
+        let mut log = Log {
+            path: &path,
+            header: &header,
+            file: None,
+            error: None,
+        };
         let cx = &mut self.cx;
+        let secrets = cx.text.secrets();
         let reporter = &mut *cx.reporter;
-        cx.commands
-            .run_logged(spec, &log, cx.text.secrets(), &mut |stream, line| {
+        let recorder = &mut cx.recorder;
+        let mut journal_error = None;
+        let result = command::run_with(
+            spec,
+            keep,
+            &cx.commands.interrupt,
+            &mut |pid| {
+                if let Err(e) = note_spawn(recorder, id, attempt, false, pid) {
+                    journal_error = Some(e);
+                }
+            },
+            &mut |stream, line| {
+                let line = super::scope::mask(line, secrets);
+                log.write(&format!("{line}\n"));
                 reporter.event(&Event::Output {
                     id: id.into(),
                     stream,
                     line,
                 });
-            })
+            },
+        );
+        if let Some(e) = journal_error {
+            return Err(e.into());
+        }
+        let finished = match result {
+            Ok(finished) => finished,
+            Err(e) => {
+                let reason = format!("cannot start `{}`: {e}", spec.shell.join(" "));
+                log.write(&format!("# {reason}\n"));
+                return match log.error {
+                    Some(e) => Err(Error::io("write log", &path, e)),
+                    None => Ok(Err(reason)),
+                };
+            }
+        };
+        if log.file.is_some() || finished.exit != Exit::Code(0) {
+            log.write(&format!("# {}\n", finished.exit.describe()));
+        }
+        match log.error {
+            Some(e) => Err(Error::io("write log", &path, e)),
+            None => Ok(Ok(finished)),
+        }
     }
 
     pub(super) fn manual_action(

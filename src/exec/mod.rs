@@ -9,6 +9,7 @@ pub mod context;
 pub mod events;
 pub mod failure;
 pub mod flux;
+pub mod group;
 pub mod interrupt;
 pub mod kinds;
 pub mod prompter;

@@ -1,30 +1,64 @@
 //! Reading a running command's stdout and stderr: both pipes polled (poll(2)) in the
-//! calling thread, split into lines as they arrive, collected for checks and captures.
-//! Knows nothing about steps; `command` owns the process.
+//! calling thread, split into lines as they arrive, and kept only as far as the caller
+//! asked (a head of each stream up to a byte limit, the last lines, a line count), so
+//! memory does not grow with the output. Knows nothing about steps; `command` owns the
+//! process.
 
+use std::collections::VecDeque;
 use std::io::Read;
 use std::os::fd::AsRawFd;
 use std::time::Duration;
 
 use super::command::Stream;
 
+/// Lines longer than this are handed on in pieces: a command that prints megabytes without
+/// a newline must not make us hold them.
+pub const MAX_LINE: usize = 64 * 1024;
+/// Non-empty lines kept from the end of each stream, for failure reports.
+pub const TAIL_LINES: usize = 10;
+
+struct Pipe {
+    reader: os_pipe::PipeReader,
+    stream: Stream,
+    /// Bytes read and not yet handed on as lines.
+    pending: Vec<u8>,
+}
+
 /// Reads a command's stdout and stderr in the calling thread with poll(2), splitting
 /// them into lines as they arrive (no reader threads: a step spawns only its command).
 pub struct Pump {
-    pipes: Vec<(os_pipe::PipeReader, Stream, Vec<u8>)>,
+    pipes: Vec<Pipe>,
+    /// Bytes of each stream's text kept in `stdout`/`stderr`.
+    keep: usize,
     pub stdout: String,
     pub stderr: String,
+    /// Some of stdout did not fit in `keep`.
+    pub stdout_cut: bool,
+    /// Lines seen, both streams.
+    pub lines: usize,
+    /// The last non-empty lines of stdout and of stderr.
+    tails: [VecDeque<String>; 2],
 }
 
 impl Pump {
-    pub fn new(pipes: [(os_pipe::PipeReader, Stream); 2]) -> std::io::Result<Self> {
-        for (pipe, _) in &pipes {
-            set_nonblocking(pipe.as_raw_fd())?;
-        }
+    /// `keep`: how many bytes of each stream's text to keep (the rest is counted, its last
+    /// lines kept, and handed to the callback, but not stored).
+    pub fn new(pipes: [(os_pipe::PipeReader, Stream); 2], keep: usize) -> std::io::Result<Self> {
         Ok(Self {
-            pipes: pipes.into_iter().map(|(p, s)| (p, s, Vec::new())).collect(),
+            pipes: pipes
+                .into_iter()
+                .map(|(reader, stream)| Pipe {
+                    reader,
+                    stream,
+                    pending: Vec::new(),
+                })
+                .collect(),
+            keep,
             stdout: String::new(),
             stderr: String::new(),
+            stdout_cut: false,
+            lines: 0,
+            tails: [VecDeque::new(), VecDeque::new()],
         })
     }
 
@@ -32,59 +66,103 @@ impl Pump {
         self.pipes.is_empty()
     }
 
-    /// Waits up to `wait` for output and hands every complete line to `on_line`.
+    /// The last `n` (at most [`TAIL_LINES`]) non-empty lines: stdout's, then stderr's.
+    pub fn tail(&self, n: usize) -> Vec<String> {
+        let all: Vec<&String> = self.tails[0].iter().chain(&self.tails[1]).collect();
+        all[all.len().saturating_sub(n)..]
+            .iter()
+            .map(|l| (*l).clone())
+            .collect()
+    }
+
+    /// Waits up to `wait` for output and hands every complete line to `on_line`; false
+    /// when the wait ended without output (or end of output).
     pub fn pump(
         &mut self,
         wait: Duration,
         on_line: &mut dyn FnMut(Stream, &str),
-    ) -> std::io::Result<()> {
+    ) -> std::io::Result<bool> {
         if self.pipes.is_empty() {
             std::thread::sleep(wait);
-            return Ok(());
+            return Ok(false);
         }
         let mut fds: Vec<libc::pollfd> = self
             .pipes
             .iter()
-            .map(|(p, _, _)| libc::pollfd {
-                fd: p.as_raw_fd(),
+            .map(|p| libc::pollfd {
+                fd: p.reader.as_raw_fd(),
                 events: libc::POLLIN,
                 revents: 0,
             })
             .collect();
         poll(&mut fds, wait)?;
         let mut closed = Vec::new();
+        let mut any = false;
         for (i, fd) in fds.iter().enumerate() {
-            if fd.revents != 0 && self.drain(i, on_line)? {
-                closed.push(i);
+            if fd.revents != 0 {
+                any = true;
+                // Hung up with nothing left to read: end of output, no read needed.
+                let hung_up = fd.revents & libc::POLLIN == 0;
+                if hung_up || self.read_once(i, on_line)? {
+                    closed.push(i);
+                }
             }
         }
         for i in closed.into_iter().rev() {
-            let (_, stream, rest) = self.pipes.remove(i);
-            self.emit_rest(stream, &rest, on_line);
+            let pipe = self.pipes.remove(i);
+            self.emit_rest(pipe.stream, &pipe.pending, on_line);
         }
-        Ok(())
+        Ok(any)
     }
 
-    /// Reads what pipe `i` has now; true at end-of-file.
-    fn drain(&mut self, i: usize, on_line: &mut dyn FnMut(Stream, &str)) -> std::io::Result<bool> {
-        let mut chunk = [0u8; 8192];
-        loop {
-            let read = self.pipes[i].0.read(&mut chunk);
-            match read {
-                Ok(0) => return Ok(true),
-                Ok(n) => {
-                    let stream = self.pipes[i].1;
-                    self.pipes[i].2.extend_from_slice(&chunk[..n]);
-                    while let Some(end) = self.pipes[i].2.iter().position(|&b| b == b'\n') {
-                        let line: Vec<u8> = self.pipes[i].2.drain(..=end).collect();
-                        self.push(stream, &line, on_line);
-                    }
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(false),
+    /// Reads once from pipe `i`, which poll(2) said is readable (so the read does not
+    /// block, and the pipe needs no O_NONBLOCK); true at end-of-file.
+    fn read_once(
+        &mut self,
+        i: usize,
+        on_line: &mut dyn FnMut(Stream, &str),
+    ) -> std::io::Result<bool> {
+        let mut chunk = [0u8; 65536];
+        let n = loop {
+            match self.pipes[i].reader.read(&mut chunk) {
+                Ok(n) => break n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
+        };
+        if n == 0 {
+            return Ok(true);
         }
+        let mut pending = std::mem::take(&mut self.pipes[i].pending);
+        pending.extend_from_slice(&chunk[..n]);
+        let stream = self.pipes[i].stream;
+        let used = self.split(stream, &pending, on_line);
+        // One move per read, not one per line.
+        pending.drain(..used);
+        self.pipes[i].pending = pending;
+        Ok(false)
+    }
+
+    /// Hands on the complete lines of `bytes` (and over-long pieces); returns how many
+    /// bytes were used.
+    fn split(
+        &mut self,
+        stream: Stream,
+        bytes: &[u8],
+        on_line: &mut dyn FnMut(Stream, &str),
+    ) -> usize {
+        let mut start = 0;
+        while start < bytes.len() {
+            let rest = &bytes[start..];
+            let end = match rest.iter().position(|&b| b == b'\n') {
+                Some(at) if at <= MAX_LINE => at + 1,
+                _ if rest.len() >= MAX_LINE => MAX_LINE,
+                _ => break,
+            };
+            self.push(stream, &rest[..end], on_line);
+            start += end;
+        }
+        start
     }
 
     fn emit_rest(&mut self, stream: Stream, rest: &[u8], on_line: &mut dyn FnMut(Stream, &str)) {
@@ -95,20 +173,31 @@ impl Pump {
 
     /// Output still buffered when the command ended (a last line without a newline).
     pub fn finish(&mut self, on_line: &mut dyn FnMut(Stream, &str)) {
-        for (_, stream, rest) in std::mem::take(&mut self.pipes) {
-            self.emit_rest(stream, &rest, on_line);
+        for pipe in std::mem::take(&mut self.pipes) {
+            self.emit_rest(pipe.stream, &pipe.pending, on_line);
         }
     }
 
     fn push(&mut self, stream: Stream, bytes: &[u8], on_line: &mut dyn FnMut(Stream, &str)) {
         let text = String::from_utf8_lossy(bytes);
         let line = text.trim_end_matches(['\n', '\r']);
-        let buffer = match stream {
-            Stream::Stdout => &mut self.stdout,
-            Stream::Stderr => &mut self.stderr,
+        self.lines += 1;
+        let (buffer, tail) = match stream {
+            Stream::Stdout => (&mut self.stdout, &mut self.tails[0]),
+            Stream::Stderr => (&mut self.stderr, &mut self.tails[1]),
         };
-        buffer.push_str(line);
-        buffer.push('\n');
+        if self.keep.saturating_sub(buffer.len()) > line.len() {
+            buffer.push_str(line);
+            buffer.push('\n');
+        } else if stream == Stream::Stdout {
+            self.stdout_cut = true;
+        }
+        if !line.trim().is_empty() {
+            if tail.len() == TAIL_LINES {
+                tail.pop_front();
+            }
+            tail.push_back(line.to_string());
+        }
         on_line(stream, line);
     }
 }
@@ -129,13 +218,50 @@ fn poll(fds: &mut [libc::pollfd], wait: Duration) -> std::io::Result<()> {
     Ok(())
 }
 
-#[expect(unsafe_code, reason = "fcntl has no safe wrapper in std")]
-fn set_nonblocking(fd: std::os::fd::RawFd) -> std::io::Result<()> {
-    // SAFETY: fcntl on a descriptor this process owns; no memory is passed.
-    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    // SAFETY: as above.
-    if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0 {
-        return Err(std::io::Error::last_os_error());
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pumped(bytes: &[u8], keep: usize) -> (Pump, Vec<String>) {
+        let (reader, mut writer) = os_pipe::pipe().unwrap();
+        let (err_reader, err_writer) = os_pipe::pipe().unwrap();
+        drop(err_writer);
+        let mut pump = Pump::new(
+            [(reader, Stream::Stdout), (err_reader, Stream::Stderr)],
+            keep,
+        )
+        .unwrap();
+        let bytes = bytes.to_vec();
+        let writing = std::thread::spawn(move || std::io::Write::write_all(&mut writer, &bytes));
+        let mut lines = Vec::new();
+        while !pump.is_done() {
+            pump.pump(Duration::from_millis(20), &mut |_, l| {
+                lines.push(l.to_string())
+            })
+            .unwrap();
+        }
+        writing.join().unwrap().unwrap();
+        (pump, lines)
     }
-    Ok(())
+
+    #[test]
+    fn keeps_a_head_and_a_tail_and_counts_the_rest() {
+        let text: String = (0..1000).map(|i| format!("line {i}\n")).collect();
+        let (pump, lines) = pumped(text.as_bytes(), 25);
+        assert_eq!(lines.len(), 1000);
+        assert_eq!(pump.lines, 1000);
+        assert_eq!(pump.stdout, "line 0\nline 1\nline 2\n");
+        assert!(pump.stdout_cut);
+        assert_eq!(pump.tail(2), ["line 998", "line 999"]);
+    }
+
+    #[test]
+    fn an_endless_line_is_handed_on_in_pieces() {
+        let (pump, lines) = pumped(&vec![b'x'; MAX_LINE * 2 + 5], 0);
+        assert_eq!(
+            lines.iter().map(String::len).collect::<Vec<_>>(),
+            [MAX_LINE, MAX_LINE, 5]
+        );
+        assert!(pump.stdout.is_empty());
+    }
 }

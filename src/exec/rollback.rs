@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::command::Exit;
+use super::command::{self, Exit};
 use super::context::Context;
 use super::events::Event;
 use super::scope::Scope;
@@ -21,6 +21,8 @@ pub struct Plan {
     pub complete: bool,
     /// Continues a rollback that stopped.
     pub continuing: bool,
+    /// The step whose undo began and never ended (continuing only).
+    pub interrupted: Option<String>,
     /// The capture of a step in the plan: its undo commands read it from the environment.
     pub captures: BTreeMap<String, (String, String)>,
 }
@@ -48,6 +50,7 @@ impl Plan {
                 .map(|(id, undo)| (id.clone(), undo.iter().map(|u| u.run.clone()).collect()))
                 .collect(),
             no_undo,
+            interrupted: self.interrupted.clone(),
         }
     }
 }
@@ -93,6 +96,7 @@ pub fn plan(state: &RunState, to: Option<&str>) -> Result<Plan, String> {
             steps,
             complete,
             continuing: true,
+            interrupted: state.rollback.undoing.clone(),
         });
     }
     let boundary = match to {
@@ -121,6 +125,7 @@ pub fn plan(state: &RunState, to: Option<&str>) -> Result<Plan, String> {
         steps,
         complete: boundary.is_none(),
         continuing: false,
+        interrupted: None,
     })
 }
 
@@ -297,14 +302,24 @@ impl<'c, 'a> RollbackRunner<'c, 'a> {
         });
         let cx = &mut *self.cx;
         let reporter = &mut *cx.reporter;
+        let recorder = &mut cx.recorder;
         let secrets = cx.text.secrets();
-        let finished = match cx.commands.run(&spec, &mut |stream, line| {
-            reporter.event(&Event::Output {
-                id: format!("undo {id}"),
-                stream,
-                line: super::scope::mask(line, secrets),
-            });
-        }) {
+        let mut noted = Ok(());
+        let finished = command::run_with(
+            &spec,
+            command::DEFAULT_KEEP,
+            &cx.commands.interrupt,
+            &mut |pid| noted = super::kinds::note_spawn(recorder, id, 1, true, pid),
+            &mut |stream, line| {
+                reporter.event(&Event::Output {
+                    id: format!("undo {id}"),
+                    stream,
+                    line: super::scope::mask(line, secrets),
+                });
+            },
+        );
+        noted?;
+        let finished = match finished {
             Ok(f) => f,
             Err(e) => return Ok(Some(format!("cannot start the shell: {e}"))),
         };

@@ -13,6 +13,7 @@ use super::interrupt::Interrupt;
 use super::scope::Scope;
 use super::text::Text;
 use crate::error::{Error, Result};
+use crate::journal::store::Store;
 use crate::journal::writer::create_private_dir;
 use crate::render::template::Escape;
 
@@ -20,15 +21,18 @@ pub struct CommandRunner {
     /// The directory commands run in (a runbook's `workdir` is relative to it).
     cwd: PathBuf,
     pub interrupt: Interrupt,
-    logs: PathBuf,
+    /// Where the run's log files go (`Store::log_path` names them).
+    store: Store,
+    run_id: String,
 }
 
 impl CommandRunner {
-    pub fn new(cwd: PathBuf, interrupt: Interrupt, logs: PathBuf) -> Self {
+    pub fn new(cwd: PathBuf, interrupt: Interrupt, store: Store, run_id: String) -> Self {
         Self {
             cwd,
             interrupt,
-            logs,
+            store,
+            run_id,
         }
     }
 
@@ -65,13 +69,9 @@ impl CommandRunner {
         }
     }
 
-    /// The log file of one attempt of a step (`/` of a journal id becomes `~`).
+    /// The log file of one attempt of a step.
     pub fn log_path(&self, journal_id: &str, attempt: u32) -> PathBuf {
-        let name: String = journal_id
-            .chars()
-            .map(|c| if c == '/' { '~' } else { c })
-            .collect();
-        self.logs.join(format!("{name}.{attempt}.log"))
+        self.store.log_path(&self.run_id, journal_id, attempt)
     }
 
     /// Runs a command without a log (checks, undo commands).

@@ -119,12 +119,11 @@ impl<'a> Session<'a> {
         reporter: &'a mut dyn Reporter,
         prompter: &'a mut dyn Prompter,
     ) -> Self {
-        let logs = setup.store.logs_dir(&setup.run_id);
         let cx = Context {
             recorder: setup.recorder,
             reporter,
-            text: Text::new(setup.run_id, setup.scope.secret_values()),
-            commands: CommandRunner::new(setup.cwd, setup.interrupt, logs),
+            text: Text::new(setup.run_id.clone(), setup.scope.secret_values()),
+            commands: CommandRunner::new(setup.cwd, setup.interrupt, setup.store, setup.run_id),
         };
         Self {
             cx,

@@ -1,5 +1,7 @@
 //! One run per runbook at a time: an OS file lock on `locks/<runbook>.lock` (released by the
 //! kernel when the process dies) and a sidecar `<runbook>.lock.info` naming the holder.
+//! And no step twice at once: processes of an earlier attempt that outlived the run that
+//! started them (it was killed) are found from the journal's `step-spawned` records.
 
 use std::fs::File;
 use std::os::unix::fs::OpenOptionsExt;
@@ -7,7 +9,9 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::writer::{create_private_dir, create_private_file};
+use super::record::{Entry, Record, RollbackOutcome};
+use super::writer::{create_private_file, create_synced_dir};
+use crate::exec::group;
 
 /// Why the lock could not be taken.
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +20,17 @@ pub enum LockError {
     Held {
         runbook: String,
         holder: Option<Holder>,
+    },
+    /// A process of an earlier attempt of the run still lives.
+    #[error(
+        "step `{}` of run `{run_id}` is still running from an earlier attempt: process {} (process group {}) is alive",
+        .survivor.step, .survivor.pid, .survivor.pgid
+    )]
+    Survivor {
+        run_id: String,
+        survivor: Survivor,
+        /// The command to retry with.
+        again: String,
     },
     #[error("failed to {action} `{}`", path.display())]
     Io {
@@ -62,7 +77,7 @@ pub struct RunLock {
 
 impl RunLock {
     pub fn acquire(dir: &std::path::Path, runbook: &str, holder: &Holder) -> Result<Self> {
-        create_private_dir(dir).map_err(|e| io("create directory", dir, e))?;
+        create_synced_dir(dir).map_err(|e| io("create directory", dir, e))?;
         let path = dir.join(format!("{runbook}.lock"));
         let info = dir.join(format!("{runbook}.lock.info"));
         let file = std::fs::OpenOptions::new()
@@ -126,4 +141,65 @@ pub fn host_name() -> String {
         .ok()
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "unknown-host".into())
+}
+
+/// A process of an earlier attempt that may still be at work: the step it ran for, the
+/// process group recorded for it, and a live member of that group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Survivor {
+    pub step: String,
+    pub pgid: u32,
+    pub pid: u32,
+}
+
+/// The first process group of a try whose step has no outcome after it (the run that
+/// started it was killed) that still has a live process on this boot of this machine.
+/// A group recorded on another boot is gone with it.
+pub fn survivor(records: &[Record]) -> Option<Survivor> {
+    // (step, undo, pgid, boot id) of the tries with no end recorded after them.
+    let mut open: Vec<(&str, bool, u32, Option<&str>)> = Vec::new();
+    for record in records {
+        match &record.entry {
+            Entry::StepSpawned {
+                step,
+                pgid,
+                boot_id,
+                undo,
+                ..
+            } => {
+                open.retain(|(s, u, _, _)| (*s, *u) != (step.as_str(), *undo));
+                open.push((step, *undo, *pgid, boot_id.as_deref()));
+            }
+            Entry::StepFinished { step, .. } => {
+                open.retain(|(s, u, _, _)| (*s, *u) != (step, false))
+            }
+            Entry::RollbackStep { step, outcome, .. } if *outcome != RollbackOutcome::Started => {
+                open.retain(|(s, u, _, _)| (*s, *u) != (step, true));
+            }
+            _ => {}
+        }
+    }
+    let boot = group::boot_id();
+    open.into_iter()
+        .filter(|(_, _, _, recorded)| recorded.is_none() || boot.is_none() || *recorded == boot)
+        .find_map(|(step, _, pgid, _)| {
+            group::live_member(pgid).map(|pid| Survivor {
+                step: step.to_string(),
+                pgid,
+                pid,
+            })
+        })
+}
+
+/// Refuses (exit 5) to start anything in run `run_id` while a process of an earlier
+/// attempt lives: the new one would run beside it. `again` is the command to retry with.
+pub fn refuse_survivors(records: &[Record], run_id: &str, again: &str) -> Result<()> {
+    match survivor(records) {
+        None => Ok(()),
+        Some(survivor) => Err(LockError::Survivor {
+            run_id: run_id.to_string(),
+            survivor,
+            again: again.to_string(),
+        }),
+    }
 }

@@ -28,14 +28,17 @@ pub struct Line {
     vars: Option<BTreeMap<String, String>>,
     mode: Option<Mode>,
     pid: Option<u32>,
+    pgid: Option<u32>,
+    boot_id: Option<String>,
     host: Option<String>,
     step: Option<String>,
     attempt: Option<u32>,
     title: Option<String>,
     kind: Option<StepKind>,
     command: Option<String>,
-    #[serde(default)]
-    undo: Vec<Undo>,
+    /// `step-started`: the rendered undo commands; `step-spawned`: whether the process
+    /// runs an undo command.
+    undo: Option<serde_json::Value>,
     #[serde(default)]
     checkpoint: bool,
     phase: Option<CheckPhase>,
@@ -104,8 +107,24 @@ impl TryFrom<Line> for Record {
                 title: need(l.title, "title", r)?,
                 kind: need(l.kind, "kind", r)?,
                 command: l.command,
-                undo: l.undo,
+                undo: match l.undo {
+                    Some(undo) => serde_json::from_value::<Vec<Undo>>(undo)
+                        .map_err(|e| format!("`undo` of `{r}`: {e}"))?,
+                    None => Vec::new(),
+                },
                 checkpoint: l.checkpoint,
+            },
+            "step-spawned" => Entry::StepSpawned {
+                step: need(l.step, "step", r)?,
+                attempt: need(l.attempt, "attempt", r)?,
+                pid: need(l.pid, "pid", r)?,
+                pgid: need(l.pgid, "pgid", r)?,
+                boot_id: l.boot_id,
+                undo: match l.undo {
+                    Some(serde_json::Value::Bool(undo)) => undo,
+                    None => false,
+                    Some(_) => return Err(format!("`undo` of `{r}` is not true or false")),
+                },
             },
             "check" => Entry::Check {
                 step: l.step,
@@ -191,6 +210,14 @@ mod tests {
                 command: Some("c\nd".into()),
                 undo,
                 checkpoint: true,
+            },
+            Entry::StepSpawned {
+                step: "s".into(),
+                attempt: 2,
+                pid: 10,
+                pgid: 10,
+                boot_id: Some("b".into()),
+                undo: true,
             },
             Entry::Check {
                 step: Some("s".into()),

@@ -67,6 +67,21 @@ pub enum Entry {
         #[serde(default)]
         checkpoint: bool,
     },
+    /// The process of one try of a `run` step, as soon as it runs: with the boot id, what
+    /// tells `resume` and `rollback` whether it may still be alive.
+    #[serde(rename_all = "kebab-case")]
+    StepSpawned {
+        step: String,
+        /// The try (it numbers the log file).
+        attempt: u32,
+        pid: u32,
+        pgid: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        boot_id: Option<String>,
+        /// The process runs one of the step's undo commands, not the step.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        undo: bool,
+    },
     #[serde(rename_all = "kebab-case")]
     Check {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -142,6 +157,7 @@ impl Entry {
             Entry::RunStarted { .. } => "run-started",
             Entry::RunResumed { .. } => "run-resumed",
             Entry::StepStarted { .. } => "step-started",
+            Entry::StepSpawned { .. } => "step-spawned",
             Entry::Check { .. } => "check",
             Entry::StepFinished { .. } => "step-finished",
             Entry::Decision { .. } => "decision",

@@ -54,10 +54,16 @@ impl Recorder {
         &self.state
     }
 
-    /// Writes `entry` and folds it into the state. An outcome or a check result announces
-    /// no side effect: it is synced with the next record or by [`Recorder::sync`].
+    /// Writes `entry` and folds it into the state. An outcome, a check result or a spawned
+    /// process announces no side effect: it is synced with the next record or by
+    /// [`Recorder::sync`].
     pub fn append(&mut self, entry: Entry) -> Result<(), WriteError> {
-        let deferred = matches!(entry, Entry::StepFinished { .. } | Entry::Check { .. });
+        // A spawned process is noted at once and synced with the next record too: its pid
+        // means something only while this boot lasts.
+        let deferred = matches!(
+            entry,
+            Entry::StepFinished { .. } | Entry::Check { .. } | Entry::StepSpawned { .. }
+        );
         let record = match &mut self.journal {
             Some(journal) => {
                 let written = if deferred {

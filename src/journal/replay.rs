@@ -68,6 +68,8 @@ pub struct Rollback {
     /// Steps whose undo finished.
     pub done: Vec<String>,
     pub failed: Option<(String, String)>,
+    /// The step whose undo began and never ended (the process died during it).
+    pub undoing: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -222,16 +224,18 @@ fn apply(state: &mut RunState, seq: usize, record: &Record) {
             outcome,
             reason,
         } => match outcome {
+            RollbackOutcome::Started => state.rollback.undoing = Some(step.clone()),
             RollbackOutcome::Succeeded | RollbackOutcome::NoUndo => {
+                state.rollback.undoing = None;
                 state.rollback.done.push(step.clone());
                 if let Some(entry) = state.steps.get_mut(step) {
                     entry.status = Status::RolledBack;
                 }
             }
             RollbackOutcome::Failed => {
+                state.rollback.undoing = None;
                 state.rollback.failed = Some((step.clone(), reason.clone().unwrap_or_default()));
             }
-            RollbackOutcome::Started => {}
         },
         Entry::RollbackFinished { state: end, .. } => {
             if *end == RollbackEnd::RolledBack {
@@ -240,7 +244,7 @@ fn apply(state: &mut RunState, seq: usize, record: &Record) {
             }
         }
         Entry::RunFinished { state: end, .. } => state.finished = Some(*end),
-        Entry::Check { .. } => {}
+        Entry::Check { .. } | Entry::StepSpawned { .. } => {}
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use super::record::Record;
 use super::replay::replay;
 use super::standing::Summary;
-use super::writer::create_private_file;
+use super::writer::sync_dir;
 
 /// Why a journal could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +80,14 @@ impl Store {
         self.run_dir(run_id).join("logs")
     }
 
+    /// The log file of try `attempt` of the step with journal id `journal_id`. The `/` of
+    /// a call chain becomes `~`; an id too long for a file name (a long `foreach` item, a
+    /// deep call chain) is cut and given a hash of the whole id, which stays in the journal.
+    pub fn log_path(&self, run_id: &str, journal_id: &str, attempt: u32) -> PathBuf {
+        self.logs_dir(run_id)
+            .join(format!("{}.{attempt}.log", log_name(journal_id)))
+    }
+
     pub fn locks_dir(&self) -> PathBuf {
         self.root.join("locks")
     }
@@ -105,7 +113,7 @@ impl Store {
         id
     }
 
-    /// Reads a run's journal. A torn last line is moved to `journal.jsonl.torn` and cut
+    /// Reads a run's journal. A torn last line is moved to `journal.jsonl.torn.N` and cut
     /// off; damage before the last line is an error.
     pub fn load(&self, run_id: &str) -> Result<Loaded> {
         let path = self.journal_path(run_id);
@@ -195,6 +203,32 @@ impl Store {
     }
 }
 
+/// Longest journal id used as it is in a log file name (bytes); file names end at 255.
+const LOG_NAME_MAX: usize = 96;
+
+fn log_name(journal_id: &str) -> String {
+    let name: String = journal_id
+        .chars()
+        .map(|c| if c == '/' { '~' } else { c })
+        .collect();
+    if name.len() <= LOG_NAME_MAX {
+        return name;
+    }
+    let mut cut = LOG_NAME_MAX - 17;
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}-{:016x}", &name[..cut], fnv1a(journal_id.as_bytes()))
+}
+
+/// FNV-1a, 64 bits: stable across builds and Rust versions (std's hasher is not), so a
+/// resumed run finds the same log file names.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 /// Parses journal bytes into records. `Some(offset)` when the last line does not parse (a
 /// torn write, possibly cut inside a UTF-8 sequence): where the good part ends. Damage
 /// before the last line is an error naming the file and line.
@@ -226,12 +260,29 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Record>, Option<usize>)> {
     Ok((records, None))
 }
 
+/// Moves the torn tail of the journal at `path` to the first free `journal.jsonl.torn.N`
+/// (every recovery keeps its own), synced before the journal is cut back.
 fn set_aside(path: &Path, bytes: &[u8], good_bytes: usize) -> Result<String> {
-    let torn_path = path.with_extension("jsonl.torn");
-    let mut torn =
-        create_private_file(&torn_path).map_err(|e| JournalError::io("write", &torn_path, e))?;
+    let (torn_path, mut torn) = (1..)
+        .map(|n| path.with_extension(format!("jsonl.torn.{n}")))
+        .find_map(|candidate| match create_new_private_file(&candidate) {
+            Ok(file) => Some(Ok((candidate, file))),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => None,
+            Err(e) => Some(Err(JournalError::io("write", &candidate, e))),
+        })
+        .unwrap_or_else(|| {
+            Err(JournalError::io(
+                "write",
+                path,
+                std::io::Error::other("no free name"),
+            ))
+        })?;
     torn.write_all(&bytes[good_bytes..])
+        .and_then(|()| torn.sync_all())
         .map_err(|e| JournalError::io("write", &torn_path, e))?;
+    if let Some(dir) = path.parent() {
+        sync_dir(dir).map_err(|e| JournalError::io("sync", dir, e))?;
+    }
     let file = std::fs::OpenOptions::new()
         .write(true)
         .open(path)
@@ -245,6 +296,16 @@ fn set_aside(path: &Path, bytes: &[u8], good_bytes: usize) -> Result<String> {
         path.display(),
         torn_path.display()
     ))
+}
+
+/// Creates a file readable only by the owner, failing if it exists.
+fn create_new_private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
 }
 
 #[cfg(test)]
@@ -272,9 +333,31 @@ mod tests {
         assert_eq!(loaded.records.len(), 1);
         assert!(loaded.torn.is_some());
         assert_eq!(
-            std::fs::read(store.journal_path("r").with_extension("jsonl.torn")).unwrap(),
+            std::fs::read(store.journal_path("r").with_extension("jsonl.torn.1")).unwrap(),
             torn
         );
+    }
+
+    #[test]
+    fn long_ids_make_bounded_distinct_log_names() {
+        let store = Store::new(PathBuf::from("/s"));
+        assert_eq!(
+            store.log_path("r", "fix[a]/step", 2),
+            PathBuf::from("/s/runs/r/logs/fix[a]~step.2.log")
+        );
+        let long = format!("loop[{}]", "é".repeat(300));
+        let other = format!("loop[{}x]", "é".repeat(300));
+        let name = |id: &str| {
+            store
+                .log_path("r", id, 1)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        };
+        assert!(name(&long).len() <= LOG_NAME_MAX + 10, "{}", name(&long));
+        assert_ne!(name(&long), name(&other));
+        assert_eq!(name(&long), name(&long));
     }
 
     #[test]
@@ -284,7 +367,7 @@ mod tests {
         assert!(
             !store
                 .journal_path("r")
-                .with_extension("jsonl.torn")
+                .with_extension("jsonl.torn.1")
                 .exists()
         );
         assert!(store.load("r").unwrap().torn.is_some());

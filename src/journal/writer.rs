@@ -2,7 +2,9 @@
 //! loses nothing) and synced (`sync_data`) before the next side effect: [`Journal::append`]
 //! syncs before returning; [`Journal::append_deferred`] leaves an outcome to be synced
 //! with the next record or by [`Journal::sync`], which the executor calls before it spawns
-//! anything. One sync per step instead of two. Files 0600, directories 0700.
+//! anything. One sync per step instead of two. A new journal's directory entries are synced
+//! too (the file's and every directory created for it), so a power loss cannot lose the
+//! whole journal. Files 0600, directories 0700.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -21,14 +23,27 @@ pub struct Journal {
 impl Journal {
     /// Opens (creating if needed) a journal for appending.
     pub fn open(path: &Path) -> std::io::Result<Self> {
-        if let Some(dir) = path.parent() {
-            create_private_dir(dir)?;
-        }
+        let created = match path.parent() {
+            Some(dir) => create_durable_dir(dir)?,
+            None => Vec::new(),
+        };
+        let new = !path.exists();
         let file = OpenOptions::new()
             .create(true)
             .append(true)
             .mode(0o600)
             .open(path)?;
+        if new {
+            // The file's entry, then each new directory's entry in its parent.
+            if let Some(dir) = path.parent() {
+                sync_dir(dir)?;
+            }
+            for dir in created {
+                if let Some(parent) = dir.parent() {
+                    sync_dir(parent)?;
+                }
+            }
+        }
         Ok(Self {
             file,
             path: path.to_path_buf(),
@@ -81,6 +96,34 @@ pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
         .recursive(true)
         .mode(0o700)
         .create(dir)
+}
+
+/// Creates `dir` and its missing parents (0700) and syncs their entries to disk.
+pub fn create_synced_dir(dir: &Path) -> std::io::Result<()> {
+    for created in create_durable_dir(dir)? {
+        if let Some(parent) = created.parent() {
+            sync_dir(parent)?;
+        }
+    }
+    Ok(())
+}
+
+/// Creates `dir` and its missing parents (0700); returns the ones it created, deepest first.
+fn create_durable_dir(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let missing: Vec<PathBuf> = dir
+        .ancestors()
+        .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+        .map(Path::to_path_buf)
+        .collect();
+    if !missing.is_empty() {
+        create_private_dir(dir)?;
+    }
+    Ok(missing)
+}
+
+/// Syncs a directory, so the entries created in it survive a power loss.
+pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    File::open(dir)?.sync_all()
 }
 
 /// Creates a file readable only by the owner (truncating it).

@@ -207,7 +207,11 @@ pub fn format_event(event: &Event, s: &Styles) -> Option<String> {
             .map(|l| format!("  {} {}", s.dim.apply_to("·"), sanitize(l)))
             .collect::<Vec<_>>()
             .join("\n"),
-        Event::RollbackPlanned { steps, no_undo } => {
+        Event::RollbackPlanned {
+            steps,
+            no_undo,
+            interrupted,
+        } => {
             let mut out = format!("{} (newest first):", s.bold.apply_to("rollback plan"));
             for (i, (id, commands)) in steps.iter().enumerate() {
                 if commands.is_empty() {
@@ -225,6 +229,10 @@ pub fn format_event(event: &Event, s: &Styles) -> Option<String> {
                         " ".repeat(format!("{}. {id}:", i + 1).len())
                     };
                     let _ = write!(out, "\n  {label} $ {}", sanitize(command));
+                    if j == 0 && interrupted.as_ref() == Some(id) {
+                        let _ =
+                            write!(out, "  {}", s.warning.apply_to("(interrupted: runs again)"));
+                    }
                 }
             }
             if !no_undo.is_empty() {

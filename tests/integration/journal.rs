@@ -47,7 +47,7 @@ fn torn_last_line_is_set_aside_and_resume_works() {
     ran.expect_exit(0)
         .expect_stderr_contains("torn")
         .expect_stderr_contains("journal.jsonl.torn");
-    let set_aside = path.with_extension("jsonl.torn");
+    let set_aside = path.with_extension("jsonl.torn.1");
     assert_eq!(std::fs::read(&set_aside).unwrap(), torn);
     assert_eq!(
         std::fs::metadata(&set_aside).unwrap().permissions().mode() & 0o777,
@@ -86,7 +86,7 @@ fn a_line_torn_inside_a_utf8_character_is_set_aside_too() {
         .expect_exit(0)
         .expect_stderr_contains("torn");
     assert_eq!(
-        std::fs::read(path.with_extension("jsonl.torn")).unwrap(),
+        std::fs::read(path.with_extension("jsonl.torn.1")).unwrap(),
         torn
     );
     assert!(std::fs::read(&path).unwrap().starts_with(&bytes));
@@ -117,7 +117,7 @@ fn a_complete_last_record_without_its_newline_is_kept() {
     let ran = t.invoke(&["resume", "--yes"]);
     ran.expect_exit(0);
     assert!(!ran.stderr.contains("torn"), "{}", ran.report());
-    assert!(!path.with_extension("jsonl.torn").exists());
+    assert!(!path.with_extension("jsonl.torn.1").exists());
     assert_eq!(journal(t.path()).last().unwrap()["state"], "succeeded");
 }
 
@@ -144,7 +144,7 @@ fn damage_before_the_last_line_is_a_clear_error() {
         damaged,
         "a damaged journal is not touched"
     );
-    assert!(!path.with_extension("jsonl.torn").exists());
+    assert!(!path.with_extension("jsonl.torn.1").exists());
     assert_eq!(count(t.path(), "second.calls"), 1, "nothing ran");
     t.invoke(&["log", &id]).expect_stderr_contains("line 3");
 }

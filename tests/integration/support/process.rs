@@ -127,3 +127,13 @@ pub fn kill_leftover(target: &str) {
         .args(["-KILL", "--", target.trim()])
         .status();
 }
+
+/// Sends `signal` (`libc::SIGTERM`, …) to one process with kill(2).
+#[expect(unsafe_code, reason = "kill(2) has no safe wrapper in std")]
+#[track_caller]
+pub fn send_signal(pid: u32, signal: i32) {
+    let pid = i32::try_from(pid).expect("a pid fits in i32");
+    // SAFETY: kill(2) takes plain integers; no memory is involved.
+    let result = unsafe { libc::kill(pid, signal) };
+    assert_eq!(result, 0, "kill({pid}, {signal}) failed");
+}

@@ -1,0 +1,435 @@
+//! What a run leaves running: an interrupt, a signal to `runbook` or a timeout ends the
+//! step's whole process group (background members included) before the run journals and
+//! exits; SIGHUP and SIGQUIT are handled like SIGTERM; a dry run ends at once on SIGTERM;
+//! a process of a killed run's attempt blocks `resume` and `rollback` while it lives; and
+//! memory does not grow with a command's output.
+
+use std::process::Stdio;
+
+use crate::support::*;
+
+/// A step whose shell waits on a background `sleep` that ignores SIGINT (as every
+/// background job of a non-interactive shell does).
+const BACKGROUND: &str = r#"
+[runbook]
+title = "Background"
+
+[[step]]
+id = "wait"
+idempotent = true
+run = "test -f fast && exit 0; sleep 300 & echo $! > bg.tmp; mv bg.tmp bg.pid; wait"
+
+[[step]]
+id = "after"
+run = "touch after"
+"#;
+
+/// Runs [`BACKGROUND`], sends `signal` once the background sleep runs, and checks that
+/// runbook exited 130 with the sleep already gone, journaled, and that the run resumes.
+fn signal_ends_the_group(signal: i32) {
+    let t = project(BACKGROUND);
+    let mut child = t.spawn(&["run", "rb", "--yes"]);
+    child.wait_for(&t.path().join("bg.pid"));
+    send_signal(child.id(), signal);
+    let ran = child.finish();
+    let sleeper = read(t.path(), "bg.pid");
+    let left = alive(&sleeper);
+    kill_leftover(&sleeper);
+    ran.expect_exit(130);
+    assert!(
+        !left,
+        "signal {signal}: the background sleep {} outlived runbook",
+        sleeper.trim()
+    );
+    assert!(!t.path().join("after").exists());
+    let j = journal(t.path());
+    assert!(
+        j.iter()
+            .any(|r| r["type"] == "interrupted" && r["step"] == "wait"),
+        "signal {signal}: {j:#?}"
+    );
+    assert_eq!(runs_json(&t)[0]["state"], "interrupted", "signal {signal}");
+    std::fs::write(t.path().join("fast"), "").unwrap();
+    t.invoke(&["resume", "--yes"]).expect_exit(0);
+    assert!(
+        t.path().join("after").exists(),
+        "signal {signal}: the run resumed"
+    );
+}
+
+#[test]
+fn sigint_ends_background_members_of_the_step() {
+    signal_ends_the_group(libc::SIGINT);
+}
+
+#[test]
+fn sigterm_ends_background_members_of_the_step() {
+    signal_ends_the_group(libc::SIGTERM);
+}
+
+#[test]
+fn sighup_is_handled_like_sigterm() {
+    signal_ends_the_group(libc::SIGHUP);
+}
+
+#[test]
+fn sigquit_is_handled_like_sigterm() {
+    signal_ends_the_group(libc::SIGQUIT);
+}
+
+#[test]
+fn a_timeout_ends_background_members_that_ignore_sigint() {
+    let t = project(
+        r#"
+[runbook]
+title = "Timeout"
+
+[[step]]
+id = "hang"
+run = "sleep 300 & echo $! > bg.pid; wait"
+timeout = "1s"
+"#,
+    );
+    t.invoke(&["run", "rb", "--yes"])
+        .expect_exit(1)
+        .expect_stderr_contains("timed out");
+    let sleeper = read(t.path(), "bg.pid");
+    let left = alive(&sleeper);
+    kill_leftover(&sleeper);
+    assert!(!left, "the background sleep outlived the timeout");
+}
+
+#[test]
+fn sigterm_ends_a_dry_run_at_once() {
+    let t = project(BACKGROUND);
+    let mut command = t.std_command();
+    command
+        .args(["run", "rb", "--dry-run"])
+        .env("TERM", "xterm-256color");
+    let mut session =
+        rexpect::session::spawn_command(command, Some(20_000)).expect("spawn runbook in a pty");
+    // The interactive dry run offers the first step and waits for an answer.
+    session
+        .exp_string("wait")
+        .expect("the first step is offered");
+    session
+        .process_mut()
+        .signal(rexpect::process::Signal::SIGTERM)
+        .expect("send SIGTERM");
+    let _ = session.exp_eof();
+    match session.process().wait() {
+        Ok(rexpect::process::WaitStatus::Exited(_, code)) => assert_eq!(code, 130),
+        other => panic!("the dry run did not end on SIGTERM: {other:?}"),
+    }
+    assert!(!t.path().join("bg.pid").exists(), "a dry run runs nothing");
+}
+
+/// The step of a run killed with SIGKILL (its command lives on): `resume` and `rollback`
+/// refuse while it runs, naming the step and the process, and go ahead once it is gone.
+#[test]
+fn a_survivor_of_a_killed_run_blocks_resume_and_rollback() {
+    let t = project(
+        r#"
+[runbook]
+title = "Overlap"
+
+[[step]]
+id = "first"
+run = "true"
+
+[[step.rollback]]
+run = "echo undo >> undo.calls"
+
+[[step]]
+id = "slow"
+idempotent = true
+run = "echo start >> slow.calls; touch started; test -f fast || sleep 300; echo end >> slow.calls"
+"#,
+    );
+    let mut child = t.spawn(&["run", "rb", "--yes"]);
+    child.wait_for(&t.path().join("started"));
+    child.kill();
+    child.finish();
+
+    let j = journal(t.path());
+    let spawned = records(&j, "step-spawned", "slow");
+    assert_eq!(spawned.len(), 1, "{j:#?}");
+    let pgid = spawned[0]["pgid"].as_u64().unwrap();
+    assert_eq!(spawned[0]["pid"], spawned[0]["pgid"]);
+    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap();
+    assert_eq!(spawned[0]["boot-id"], boot.trim());
+
+    let resumed = t.invoke(&["resume", "--yes"]);
+    let rolled = t.invoke(&["rollback", "--yes"]);
+    let calls = count(t.path(), "slow.calls");
+    let undone = count(t.path(), "undo.calls");
+    kill_leftover(&format!("-{pgid}"));
+    resumed
+        .expect_exit(5)
+        .expect_stderr_contains("step `slow`")
+        .expect_stderr_contains(&format!("process group {pgid}"))
+        .expect_stderr_contains("kill -TERM --");
+    rolled.expect_exit(5).expect_stderr_contains("step `slow`");
+    assert_eq!(
+        calls, 1,
+        "the step did not start a second time beside the first"
+    );
+    assert_eq!(undone, 0, "no undo ran beside the survivor");
+
+    std::fs::write(t.path().join("fast"), "").unwrap();
+    t.invoke(&["resume", "--yes"]).expect_exit(0);
+    assert_eq!(outcome(&journal(t.path()), "slow"), "succeeded");
+}
+
+/// Peak memory of the runbook process (read by its own next step from /proc) while a step
+/// prints 500 MB.
+#[test]
+fn memory_does_not_grow_with_output() {
+    let t = project(
+        r#"
+[runbook]
+title = "Loud"
+
+[[step]]
+id = "loud"
+run = "yes \"$(printf '%0999d' 0)\" | head -c 500000000"
+
+[[step]]
+id = "measure"
+run = "grep VmHWM /proc/$PPID/status > hwm"
+"#,
+    );
+    let status = t
+        .std_command()
+        .args(["run", "rb", "--yes"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let hwm = read(t.path(), "hwm");
+    let kib: u64 = hwm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no VmHWM in {hwm:?}"));
+    assert!(kib < 64 * 1024, "peak RSS {kib} KiB for 500 MB of output");
+}
+
+#[test]
+fn a_capture_beyond_its_limit_fails_clearly() {
+    let t = project(
+        r#"
+[runbook]
+title = "Capture"
+
+[[step]]
+id = "big"
+run = "head -c 2000000 /dev/zero | tr '\\0' x"
+capture = "blob"
+
+[[step]]
+id = "small"
+run = "echo ok"
+capture = "fine"
+"#,
+    );
+    t.invoke(&["run", "rb", "--yes"])
+        .expect_exit(1)
+        .expect_stderr_contains("`capture` keeps at most 64 KiB");
+    assert_eq!(outcome(&journal(t.path()), "big"), "failed");
+}
+
+/// Every log file name of a run, and the step ids of its journal.
+fn log_names_and_steps(t: &Test) -> (Vec<String>, Vec<String>) {
+    let logs = t
+        .path()
+        .join(".runbook/runs")
+        .join(&run_ids(t.path())[0])
+        .join("logs");
+    let names = std::fs::read_dir(logs)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    let steps = journal(t.path())
+        .iter()
+        .filter(|r| r["type"] == "step-finished")
+        .map(|r| r["step"].as_str().unwrap().to_string())
+        .collect();
+    (names, steps)
+}
+
+#[test]
+fn a_long_foreach_item_gets_a_short_log_name_and_keeps_its_id() {
+    let item = "x".repeat(300);
+    let t = project(&format!(
+        r#"
+[runbook]
+title = "Long"
+
+[[step]]
+id = "loop"
+foreach = {{ var = "it", in = ["{item}", "short"] }}
+run = "echo {{{{ it }}}}"
+"#
+    ));
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(0);
+    let (names, steps) = log_names_and_steps(&t);
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.iter().all(|n| n.len() <= 120), "{names:?}");
+    assert!(
+        names.contains(&"loop[short].1.log".to_string()),
+        "{names:?}"
+    );
+    assert!(steps.contains(&format!("loop[{item}]")), "{steps:?}");
+}
+
+#[test]
+fn a_deep_call_chain_gets_short_log_names() {
+    let mut t = Test::new();
+    for depth in 0..50 {
+        let body = if depth == 49 {
+            "[[step]]\nid = \"leaf\"\nrun = \"echo leaf\"\n".to_string()
+        } else {
+            format!(
+                "[[step]]\nid = \"call-level-{depth}\"\ncall = \"level{}\"\n",
+                depth + 1
+            )
+        };
+        t = t.runbook(
+            &format!("level{depth}"),
+            &format!("[runbook]\ntitle = \"Level {depth}\"\n\n{body}"),
+        );
+    }
+    t.invoke(&["run", "level0", "--yes"]).expect_exit(0);
+    let (names, steps) = log_names_and_steps(&t);
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(names[0].len() <= 120, "{names:?}");
+    let leaf = steps
+        .iter()
+        .find(|s| s.ends_with("/leaf"))
+        .expect("the leaf ran");
+    assert!(leaf.len() > 255, "the journal keeps the whole id: {leaf}");
+}
+
+/// `rollback` killed during an undo command: the next `rollback` refuses while that
+/// command lives, then says in its plan that the undo runs again.
+#[test]
+fn an_undo_cut_off_by_a_crash_is_marked_in_the_plan() {
+    let t = project(
+        r#"
+[runbook]
+title = "Undo"
+
+[[step]]
+id = "made"
+run = "true"
+
+[[step.rollback]]
+run = "echo undo >> undo.calls; touch undoing; test -f fast || sleep 300"
+"#,
+    );
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(0);
+    let mut child = t.spawn(&["rollback", "--yes"]);
+    child.wait_for(&t.path().join("undoing"));
+    child.kill();
+    child.finish();
+    let j = journal(t.path());
+    let spawned: Vec<_> = j
+        .iter()
+        .filter(|r| r["type"] == "step-spawned" && r["undo"] == true)
+        .collect();
+    assert_eq!(spawned.len(), 1, "{j:#?}");
+    let pgid = spawned[0]["pgid"].as_u64().unwrap();
+
+    let refused = t.invoke(&["rollback", "--yes"]);
+    kill_leftover(&format!("-{pgid}"));
+    refused.expect_exit(5).expect_stderr_contains("step `made`");
+    std::fs::write(t.path().join("fast"), "").unwrap();
+    let again = t.invoke(&["rollback", "--yes"]);
+    again.expect_exit(0);
+    assert!(
+        again.stdout.contains("(interrupted: runs again)")
+            || again.stderr.contains("(interrupted: runs again)"),
+        "{}{}",
+        again.stdout,
+        again.stderr
+    );
+    assert_eq!(count(t.path(), "undo.calls"), 2);
+}
+
+/// Bytes waiting in a pipe (FIONREAD).
+#[expect(unsafe_code, reason = "ioctl(2) has no safe wrapper in std")]
+fn buffered(pipe: &impl std::os::fd::AsRawFd) -> usize {
+    let mut bytes: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one int through the valid pointer.
+    let result = unsafe { libc::ioctl(pipe.as_raw_fd(), libc::FIONREAD, &raw mut bytes) };
+    assert_eq!(result, 0, "FIONREAD");
+    usize::try_from(bytes).unwrap_or(0)
+}
+
+/// A dry run whose output nobody reads (piped into a pager that waits) blocks writing to
+/// the full pipe; SIGTERM ends it at once anyway.
+#[test]
+fn sigterm_ends_a_dry_run_blocked_on_its_output() {
+    let mut toml = String::from("[runbook]\ntitle = \"Many\"\n");
+    for i in 0..400 {
+        toml.push_str(&format!(
+            "\n[[step]]\nid = \"step-{i}\"\nrun = \"echo {}\"\n",
+            "x".repeat(400)
+        ));
+    }
+    let t = project(&toml);
+    let child = t
+        .std_command()
+        .args(["run", "rb", "--dry-run", "--yes"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Whatever happens, the child does not outlive the test.
+    struct Reap(std::process::Child);
+    impl Drop for Reap {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Reap(child);
+    let stdout = child.0.stdout.take().unwrap();
+    let stderr = child.0.stderr.take().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    // Blocked once a pipe is nearly full (64 KiB on Linux, less the ends of its pages)
+    // and nobody reads; the run prints about 200 KiB.
+    while buffered(&stdout) < 48 * 1024 && buffered(&stderr) < 48 * 1024 {
+        assert!(
+            child.0.try_wait().unwrap().is_none(),
+            "the dry run ended before blocking"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the dry run never filled its pipe"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    send_signal(child.0.id(), libc::SIGTERM);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break Some(status);
+        }
+        if std::time::Instant::now() > deadline {
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    drop(child);
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(130),
+        "the dry run did not end on SIGTERM: {status:?}"
+    );
+}
