@@ -1,10 +1,8 @@
 //! The command runner: turns a script into a [`CommandSpec`] for a scope (the runbook's
-//! shell, working directory, `env` and variables) and runs it through `command`, with the
-//! per-attempt log file of a step. Owns the directory commands run in, the interrupt
-//! counter and the run's log directory; never prints (output goes to the callback).
+//! shell, working directory, `env` and variables), runs checks through `command`, and names
+//! a step's per-attempt log file (step commands are logged in `kinds`). Owns the directory
+//! commands run in, the interrupt counter and where logs go; never prints.
 
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -12,9 +10,7 @@ use super::command::{self, CommandSpec, Finished, Stream};
 use super::interrupt::Interrupt;
 use super::scope::Scope;
 use super::text::Text;
-use crate::error::{Error, Result};
 use crate::journal::store::Store;
-use crate::journal::writer::create_private_dir;
 use crate::render::template::Escape;
 
 pub struct CommandRunner {
@@ -81,54 +77,6 @@ impl CommandRunner {
         on_line: &mut dyn FnMut(Stream, &str),
     ) -> std::io::Result<Finished> {
         command::run(spec, &self.interrupt, on_line)
-    }
-
-    /// Runs a step's command, writing its masked output to the attempt's log file. A shell
-    /// that cannot start is `Ok(Err(reason))`, not a made-up exit code; a log that cannot
-    /// be written stops the run like a journal that cannot be written.
-    pub fn run_logged(
-        &self,
-        spec: &CommandSpec,
-        log: &std::path::Path,
-        secrets: &[String],
-        on_line: &mut dyn FnMut(Stream, String),
-    ) -> Result<Result<Finished, String>> {
-        if let Some(dir) = log.parent() {
-            create_private_dir(dir).map_err(|e| Error::io("create directory", dir, e))?;
-        }
-        let failed = |e| Error::io("write log", log, e);
-        // Appended, never truncated: a number reused after a crash keeps the earlier output.
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .mode(0o600)
-            .open(log)
-            .map_err(failed)?;
-        // One write per line: the file is unbuffered and formatting would split it.
-        let script = super::scope::mask(&spec.script, secrets);
-        file.write_all(format!("$ {script}\n").as_bytes())
-            .map_err(failed)?;
-        let mut log_error = None;
-        let result = command::run(spec, &self.interrupt, &mut |stream, line| {
-            let line = super::scope::mask(line, secrets);
-            if log_error.is_none()
-                && let Err(e) = file.write_all(format!("{line}\n").as_bytes())
-            {
-                log_error = Some(e);
-            }
-            on_line(stream, line);
-        });
-        if let Some(e) = log_error {
-            return Err(failed(e));
-        }
-        Ok(match result {
-            Ok(finished) => {
-                file.write_all(format!("# {}\n", finished.exit.describe()).as_bytes())
-                    .map_err(failed)?;
-                Ok(finished)
-            }
-            Err(e) => Err(format!("cannot start `{}`: {e}", spec.shell.join(" "))),
-        })
     }
 
     /// Sleeps between polls; false when Ctrl-C arrived.
