@@ -2,6 +2,7 @@
 # Create fake cluster state for end-to-end tests. See README.md.
 #
 #   seed.sh SCENARIO                 build $FAKE_CLUSTER from scratch for a scenario
+#   seed.sh app NS NAME VERSION KIND [k=v]...  a release, its Kustomization NS/NAME and workload
 #   seed.sh hr NS NAME [k=v]...      create/update a HelmRelease (k = state file name)
 #   seed.sh ks NS NAME [k=v]...      create/update a Kustomization
 #   seed.sh workload NS KIND NAME RELEASE
@@ -79,6 +80,7 @@ case ${1:-healthy} in
     ks default tautulli source=GitRepository/flux-system/haynes-ops wait=false
     hr default tautulli version=3.7.3 ks=default/tautulli
     touch "$D/hr/default/tautulli/suspended" "$D/ks/default/tautulli/suspended" ;;
+  app) shift; app "$@" ;;
   hr) shift; hr "$@" ;;
   ks) shift; ks "$@" ;;
   workload) shift; workload "$@" ;;

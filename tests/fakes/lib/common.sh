@@ -117,6 +117,13 @@ workloads_of() { # ns release
   done
 }
 
+# the workloads an upgrade conflicts with: those of the kind named in `immutable`
+# (Deployment | StatefulSet | DaemonSet; empty: any kind)
+conflicting_of() { # ns release
+  local want; want=$(tr '[:upper:]' '[:lower:]' <"$(hr_dir "$1" "$2")/immutable")
+  workloads_of "$1" "$2" | awk -v k="$want" 'k == "" || $1 == k'
+}
+
 immutable_text() { # kind name
   case $1 in
     statefulset|StatefulSet)
@@ -150,8 +157,8 @@ hr_attempt() {
   fi
   local chart rev; chart=$(hr_chart "$ns" "$name"); rev=$(hr_revision "$ns" "$name")
   local deployed; deployed=$(hr_get "$ns" "$name" deployed_version "$version")
-  if [ -f "$d/immutable" ] && [ -n "$(workloads_of "$ns" "$name")" ]; then
-    local wk wn; read -r wk wn < <(workloads_of "$ns" "$name" | head -n1)
+  if [ -f "$d/immutable" ] && [ -n "$(conflicting_of "$ns" "$name")" ]; then
+    local wk wn; read -r wk wn < <(conflicting_of "$ns" "$name" | head -n1)
     local err; err="Helm upgrade failed for release $ns/$name with chart $chart@$target: $(immutable_text "$wk" "$wn")"
     local retries; retries=$(hr_get "$ns" "$name" retries 0)
     printf '%s' "$err" >"$d/last_error"
@@ -185,8 +192,8 @@ hr_attempt() {
   hr_set "$ns" "$name" applied_source "$source"
   hr_set "$ns" "$name" last_attempted "$target"
   rm -f "$d/message" "$d/stalled" "$d/remediated" "$d/immutable"
-  if [ -z "$(workloads_of "$ns" "$name")" ]; then
-    local kind; kind=$(hr_get "$ns" "$name" workload_kind deployment)
+  local kind; kind=$(hr_get "$ns" "$name" workload_kind deployment)
+  if [ ! -f "$D/workloads/$ns/$kind/$name" ]; then
     mkdir -p "$D/workloads/$ns/$kind"
     printf '%s' "$name" >"$D/workloads/$ns/$kind/$name"
   fi
@@ -229,7 +236,11 @@ hr_json() { # ns name
   printf '{"apiVersion":"helm.toolkit.fluxcd.io/v2","kind":"HelmRelease","metadata":{"name":"%s","namespace":"%s","generation":%s,"labels":{"kustomize.toolkit.fluxcd.io/name":"%s","kustomize.toolkit.fluxcd.io/namespace":"%s"}},' "$name" "$ns" "$gen" "$ks" "$ksns"
   printf '"spec":{"interval":"30m",%s,"suspend":%s,"upgrade":{"remediation":{"retries":%s}}},' "$chartspec" "$susp" "$(hr_get "$ns" "$name" retries 0)"
   printf '"status":{"observedGeneration":%s,"conditions":[%s],' "$obs" "$conds"
-  printf '"history":[{"chartName":"%s","chartVersion":"%s","status":"%s","version":%s,"name":"%s","namespace":"%s"}],' "$chart" "$version" "$status" "$rev" "$name" "$ns"
+  # a release installed from an OCIRepository records the artifact's digest (a rollback
+  # to a release made from a HelmChart has none)
+  local oci=""
+  case $(hr_get "$ns" "$name" applied_source "$source") in OCIRepository/*) oci=",\"ociDigest\":\"sha256:$DIGEST\"" ;; esac
+  printf '"history":[{"chartName":"%s","chartVersion":"%s","status":"%s","version":%s,"name":"%s","namespace":"%s"%s}],' "$chart" "$version" "$status" "$rev" "$name" "$ns" "$oci"
   printf '"lastAttemptedRevision":"%s","lastAttemptedReleaseAction":"upgrade","storageNamespace":"%s"}}\n' "$(hr_get "$ns" "$name" last_attempted "$version")" "$ns"
 }
 
@@ -301,12 +312,19 @@ ks_json() {
 # is delete + create: with prune (default true) on the old object, every PVC of its
 # inventory without kustomize.toolkit.fluxcd.io/prune=disabled is garbage-collected and
 # the new object creates it again (new UID).
-ks_apply_children() {
+ks_apply_children() { # parent ns/name: applies the Kustomizations whose `parent` it is
   local f kns kname g
   for f in "$D"/ks/*/*; do
     [ -d "$f" ] || continue
     kname=$(basename "$f"); kns=$(basename "$(dirname "$f")")
+    [ "$(rd "$f/parent" flux-system/cluster-apps)" = "$1" ] || continue
+    # what deleting the old object garbage-collects: deletionPolicy Delete and
+    # WaitForTermination delete whatever prune says, Orphan never does, MirrorPrune follows prune
     local moved=0 to="" old_prune; old_prune=$(ks_get "$kns" "$kname" prune true)
+    case $(ks_get "$kns" "$kname" deletion_policy MirrorPrune) in
+      Delete|WaitForTermination) old_prune=true ;;
+      Orphan) old_prune=false ;;
+    esac
     [ -f "$f/git_namespace" ] && to=$(cat "$f/git_namespace") && rm -f "$f/git_namespace"
     for g in "$f"/git_*; do
       [ -f "$g" ] || continue
@@ -351,7 +369,9 @@ ks_apply() {
   fi
   local rev; rev=$(git_revision)
   # the root applies the child Kustomizations' ks.yaml: pending moves and spec changes
-  [ "$ns/$name" = flux-system/cluster-apps ] && ks_apply_children
+  ks_apply_children "$ns/$name"
+  # apply pending Git changes to the other objects it owns (an OCIRepository's new tag)
+  ks_apply_objects "$ns" "$name"
   # apply pending Git changes to the HelmReleases it owns
   local hns hname hd changed
   while read -r hns hname; do
@@ -392,6 +412,21 @@ ks_apply() {
 }
 
 # ---------------------------------------------------------------- generic objects
+
+# ks_apply_objects NS NAME: generic objects labelled kustomize.toolkit.fluxcd.io/name=NAME
+# and .../namespace=NS take their pending git_<file> changes (git_field.spec.ref.tag, ...)
+ks_apply_objects() {
+  local od g
+  for od in "$D"/objects/*/*/*; do
+    [ -f "$od/labels" ] || continue
+    grep -qxF "kustomize.toolkit.fluxcd.io/name=$2" "$od/labels" || continue
+    grep -qxF "kustomize.toolkit.fluxcd.io/namespace=$1" "$od/labels" || continue
+    for g in "$od"/git_*; do
+      [ -f "$g" ] && mv "$g" "$od/${g##*/git_}"
+    done
+  done
+  return 0
+}
 
 obj_dir() { printf '%s/objects/%s/%s/%s' "$D" "$1" "${2:-_}" "$3"; }
 
