@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use crate::cli::GlobalArgs;
 use crate::ui::color::{self, ColorEnv};
 use crate::ui::printer::Printer;
+use crate::ui::tty::PromptTerminal;
 
 /// Environment variables the tool itself reads (besides `RUNBOOK_DIR`/`RUNBOOK_STATE_DIR`,
 /// which clap reads for `--dir`/`--state-dir`).
@@ -18,6 +19,9 @@ pub mod env_vars {
     pub const CI: &str = "CI";
     /// Set by `runbook test` for a scenario's run: a JSON file of scripted answers.
     pub const TEST_ANSWERS: &str = "RUNBOOK_TEST_ANSWERS";
+    /// Set by the completion scripts of `runbook completions SHELL` to the shell's name:
+    /// the binary prints completion candidates instead of running (read by clap_complete).
+    pub const RUNBOOK_COMPLETE: &str = "RUNBOOK_COMPLETE";
 }
 
 #[derive(Debug, Clone)]
@@ -25,8 +29,13 @@ pub struct Config {
     pub cwd: PathBuf,
     pub dir: Option<PathBuf>,
     pub state_dir: Option<PathBuf>,
-    /// stdin and stderr are terminals and `CI` is not set: the interactive walk is possible.
+    /// An operator can be asked (on stdin/stderr or on `/dev/tty`) and `CI` is not set:
+    /// the interactive walk is possible.
     pub interactive_terminal: bool,
+    /// Where prompts go (see [`PromptTerminal`]); `None` under `CI`.
+    pub prompt_terminal: PromptTerminal,
+    /// stderr is a terminal and `CI` is not set: spinners and live output are possible.
+    pub stderr_terminal: bool,
     pub ci: bool,
     /// A snapshot of the process environment (for `from-env` and child processes).
     pub environment: BTreeMap<String, String>,
@@ -59,11 +68,18 @@ impl Config {
         );
         console::set_colors_enabled(printer.color);
         console::set_colors_enabled_stderr(printer.color);
+        let prompt_terminal = if ci {
+            PromptTerminal::None
+        } else {
+            PromptTerminal::detect(std::io::stdin().is_terminal(), stderr_tty)
+        };
         let config = Self {
             cwd: std::env::current_dir()?,
             dir: global.dir.clone(),
             state_dir: global.state_dir.clone(),
-            interactive_terminal: std::io::stdin().is_terminal() && stderr_tty && !ci,
+            interactive_terminal: prompt_terminal.is_some(),
+            prompt_terminal,
+            stderr_terminal: stderr_tty && !ci,
             ci,
             test_answers: environment
                 .get(env_vars::TEST_ANSWERS)

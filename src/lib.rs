@@ -27,11 +27,12 @@ pub mod render;
 pub mod runbook;
 pub mod testing;
 pub mod ui;
+pub mod usage;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use crate::cli::Cli;
 use crate::config::Config;
@@ -44,18 +45,48 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     if args.get(1).is_some_and(|a| a == testing::double::ARG) {
         return testing::double::main(&args[2..]);
     }
-    let cli = match Cli::try_parse_from(args) {
-        Ok(cli) => cli,
+    // `RUNBOOK_COMPLETE=bash runbook -- WORDS…` is the shell asking for completions (the scripts of
+    // `runbook completions SHELL` call it); answer and stop before anything else runs.
+    let completing = clap_complete::CompleteEnv::with_factory(Cli::command)
+        .var(commands::completions::COMPLETE_VAR)
+        .try_complete(args.clone(), std::env::current_dir().ok().as_deref());
+    match completing {
+        Ok(true) => return ExitCode::from(exit_code::SUCCESS),
+        Ok(false) => {}
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() {
-                exit_code::USAGE
-            } else {
-                exit_code::SUCCESS
-            });
+            return ExitCode::from(exit_code::USAGE);
         }
+    }
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::from(exit_code::SUCCESS);
+        }
+        Err(e) => match usage::improve(e, &args) {
+            usage::Improved::Clap(e) => {
+                let _ = e.print();
+                return ExitCode::from(exit_code::USAGE);
+            }
+            usage::Improved::MissingRunbook { subcommand, global } => {
+                return with_config(&global, |config, _| {
+                    Err(commands::name_needed(config, &subcommand))
+                });
+            }
+        },
     };
-    let (config, printer) = match Config::from_cli(&cli.global) {
+    with_config(&cli.global, |config, printer| {
+        commands::execute(cli.command, config, printer)
+    })
+}
+
+/// Resolves the settings, runs `body` and renders its error, if any, in the one place.
+fn with_config(
+    global: &cli::GlobalArgs,
+    body: impl FnOnce(&Config, &ui::printer::Printer) -> error::Result<()>,
+) -> ExitCode {
+    let (config, printer) = match Config::from_cli(global) {
         Ok(pair) => pair,
         Err(e) => {
             let printer = ui::printer::Printer::new(false, false);
@@ -63,7 +94,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             return ExitCode::from(exit_code::FAILURE);
         }
     };
-    match commands::execute(cli.command, &config, &printer) {
+    match body(&config, &printer) {
         Ok(()) => ExitCode::from(exit_code::SUCCESS),
         Err(error) => {
             let text = ui::diagnostic::render_error(&error, &printer.styles);

@@ -4,7 +4,7 @@ use super::load_catalog;
 use crate::cli::GraphFormat;
 use crate::config::Config;
 use crate::error::Result;
-use crate::runbook::graph;
+use crate::render::graph;
 use crate::ui::printer::Printer;
 
 pub fn execute(config: &Config, printer: &Printer, name: &str, format: GraphFormat) -> Result<()> {

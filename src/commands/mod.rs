@@ -3,11 +3,14 @@
 
 mod assignments;
 mod check;
-mod completions;
+pub mod completions;
 mod docs;
 mod graph;
+mod init;
 mod list;
 mod log;
+mod new;
+mod report;
 mod resume;
 mod rollback;
 mod run;
@@ -32,19 +35,31 @@ pub fn execute(command: Command, config: &Config, printer: &Printer) -> Result<(
         Command::Rollback(args) => rollback::execute(config, printer, &args),
         Command::Runs { json } => runs::execute(config, printer, json),
         Command::Log { run_id, json } => log::execute(config, printer, run_id.as_deref(), json),
+        Command::Report(args) => report::execute(config, printer, &args),
         Command::Show(args) => show::execute(config, printer, &args),
         Command::Check { names } => check::execute(config, printer, &names),
         Command::Graph { name, format } => graph::execute(config, printer, &name, format),
         Command::Docs(args) => docs::execute(config, printer, &args),
         Command::Test(args) => test::execute(config, printer, &args),
+        Command::New { name } => new::execute(config, printer, &name),
+        Command::Init => init::execute(config, printer),
         Command::Schema => {
             schema::execute(printer);
             Ok(())
         }
         Command::Completions { shell } => {
-            completions::execute(printer, shell);
+            completions::execute(config, printer, shell);
             Ok(())
         }
+    }
+}
+
+/// The usage error for `runbook SUBCOMMAND` without a runbook name: it lists the runbooks
+/// of the project (or says why it cannot).
+pub fn name_needed(config: &Config, subcommand: &str) -> crate::error::Error {
+    match load_catalog(config) {
+        Ok(catalog) => list::name_needed(&catalog, subcommand),
+        Err(error) => error,
     }
 }
 

@@ -84,21 +84,25 @@ fn mode_prompter(
 ) -> Box<dyn Prompter> {
     match mode {
         Mode::Yes => Box::new(AssumeYes { allow_destructive }),
-        _ if config.interactive_terminal => Box::new(TerminalPrompter::new(
-            printer.clone(),
-            config
-                .environment
-                .get("SHELL")
-                .cloned()
-                .unwrap_or_else(|| "sh".into()),
-        )),
+        _ if config.interactive_terminal => Box::new(
+            TerminalPrompter::new(
+                printer.clone(),
+                config
+                    .environment
+                    .get("SHELL")
+                    .cloned()
+                    .unwrap_or_else(|| "sh".into()),
+            )
+            .on(config.prompt_terminal),
+        ),
         _ => Box::new(Unattended),
     }
 }
 
-/// Spinners and live output on a terminal; one plain line per event otherwise.
+/// Spinners and live output when stderr is a terminal; one plain line per event otherwise
+/// (also when prompts go to `/dev/tty` because stderr is piped into a log).
 pub fn reporter(config: &Config, printer: &Printer) -> Box<dyn Reporter> {
-    if config.interactive_terminal {
+    if config.stderr_terminal {
         Box::new(TerminalReporter::new(printer.clone()))
     } else {
         Box::new(PlainReporter::new(printer.clone()))

@@ -67,6 +67,26 @@ fn placeholder_values(
     values
 }
 
+/// `  name = value  # description`: an empty value reads `""`, and a description of
+/// several lines continues under its first `#`, so nothing wraps to column 0.
+fn var_line(name: &str, value: &str, description: Option<&str>) -> String {
+    let value = if value.is_empty() { "\"\"" } else { value };
+    let head = format!("  {name} = {value}");
+    let Some(description) = description.map(str::trim).filter(|d| !d.is_empty()) else {
+        return head;
+    };
+    let indent = " ".repeat(head.chars().count() + 2);
+    let mut out = head;
+    for (i, line) in description.lines().enumerate() {
+        if i == 0 {
+            out.push_str(&format!("  # {}", line.trim()));
+        } else {
+            out.push_str(&format!("\n{indent}# {}", line.trim()));
+        }
+    }
+    out
+}
+
 struct View {
     renderer: Renderer,
     context: tera::Context,
@@ -100,12 +120,11 @@ impl View {
         if !runbook.vars.is_empty() {
             out.push_str("\nvariables:\n");
             for var in &runbook.vars {
-                let description = var
-                    .description
-                    .as_deref()
-                    .map(|d| format!("  # {d}"))
-                    .unwrap_or_default();
-                let _ = writeln!(out, "  {} = {}{description}", var.name, values[&var.name]);
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    var_line(&var.name, &values[&var.name], var.description.as_deref())
+                );
             }
         }
         if !runbook.preconditions.is_empty() {
@@ -239,5 +258,20 @@ impl View {
         if check.expect_exit != 0 {
             let _ = writeln!(self.out, "          exit code {}", check.expect_exit);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::var_line;
+
+    #[test]
+    fn empty_values_are_quoted_and_descriptions_stay_indented() {
+        assert_eq!(var_line("a", "x", None), "  a = x");
+        assert_eq!(var_line("a", "", Some("one")), "  a = \"\"  # one");
+        assert_eq!(
+            var_line("parked", "", Some("first\nsecond")),
+            "  parked = \"\"  # first\n               # second"
+        );
     }
 }

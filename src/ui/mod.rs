@@ -9,3 +9,4 @@ pub mod prompt;
 pub mod reporter;
 pub mod summary;
 pub mod table;
+pub mod tty;

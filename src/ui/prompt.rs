@@ -1,5 +1,6 @@
 //! The interactive prompter: dialoguer menus on the terminal for the engine's questions.
-//! Ctrl-C or an error at a prompt counts as an interruption.
+//! Ctrl-C or an error at a prompt counts as an interruption. Menus are drawn on stderr, or
+//! on `/dev/tty` when stderr is redirected (see [`super::tty`]).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -8,6 +9,7 @@ use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
 use dialoguer::{Confirm, Input, Password, Select};
 
 use super::printer::Printer;
+use super::tty::PromptTerminal;
 use crate::exec::prompter::{
     Answer, AskView, FailureChoice, FailureView, PromptError, Prompter, ReverifyChoice, StepChoice,
     StepView, UnfinishedChoice, UnknownChoice,
@@ -17,6 +19,8 @@ use crate::runbook::model::Var;
 pub struct TerminalPrompter {
     printer: Printer,
     theme: Box<dyn Theme>,
+    /// Where menus are drawn.
+    term: console::Term,
     /// The operator's shell for the failure menu's "open a shell".
     pub shell: String,
 }
@@ -31,8 +35,22 @@ impl TerminalPrompter {
         Self {
             printer,
             theme,
+            term: console::Term::stderr(),
             shell,
         }
+    }
+
+    /// Draws the menus on `terminal`: stderr, or the controlling terminal when stderr is
+    /// redirected (keys are read from stdin when it is a terminal, else from `/dev/tty`,
+    /// by console itself).
+    pub fn on(mut self, terminal: PromptTerminal) -> Self {
+        if terminal == PromptTerminal::Controlling
+            && let Some(tty) = super::tty::open()
+            && let Ok(write) = tty.try_clone()
+        {
+            self.term = console::Term::read_write_pair(tty, write);
+        }
+        self
     }
 
     fn select(&self, prompt: &str, items: &[&str], default: usize) -> Answer<usize> {
@@ -40,7 +58,7 @@ impl TerminalPrompter {
             .with_prompt(prompt)
             .items(items)
             .default(default)
-            .interact_on_opt(&console::Term::stderr())
+            .interact_on_opt(&self.term)
             .ok()
             .flatten()
             .ok_or(PromptError::Interrupted)
@@ -50,7 +68,7 @@ impl TerminalPrompter {
         Confirm::with_theme(&*self.theme)
             .with_prompt(prompt)
             .default(default)
-            .interact_on_opt(&console::Term::stderr())
+            .interact_on_opt(&self.term)
             .ok()
             .flatten()
             .ok_or(PromptError::Interrupted)
@@ -68,7 +86,7 @@ impl TerminalPrompter {
         }
         input
             .validate_with(|value: &String| check(value).map_or(Ok(()), Err))
-            .interact_text_on(&console::Term::stderr())
+            .interact_text_on(&self.term)
             .map_err(|_| PromptError::Interrupted)
     }
 }
@@ -126,7 +144,7 @@ impl Prompter for TerminalPrompter {
         if ask.secret {
             return Password::with_theme(&*self.theme)
                 .with_prompt(&ask.question)
-                .interact_on(&console::Term::stderr())
+                .interact_on(&self.term)
                 .map_err(|_| PromptError::Interrupted);
         }
         let pattern = ask.pattern.clone();
@@ -220,7 +238,7 @@ impl Prompter for TerminalPrompter {
         if var.secret {
             return Password::with_theme(&*self.theme)
                 .with_prompt(prompt)
-                .interact_on(&console::Term::stderr())
+                .interact_on(&self.term)
                 .map_err(|_| PromptError::Interrupted);
         }
         let var = var.clone();

@@ -36,7 +36,7 @@ fn graph(format: &[&str]) -> Test {
 #[test]
 fn mermaid_is_the_default() {
     let expected = r#"flowchart TD
-    prepare[["Prepare 'it' [checkpoint]"]]
+    prepare[["Prepare #quot;it#quot; [checkpoint]"]]
     look{{"look [manual]"}}
     gate[/"gate [gate]"/]
     step_end["Done"]
@@ -72,13 +72,51 @@ fn dot() {
         .expect_stderr_empty()
         .expect_stdout_contains("digraph \"g\" {\n")
         .expect_stdout_contains(
-            "    \"prepare\" [label=\"Prepare 'it' [checkpoint]\", peripheries=2];\n",
+            "    \"prepare\" [label=\"Prepare \\\"it\\\" [checkpoint]\", peripheries=2];\n",
         )
         .expect_stdout_contains("    \"look\" [label=\"look [manual]\", shape=hexagon];\n")
         .expect_stdout_contains("    \"gate\" -> \"end\";\n")
         .expect_stdout_contains("    \"prepare\" -> \"gate\";\n");
     assert!(output.stdout.ends_with("}\n"));
     assert_eq!(output.stdout.matches(" -> ").count(), 4);
+}
+
+const LABELS: &str = include_str!("fixtures/labels/runbooks/labels.toml");
+
+/// Every label character Mermaid, Markdown or mdBook could read as syntax is an entity
+/// code; the shape delimiters around the labels are intact; template expressions read
+/// `<release>` as in `runbook show`. (CI draws this graph in Chromium: .ci/browser-check.)
+#[test]
+fn mermaid_labels_are_escaped_and_shapes_are_not() {
+    let output = Test::new()
+        .runbook("labels", LABELS)
+        .args(["graph", "labels"])
+        .run();
+    output.expect_exit(0).expect_stderr_empty();
+    let nodes: Vec<&str> = output.stdout.lines().skip(1).take(5).collect();
+    assert_eq!(
+        nodes,
+        [
+            r#"    quotes[["Say #quot;hi#quot; to #lt;release#gt; #amp; #lt;release#gt; [checkpoint]"]]"#,
+            r#"    ask_shape{{"Ask #lt;release#gt; #35;1 #124; pipe #96;tick#96; #lt;x#gt;#125;#125; [ask]"}}"#,
+            r#"    manual_shape{{"Café ✓ 日本語 — ünïcödé#59; style#58;#35;f00#59; #lt;#35;include x#gt; [manual]"}}"#,
+            r#"    gate_shape[/"[/gate/] [[box]] ((round)) #gt;#gt;flag] end [gate]"/]"#,
+            r#"    step_end["%% not a comment \ backslash #amp;amp#59; #35;quot#59;"]"#,
+        ],
+        "{}",
+        output.stdout
+    );
+}
+
+#[test]
+fn dot_labels_show_placeholders_and_escape_quotes() {
+    let output = Test::new()
+        .runbook("labels", LABELS)
+        .args(["graph", "labels", "--format", "dot"])
+        .run();
+    output.expect_exit(0).expect_stdout_contains(
+        r#"    "quotes" [label="Say \"hi\" to <release> & <release> [checkpoint]", peripheries=2];"#,
+    );
 }
 
 #[test]

@@ -180,3 +180,19 @@ fn invalid_runbook_exits_3() {
         .expect_stdout_empty()
         .expect_diagnostic("step id `X` is not valid", "runbooks/broken.toml:5:6");
 }
+
+/// `show` rendered `parked =   # …` with the description's second line at column 0.
+#[test]
+fn empty_values_and_multi_line_descriptions() {
+    Test::new()
+        .runbook(
+            "rb",
+            "[runbook]\ntitle = \"R\"\n\n[vars.parked]\ndescription = \"\"\"Objects to park,\none per line.\"\"\"\ndefault = \"\"\n\n[[step]]\nid = \"a\"\nrun = \"true\"\n",
+        )
+        .args(["show", "rb"])
+        .run()
+        .expect_exit(0)
+        .expect_stdout_contains(
+            "variables:\n  parked = \"\"  # Objects to park,\n               # one per line.\n",
+        );
+}

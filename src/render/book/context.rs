@@ -22,10 +22,10 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::runbook::graph::mermaid;
+use crate::render::graph::mermaid;
 use crate::runbook::model::Runbook;
 
-pub use index::{Entry, Group, index, ordered};
+pub use index::{Entry, Group, index, ordered, phase_cmp};
 pub use steps::{
     AskView, CallView, CheckView, FluxView, ForeachView, RetryView, RollbackView, StepView,
 };
@@ -134,9 +134,8 @@ pub fn page(
         any_secret: runbook.vars.iter().any(|v| v.secret),
         any_from_env: runbook.vars.iter().any(|v| v.from_env.is_some()),
         preconditions: runbook.preconditions.iter().map(check).collect(),
-        // Template expressions in step titles read as placeholders (`#lt;x#gt;` is
-        // Mermaid's entity for `<x>`), like everywhere else on the page.
-        mermaid: super::filters::replace_templates(&mermaid(runbook), "#lt;", "#gt;", None),
+        // Exactly `runbook graph`: the graph escapes its own labels.
+        mermaid: mermaid(runbook),
         steps: runbook
             .walk()
             .enumerate()

@@ -151,6 +151,15 @@ fn tag_words(tag: &str) -> String {
     format!("*({})* ", escape_plain(&words).replace('*', "\\*"))
 }
 
+/// A tera tag in plain text: `{% raw %}` and `{% endraw %}` vanish (what they enclose is
+/// shown as written), any other tag reads `(tag)`.
+pub fn plain_tag(tag: &str) -> String {
+    match tag {
+        "raw" | "endraw" => String::new(),
+        _ => format!("({tag})"),
+    }
+}
+
 fn escape_plain(text: &str) -> String {
     text.replace('<', "&lt;").replace('>', "&gt;")
 }
@@ -202,14 +211,7 @@ pub fn cell_text(text: &str) -> String {
 pub fn escape_angles(text: &str) -> String {
     map_code_spans(
         text,
-        &|t| {
-            escape_plain(&replace_templates(
-                t,
-                "<",
-                ">",
-                Some(&|tag: &str| format!("({tag})")),
-            ))
-        },
+        &|t| escape_plain(&replace_templates(t, "<", ">", Some(&plain_tag))),
         &|code| replace_templates(code, "<", ">", None),
     )
 }

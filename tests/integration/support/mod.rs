@@ -30,10 +30,12 @@ use tempfile::TempDir;
 mod journal;
 mod output;
 mod process;
+mod terminal;
 
 pub use journal::*;
 pub use output::Output;
 pub use process::*;
+pub use terminal::*;
 
 /// The environment variables a test run never inherits.
 const REMOVED_VARS: &[&str] = &[
@@ -159,7 +161,7 @@ impl Test {
 
     /// The command this test would run, for tests that need assert_cmd directly.
     pub fn command(&self) -> Command {
-        let mut command = Command::from_std(self.std_command());
+        let mut command = Command::from_std(self.detached_command());
         match &self.stdin {
             Some(input) => command.write_stdin(input.clone()),
             None => command.write_stdin(Vec::new()),
@@ -195,6 +197,17 @@ impl Test {
         for (key, value) in &self.env {
             command.env(key, value);
         }
+        command
+    }
+
+    /// [`Test::std_command`] in a process group of its own: even when `cargo test` runs at
+    /// a terminal, the binary is not in its foreground, so it finds no operator on
+    /// `/dev/tty` (as in CI, which has no terminal at all). Pseudo-terminal tests use
+    /// `std_command`, which the pty makes the foreground.
+    pub fn detached_command(&self) -> std::process::Command {
+        use std::os::unix::process::CommandExt as _;
+        let mut command = self.std_command();
+        command.process_group(0);
         command
     }
 

@@ -22,7 +22,7 @@ impl Test {
     /// in the same hermetic environment as [`Test::command`].
     pub fn spawn(&self, args: &[&str]) -> Background {
         let child = self
-            .std_command()
+            .detached_command()
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

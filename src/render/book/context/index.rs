@@ -33,8 +33,9 @@ pub struct Group {
     pub runbooks: Vec<Entry>,
 }
 
-/// Where a phase sorts: numbers first (by value), then words, then no phase.
-fn phase_cmp(a: Option<&str>, b: Option<&str>) -> Ordering {
+/// Where a phase sorts: numbers first, by value (1, 2, 4, 4.5, 5, 12), then words, then no
+/// phase. `runbook list` uses the same order as the book.
+pub fn phase_cmp(a: Option<&str>, b: Option<&str>) -> Ordering {
     fn class(phase: Option<&str>) -> (u8, f64) {
         match phase {
             Some(p) => match p.trim().parse::<f64>() {
