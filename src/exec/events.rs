@@ -149,6 +149,11 @@ pub enum Event {
         duration: Duration,
         attempts: u32,
     },
+    /// A dry run's account of the runbook-level preconditions it would check first (their
+    /// labels, as `show` lists them).
+    RunbookPreconditions {
+        checks: Vec<String>,
+    },
     /// A dry run's account of what a step would check and undo.
     StepDetails {
         id: String,
