@@ -202,6 +202,9 @@ pub fn format_event(event: &Event, s: &Styles) -> Option<String> {
                 if readers.len() == 1 { "s" } else { "" }
             )
         }
+        Event::Answered { into, answer, .. } => {
+            format!("  {} {into} = {}", s.dim.apply_to("→"), sanitize(answer))
+        }
         Event::RunbookPreconditions { checks } => {
             let mut out = format!(
                 "{}:",

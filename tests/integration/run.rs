@@ -1559,3 +1559,33 @@ run = "exit 3"
         log.stdout
     );
 }
+
+/// Under `--yes` the transcript keeps every `ask` answer, a secret one masked (issue #15:
+/// `? Which environment…` was followed by `✓ choose-target` with no answer).
+#[test]
+fn ask_answers_are_shown_under_yes_and_secrets_masked() {
+    let t = project(
+        r#"
+[runbook]
+title = "Answers"
+
+[[step]]
+id = "pick"
+ask = "Which colour?"
+into = "colour"
+choices = ["blue", "green"]
+default = "green"
+
+[[step]]
+id = "token"
+ask = "Which token?"
+into = "token"
+secret = true
+"#,
+    );
+    let ran = t.invoke(&["run", "rb", "--yes", "--var", "token=s3cr3t-value-123"]);
+    ran.expect_exit(0)
+        .expect_stderr_contains("→ colour = green")
+        .expect_stderr_contains("→ token = ")
+        .expect_stderr_lacks("s3cr3t-value-123");
+}
