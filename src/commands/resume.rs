@@ -90,7 +90,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
     let recorder = reopen(&store, &run_id, state, &runbook, mode, accepted, args)?;
     let scope = Scope::new(Arc::clone(&runbook), String::new(), values);
     let interrupt = session::interrupt(false)?;
-    let mut reporter = session::reporter(config, printer);
+    let mut reporter = session::reporter(config, printer, false);
     let setup = Setup {
         catalog: &catalog,
         store,

@@ -51,7 +51,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Resul
         &run_id,
         &format!("runbook rollback {run_id}"),
     )?;
-    let mut reporter = session::reporter(config, printer);
+    let mut reporter = session::reporter(config, printer, false);
     let mut prompter: Box<dyn Prompter> = if args.yes {
         Box::new(AssumeYes::default())
     } else {

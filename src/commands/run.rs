@@ -9,7 +9,7 @@ use super::{assignments, load_catalog};
 use crate::cli::{ResumeArgs, RunArgs};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::exec::prompter::{Preset, PromptError, Prompter, UnfinishedChoice};
+use crate::exec::prompter::{Preset, PromptError, Prompter, Unattended, UnfinishedChoice};
 use crate::exec::scope::Scope;
 use crate::exec::session::{FromStep, Mode, Options, Session, Setup};
 use crate::exec::vars;
@@ -35,8 +35,14 @@ pub fn execute(config: &Config, printer: &Printer, args: &RunArgs) -> Result<()>
     } = assignments::parse(&runbook, &args.vars)?;
     let mode = session::mode(config, &args.mode, args.dry_run)?;
     check_from(&runbook, args.from.as_deref())?;
-    let mut prompter = session::prompter(config, printer, mode, args.mode.allow_destructive);
-    let operator = config.interactive_terminal && mode != Mode::Yes;
+    let mut prompter: Box<dyn Prompter> = if args.dry_run {
+        // Belt and braces: should anything still ask, it gets "waiting", never a prompt.
+        Box::new(Unattended)
+    } else {
+        session::prompter(config, printer, mode, args.mode.allow_destructive)
+    };
+    // A dry run never prompts, not even on a terminal: a missing variable is an error.
+    let operator = config.interactive_terminal && mode != Mode::Yes && !args.dry_run;
     let store = store(config, &catalog.project);
     let abandon = if args.dry_run {
         Vec::new()
@@ -97,7 +103,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &RunArgs) -> Result<()>
         start_journal(&store, &run_id, &runbook, &scope, mode)?
     };
     let interrupt = session::interrupt(args.dry_run)?;
-    let mut reporter = session::reporter(config, printer);
+    let mut reporter = session::reporter(config, printer, args.dry_run);
     let mut preset = Preset {
         answers,
         inner: &mut *prompter,

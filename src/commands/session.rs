@@ -18,7 +18,7 @@ use crate::journal::store::Store;
 use crate::runbook::model::Project;
 use crate::ui::printer::Printer;
 use crate::ui::prompt::TerminalPrompter;
-use crate::ui::reporter::{PlainReporter, TerminalReporter};
+use crate::ui::reporter::{PlainReporter, PlanReporter, TerminalReporter};
 
 pub fn store(config: &Config, project: &Project) -> Store {
     let root = config
@@ -101,8 +101,11 @@ fn mode_prompter(
 
 /// Spinners and live output when stderr is a terminal; one plain line per event otherwise
 /// (also when prompts go to `/dev/tty` because stderr is piped into a log).
-pub fn reporter(config: &Config, printer: &Printer) -> Box<dyn Reporter> {
-    if config.stderr_terminal {
+/// A dry run's plan goes to stdout (`PlanReporter`).
+pub fn reporter(config: &Config, printer: &Printer, dry_run: bool) -> Box<dyn Reporter> {
+    if dry_run {
+        Box::new(PlanReporter::new(printer.clone()))
+    } else if config.stderr_terminal {
         Box::new(TerminalReporter::new(printer.clone()))
     } else {
         Box::new(PlainReporter::new(printer.clone()))

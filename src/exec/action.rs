@@ -194,7 +194,9 @@ impl Session<'_> {
         view: &StepView,
         retrying: bool,
     ) -> Result<Option<ActionResult>> {
+        // A dry run never prompts: it only shows the plan, so there is nothing to decide.
         let offered = !retrying
+            && !self.options.dry_run
             && self.options.mode == Mode::Interactive
             && !matches!(step.action, Action::Manual(_) | Action::Ask(_));
         if offered {

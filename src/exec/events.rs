@@ -149,6 +149,18 @@ pub enum Event {
         duration: Duration,
         attempts: u32,
     },
+    /// An `ask` step got its answer (masked when secret): the transcript keeps the decision
+    /// in every mode, also when `--yes` or `--var` answered it.
+    Answered {
+        id: String,
+        into: String,
+        answer: String,
+    },
+    /// A dry run's account of the runbook-level preconditions it would check first (their
+    /// labels, as `show` lists them).
+    RunbookPreconditions {
+        checks: Vec<String>,
+    },
     /// A dry run's account of what a step would check and undo.
     StepDetails {
         id: String,

@@ -347,7 +347,13 @@ impl Session<'_> {
         }
         scope.set(&ask.into, answer.clone(), ask.secret);
         // A secret answer is journaled masked: `log` shows that it was given, resume asks again.
-        let value = Some((ask.into.clone(), self.mask(&answer)));
+        let shown = self.mask(&answer);
+        self.emit(Event::Answered {
+            id: id.into(),
+            into: ask.into.clone(),
+            answer: shown.clone(),
+        });
+        let value = Some((ask.into.clone(), shown));
         Ok(Acted::Done { value })
     }
 

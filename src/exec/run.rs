@@ -50,6 +50,14 @@ impl Session<'_> {
                         .or_insert_with(|| format!("<{name}>"));
                 }
             }
+            if !runbook.preconditions.is_empty() {
+                let checks = runbook
+                    .preconditions
+                    .iter()
+                    .map(|check| self.cx.text.display(scope, &check.label()))
+                    .collect();
+                self.emit(Event::RunbookPreconditions { checks });
+            }
             self.walk(scope)?
         } else {
             match self.run_checks(

@@ -34,6 +34,35 @@ impl Reporter for PlainReporter {
     }
 }
 
+/// A dry run's reporter: the plan (header, runbook preconditions, each step with what it
+/// would check and undo, the summary) is data and goes to stdout, so
+/// `runbook run X --dry-run > plan.txt` keeps it; the closing line is progress and goes
+/// to stderr with the warnings.
+pub struct PlanReporter {
+    printer: Printer,
+}
+
+impl PlanReporter {
+    pub fn new(printer: Printer) -> Self {
+        Self { printer }
+    }
+}
+
+impl Reporter for PlanReporter {
+    fn event(&mut self, event: &Event) {
+        let styles = &self.printer.stdout_styles;
+        if let Event::RunFinished { summary, .. } = event {
+            self.printer
+                .data(&format!("{}\n", summary_table(summary, styles).trim_end()));
+            if let Some(text) = format_event(event, &self.printer.styles) {
+                self.printer.line(&text);
+            }
+        } else if let Some(text) = format_event(event, styles) {
+            self.printer.data(&format!("{text}\n"));
+        }
+    }
+}
+
 /// Lines of live output kept under the spinner.
 const LIVE_LINES: usize = 6;
 

@@ -202,6 +202,19 @@ pub fn format_event(event: &Event, s: &Styles) -> Option<String> {
                 if readers.len() == 1 { "s" } else { "" }
             )
         }
+        Event::Answered { into, answer, .. } => {
+            format!("  {} {into} = {}", s.dim.apply_to("→"), sanitize(answer))
+        }
+        Event::RunbookPreconditions { checks } => {
+            let mut out = format!(
+                "{}:",
+                s.bold.apply_to("runbook preconditions (checked first)")
+            );
+            for check in checks {
+                out.push_str(&format!("\n  {} {}", s.dim.apply_to("·"), sanitize(check)));
+            }
+            out
+        }
         Event::StepDetails { details, .. } => details
             .lines()
             .map(|l| format!("  {} {}", s.dim.apply_to("·"), sanitize(l)))

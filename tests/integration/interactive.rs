@@ -352,3 +352,18 @@ run = "test -f fixed"
             .any(|r| r["type"] == "decision" && r["choice"] == "reverify-keep")
     );
 }
+
+/// On a terminal a dry run offers nothing and asks nothing (no step offer, no ask, no
+/// manual step, no confirmation): it prints the plan and ends with exit 0 without a key.
+#[test]
+fn a_dry_run_on_a_terminal_never_prompts() {
+    let manual = "\n[[step]]\nid = \"hand\"\nmanual = \"Press the button.\"\n";
+    let test = Test::new().runbook("walk", &format!("{WALK}{manual}"));
+    let mut s = pty(&test, &["run", "walk", "--dry-run"]);
+    expect(&mut s, "[1/4] First step");
+    expect(&mut s, "Which colour?");
+    expect(&mut s, "Press the button.");
+    expect(&mut s, "walk: dry run finished: nothing was executed");
+    assert_eq!(exit_code(s), 0);
+    assert_eq!(trail(test.path()), "", "a dry run runs nothing");
+}

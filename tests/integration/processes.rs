@@ -99,31 +99,6 @@ timeout = "1s"
     assert!(!left, "the background sleep outlived the timeout");
 }
 
-#[test]
-fn sigterm_ends_a_dry_run_at_once() {
-    let t = project(BACKGROUND);
-    let mut command = t.std_command();
-    command
-        .args(["run", "rb", "--dry-run"])
-        .env("TERM", "xterm-256color");
-    let mut session =
-        rexpect::session::spawn_command(command, Some(20_000)).expect("spawn runbook in a pty");
-    // The interactive dry run offers the first step and waits for an answer.
-    session
-        .exp_string("wait")
-        .expect("the first step is offered");
-    session
-        .process_mut()
-        .signal(rexpect::process::Signal::SIGTERM)
-        .expect("send SIGTERM");
-    let _ = session.exp_eof();
-    match session.process().wait() {
-        Ok(rexpect::process::WaitStatus::Exited(_, code)) => assert_eq!(code, 130),
-        other => panic!("the dry run did not end on SIGTERM: {other:?}"),
-    }
-    assert!(!t.path().join("bg.pid").exists(), "a dry run runs nothing");
-}
-
 /// The step of a run killed with SIGKILL (its command lives on): `resume` and `rollback`
 /// refuse while it runs, naming the step and the process, and go ahead once it is gone.
 #[test]
@@ -394,9 +369,20 @@ fn buffered(pipe: &impl std::os::fd::AsRawFd) -> usize {
 }
 
 /// A dry run whose output nobody reads (piped into a pager that waits) blocks writing to
-/// the full pipe; SIGTERM ends it at once anyway.
+/// the full pipe; SIGTERM ends it at once anyway, with no resume hint (a dry run has no
+/// run to resume).
 #[test]
 fn sigterm_ends_a_dry_run_blocked_on_its_output() {
+    signal_ends_a_blocked_dry_run(libc::SIGTERM);
+}
+
+/// The same for Ctrl-C.
+#[test]
+fn sigint_ends_a_dry_run_blocked_on_its_output() {
+    signal_ends_a_blocked_dry_run(libc::SIGINT);
+}
+
+fn signal_ends_a_blocked_dry_run(signal: i32) {
     let mut toml = String::from("[runbook]\ntitle = \"Many\"\n");
     for i in 0..400 {
         toml.push_str(&format!(
@@ -423,7 +409,7 @@ fn sigterm_ends_a_dry_run_blocked_on_its_output() {
     }
     let mut child = Reap(child);
     let stdout = child.0.stdout.take().unwrap();
-    let stderr = child.0.stderr.take().unwrap();
+    let mut stderr = child.0.stderr.take().unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     // Blocked once a pipe is nearly full (64 KiB on Linux, less the ends of its pages)
     // and nobody reads; the run prints about 200 KiB.
@@ -438,7 +424,7 @@ fn sigterm_ends_a_dry_run_blocked_on_its_output() {
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    send_signal(child.0.id(), libc::SIGTERM);
+    send_signal(child.0.id(), signal);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let status = loop {
         if let Some(status) = child.0.try_wait().unwrap() {
@@ -453,6 +439,9 @@ fn sigterm_ends_a_dry_run_blocked_on_its_output() {
     assert_eq!(
         status.and_then(|s| s.code()),
         Some(130),
-        "the dry run did not end on SIGTERM: {status:?}"
+        "the dry run did not end on signal {signal}: {status:?}"
     );
+    let mut said = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut said).unwrap();
+    assert!(!said.contains("resume"), "a dry run hints a resume: {said}");
 }

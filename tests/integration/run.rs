@@ -1109,12 +1109,50 @@ fn dry_run_runs_nothing_and_writes_no_state() {
     let t = project(TWO_STEPS);
     let ran = t.invoke(&["run", "rb", "--dry-run"]);
     ran.expect_exit(0)
-        .expect_stderr_contains("echo one >> calls");
+        .expect_stdout_contains("echo one >> calls");
     assert!(!t.path().join("calls").exists());
     assert!(!t.path().join(".runbook/runs").exists());
     t.invoke(&["run", "rb", "--dry-run", "--yes"])
         .expect_exit(0);
     assert!(!t.path().join(".runbook/runs").exists());
+}
+
+/// `runbook run X --dry-run > plan.txt` keeps the plan: the plan is data on stdout, with
+/// the runbook-level preconditions `show` lists; the closing line and the warnings are
+/// progress on stderr.
+#[test]
+fn a_dry_run_writes_its_plan_to_stdout_with_the_runbook_preconditions() {
+    let t = project(
+        r#"
+[runbook]
+title = "Planned"
+
+[[precondition]]
+name = "the cluster answers"
+run = "touch checked"
+
+[[step]]
+id = "one"
+run = "echo one >> calls"
+
+[[step.verify]]
+name = "one was written"
+run = "test -f calls"
+"#,
+    );
+    let ran = t.invoke(&["run", "rb", "--dry-run"]);
+    ran.expect_exit(0)
+        .expect_stdout_contains("runbook preconditions (checked first):\n  · the cluster answers")
+        .expect_stdout_contains("$ echo one >> calls")
+        .expect_stdout_contains("· verify: one was written")
+        .expect_stderr_contains("dry run finished: nothing was executed")
+        .expect_stderr_lacks("echo one")
+        .expect_stderr_lacks("the cluster answers");
+    assert!(
+        !t.path().join("checked").exists(),
+        "a dry run checks nothing"
+    );
+    assert!(!t.path().join("calls").exists());
 }
 
 #[test]
@@ -1520,4 +1558,34 @@ run = "exit 3"
         "one line per record, plus the heading:\n{}",
         log.stdout
     );
+}
+
+/// Under `--yes` the transcript keeps every `ask` answer, a secret one masked (issue #15:
+/// `? Which environment…` was followed by `✓ choose-target` with no answer).
+#[test]
+fn ask_answers_are_shown_under_yes_and_secrets_masked() {
+    let t = project(
+        r#"
+[runbook]
+title = "Answers"
+
+[[step]]
+id = "pick"
+ask = "Which colour?"
+into = "colour"
+choices = ["blue", "green"]
+default = "green"
+
+[[step]]
+id = "token"
+ask = "Which token?"
+into = "token"
+secret = true
+"#,
+    );
+    let ran = t.invoke(&["run", "rb", "--yes", "--var", "token=s3cr3t-value-123"]);
+    ran.expect_exit(0)
+        .expect_stderr_contains("→ colour = green")
+        .expect_stderr_contains("→ token = ")
+        .expect_stderr_lacks("s3cr3t-value-123");
 }

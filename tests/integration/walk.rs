@@ -231,10 +231,10 @@ run = "flux resume helmrelease sonarr"
         .run();
     output
         .expect_exit(0)
-        .expect_stderr_contains("Delete <workloads> (delete[<workloads>])")
-        .expect_stderr_contains("$ kubectl delete '<workloads>' && touch deleted")
-        .expect_stderr_contains("· verify (12 × every 5s): the workload is gone")
-        .expect_stderr_contains("· undo: flux resume helmrelease sonarr");
+        .expect_stdout_contains("Delete <workloads> (delete[<workloads>])")
+        .expect_stdout_contains("$ kubectl delete '<workloads>' && touch deleted")
+        .expect_stdout_contains("· verify (12 × every 5s): the workload is gone")
+        .expect_stdout_contains("· undo: flux resume helmrelease sonarr");
     assert!(!output.path().join("deleted").exists());
     assert!(!output.path().join(".runbook/runs").exists());
 }
