@@ -248,23 +248,11 @@ fn failed_checks(records: &[Record]) -> Vec<FailedCheck> {
                 name: name.clone(),
                 attempt: *attempt,
                 detail: detail.as_deref().map(bounded),
-                fence: fence(output),
-                output: output.join("\n"),
+                output: output.clone(),
             }),
             _ => None,
         })
         .collect()
-}
-
-/// Backticks enough to fence `lines`: one more than their longest run, at least three.
-fn fence(lines: &[String]) -> String {
-    let longest = lines
-        .iter()
-        .flat_map(|l| l.split(|c| c != '`'))
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
-    "`".repeat((longest + 1).max(3))
 }
 
 fn decisions(records: &[Record]) -> Vec<Decision> {

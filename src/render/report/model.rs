@@ -141,9 +141,7 @@ pub struct FailedCheck {
     pub detail: Option<String>,
     /// The tail of the output it judged, as journaled (masked, at most 20 lines and 2 KiB);
     /// empty when the journal has none (a passing try, a Flux check, an older journal).
-    pub output: String,
-    /// A code fence longer than any run of backticks in `output`.
-    pub fence: String,
+    pub output: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
