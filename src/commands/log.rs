@@ -96,6 +96,7 @@ fn line(record: &Record) -> String {
             attempt,
             passed,
             detail,
+            ..
         } => format!(
             "{}{phase} `{}` try {attempt}: {}{}",
             step.as_ref().map(|s| format!("{s}: ")).unwrap_or_default(),

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::exec::scope::Scope;
 use crate::exec::session::{FromStep, Mode, Options, Session, Setup};
 use crate::exec::vars;
-use crate::journal::lock::host_name;
+use crate::journal::lock::{host_name, user_name};
 use crate::journal::record::{Choice, Entry};
 use crate::journal::recorder::Recorder;
 use crate::journal::replay::{RunState, Status};
@@ -131,6 +131,7 @@ fn reopen(
         mode,
         pid: std::process::id(),
         host: host_name(),
+        user: user_name(),
     })?;
     if !accepted.is_empty() {
         recorder.append(Entry::Decision {

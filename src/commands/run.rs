@@ -13,7 +13,7 @@ use crate::exec::prompter::{Preset, PromptError, Prompter, Unattended, Unfinishe
 use crate::exec::scope::Scope;
 use crate::exec::session::{FromStep, Mode, Options, Session, Setup};
 use crate::exec::vars;
-use crate::journal::lock::{holder, host_name};
+use crate::journal::lock::{holder, host_name, user_name};
 use crate::journal::record::{Entry, RunEnd};
 use crate::journal::recorder::Recorder;
 use crate::journal::replay::{RunState, replay};
@@ -229,6 +229,7 @@ fn start_journal(
         mode,
         pid: std::process::id(),
         host: host_name(),
+        user: user_name(),
     })?;
     Ok(recorder)
 }

@@ -12,6 +12,13 @@ use crate::journal::record::{CheckPhase, Entry};
 use crate::render::template::{Escape, shell_quote};
 use crate::runbook::model::{Check, CheckKind, FluxCheck};
 
+/// The lines of a failed check's output the terminal shows.
+const SHOWN_LINES: usize = 6;
+/// The lines of a failed check's output the journal keeps (for `runbook report`)…
+const JOURNALED_LINES: usize = 20;
+/// …and the bytes: a check that prints megabytes must not bloat the journal.
+const JOURNALED_BYTES: usize = 2048;
+
 /// How a list of checks ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CheckOutcome {
@@ -85,6 +92,8 @@ impl<'c, 'a> CheckRunner<'c, 'a> {
             };
             let last = passed || fatal || attempt == attempts;
             let reason = reason.map(|r| self.cx.text.mask(&r));
+            // Masked before bounding, so a cut can never leave part of a secret behind.
+            let tail: Vec<String> = tail.iter().map(|l| self.cx.text.mask(l)).collect();
             self.cx.record(Entry::Check {
                 step: step.map(str::to_string),
                 phase,
@@ -92,7 +101,13 @@ impl<'c, 'a> CheckRunner<'c, 'a> {
                 attempt,
                 passed,
                 detail: reason.clone(),
+                output: if last && !passed {
+                    bound_output(&tail)
+                } else {
+                    Vec::new()
+                },
             })?;
+            let tail = tail[tail.len().saturating_sub(SHOWN_LINES)..].to_vec();
             self.cx.emit(Event::CheckAttempt {
                 step: step.map(str::to_string),
                 phase,
@@ -103,7 +118,7 @@ impl<'c, 'a> CheckRunner<'c, 'a> {
                 reason: reason.clone(),
                 next_in: (!last).then_some(check.interval),
                 output: if last && !passed {
-                    tail.iter().map(|l| self.cx.text.mask(l)).collect()
+                    tail.clone()
                 } else {
                     Vec::new()
                 },
@@ -116,7 +131,6 @@ impl<'c, 'a> CheckRunner<'c, 'a> {
                     .message
                     .as_ref()
                     .map(|m| self.cx.text.display(scope, m));
-                let tail = tail.iter().map(|l| self.cx.text.mask(l)).collect();
                 return Ok(CheckOutcome::Failed {
                     name,
                     reason: reason.unwrap_or_default(),
@@ -170,7 +184,7 @@ impl<'c, 'a> CheckRunner<'c, 'a> {
                 );
             }
         };
-        let tail = tail_lines(&finished.stdout, &finished.stderr, 6);
+        let tail = tail_lines(&finished.stdout, &finished.stderr, JOURNALED_LINES);
         let code = match finished.exit {
             Exit::Code(code) => code,
             Exit::Interrupted => return Try::Interrupted,
@@ -269,6 +283,30 @@ impl<'c, 'a> CheckRunner<'c, 'a> {
     }
 }
 
+/// The last (masked) lines that fit in [`JOURNALED_BYTES`]; a single longer line keeps its
+/// end, the part nearest to what failed.
+fn bound_output(lines: &[String]) -> Vec<String> {
+    let mut kept = Vec::new();
+    let mut room = JOURNALED_BYTES;
+    for line in lines.iter().rev() {
+        if line.len() <= room {
+            room -= line.len();
+            kept.push(line.clone());
+            continue;
+        }
+        if kept.is_empty() {
+            let mut cut = line.len() - room;
+            while !line.is_char_boundary(cut) {
+                cut += 1;
+            }
+            kept.push(format!("…{}", &line[cut..]));
+        }
+        break;
+    }
+    kept.reverse();
+    kept
+}
+
 /// The last `n` lines of a command's output (stdout then stderr).
 pub fn tail_lines(stdout: &str, stderr: &str, n: usize) -> Vec<String> {
     let lines: Vec<&str> = stdout
@@ -280,4 +318,29 @@ pub fn tail_lines(stdout: &str, stderr: &str, n: usize) -> Vec<String> {
         .iter()
         .map(ToString::to_string)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn journaled_output_keeps_the_last_lines_that_fit() {
+        let lines: Vec<String> = (0..20)
+            .map(|i| format!("{i:03}{}", "x".repeat(197)))
+            .collect();
+        let kept = bound_output(&lines);
+        assert_eq!(kept.len(), 10);
+        assert_eq!(kept.last(), lines.last());
+        assert!(kept.iter().map(String::len).sum::<usize>() <= JOURNALED_BYTES);
+    }
+
+    #[test]
+    fn one_overlong_line_keeps_its_end_on_a_char_boundary() {
+        let line = format!("{}end", "é".repeat(3000));
+        let kept = bound_output(&[line]);
+        assert_eq!(kept.len(), 1);
+        assert!(kept[0].ends_with("end"));
+        assert!(kept[0].len() <= JOURNALED_BYTES + "…".len());
+    }
 }

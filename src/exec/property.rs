@@ -226,6 +226,7 @@ impl World {
                 mode: Mode::Interactive,
                 pid: 1,
                 host: "test".into(),
+                user: String::new(),
             }
         } else {
             Entry::RunResumed {
@@ -233,6 +234,7 @@ impl World {
                 mode: Mode::Interactive,
                 pid: 1,
                 host: "test".into(),
+                user: String::new(),
             }
         };
         let mut from = None;

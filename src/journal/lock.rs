@@ -143,6 +143,43 @@ pub fn host_name() -> String {
         .unwrap_or_else(|| "unknown-host".into())
 }
 
+/// Who runs this process, for the journal's operator (`user@host`): `$USER`, else
+/// `$LOGNAME`, else the passwd name of the real uid, else the uid as a number. Never fails:
+/// a run is not refused for want of a name.
+pub fn user_name() -> String {
+    ["USER", "LOGNAME"]
+        .iter()
+        .filter_map(|var| std::env::var(var).ok())
+        .map(|name| name.trim().to_string())
+        .find(|name| !name.is_empty())
+        .or_else(|| passwd_name(uid()))
+        .unwrap_or_else(|| uid().to_string())
+}
+
+#[expect(unsafe_code, reason = "getuid(2) has no wrapper in std")]
+fn uid() -> libc::uid_t {
+    // SAFETY: getuid cannot fail and touches no memory of ours.
+    unsafe { libc::getuid() }
+}
+
+/// The passwd name of `uid`, through the reentrant `getpwuid_r`.
+#[expect(unsafe_code, reason = "getpwuid_r(3) has no wrapper in std or libc")]
+fn passwd_name(uid: libc::uid_t) -> Option<String> {
+    let mut buf = vec![0 as libc::c_char; 4096];
+    // SAFETY: an all-zero passwd is valid (null pointers, zero ids); getpwuid_r fills it.
+    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut found: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: every pointer is to live memory of the given size; `found` is set to `&pwd`
+    // or null, and `pwd`'s strings point into `buf`, which outlives their use below.
+    let rc = unsafe { libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut found) };
+    if rc != 0 || found.is_null() || pwd.pw_name.is_null() {
+        return None;
+    }
+    // SAFETY: getpwuid_r succeeded, so `pw_name` is a NUL-terminated string inside `buf`.
+    let name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) };
+    Some(name.to_string_lossy().into_owned()).filter(|n| !n.is_empty())
+}
+
 /// A process of an earlier attempt that may still be at work: the step it ran for, the
 /// process group recorded for it, and a live member of that group.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -31,6 +31,8 @@ pub struct Line {
     pgid: Option<u32>,
     boot_id: Option<String>,
     host: Option<String>,
+    #[serde(default)]
+    user: String,
     step: Option<String>,
     attempt: Option<u32>,
     title: Option<String>,
@@ -45,6 +47,8 @@ pub struct Line {
     name: Option<String>,
     passed: Option<bool>,
     detail: Option<String>,
+    #[serde(default)]
+    output: Vec<String>,
     /// A step's or an undo's outcome: which, depends on `type`.
     outcome: Option<String>,
     exit_code: Option<i32>,
@@ -94,12 +98,14 @@ impl TryFrom<Line> for Record {
                 mode: need(l.mode, "mode", r)?,
                 pid: need(l.pid, "pid", r)?,
                 host: need(l.host, "host", r)?,
+                user: l.user,
             },
             "run-resumed" => Entry::RunResumed {
                 digest: need(l.digest, "digest", r)?,
                 mode: need(l.mode, "mode", r)?,
                 pid: need(l.pid, "pid", r)?,
                 host: need(l.host, "host", r)?,
+                user: l.user,
             },
             "step-started" => Entry::StepStarted {
                 step: need(l.step, "step", r)?,
@@ -133,6 +139,7 @@ impl TryFrom<Line> for Record {
                 attempt: need(l.attempt, "attempt", r)?,
                 passed: need(l.passed, "passed", r)?,
                 detail: l.detail,
+                output: l.output,
             },
             "step-finished" => Entry::StepFinished {
                 step: need(l.step, "step", r)?,
@@ -195,12 +202,14 @@ mod tests {
                 mode: Mode::Auto,
                 pid: 7,
                 host: "h".into(),
+                user: "u".into(),
             },
             Entry::RunResumed {
                 digest: "d".into(),
                 mode: Mode::Yes,
                 pid: 8,
                 host: "h".into(),
+                user: "u".into(),
             },
             Entry::StepStarted {
                 step: "s".into(),
@@ -226,6 +235,7 @@ mod tests {
                 attempt: 3,
                 passed: false,
                 detail: Some("x".into()),
+                output: vec!["last line".into()],
             },
             Entry::StepFinished {
                 step: "s".into(),

@@ -46,6 +46,9 @@ pub enum Entry {
         mode: Mode,
         pid: u32,
         host: String,
+        /// The operator's user name; empty in journals written before it was recorded.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        user: String,
     },
     #[serde(rename_all = "kebab-case")]
     RunResumed {
@@ -53,6 +56,9 @@ pub enum Entry {
         mode: Mode,
         pid: u32,
         host: String,
+        /// The operator's user name; empty in journals written before it was recorded.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        user: String,
     },
     #[serde(rename_all = "kebab-case")]
     StepStarted {
@@ -92,6 +98,9 @@ pub enum Entry {
         passed: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         detail: Option<String>,
+        /// A failed try's last lines of output, masked and bounded (`exec::checks`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        output: Vec<String>,
     },
     #[serde(rename_all = "kebab-case")]
     StepFinished {

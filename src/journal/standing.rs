@@ -114,6 +114,7 @@ mod tests {
             mode: Mode::Yes,
             pid: 1,
             host: "h".into(),
+            user: "u".into(),
         })
     }
 

@@ -1,6 +1,6 @@
 //! `runbook report`: the record of real runs made here through the binary (success, a
 //! failure then resumes, an on-failure rollback, an interruption, secrets, `call` and
-//! `foreach`), snapshotted with times, ids, durations, host and pid filtered; that secrets
+//! `foreach`), snapshotted with times, ids, durations, user, host and pid filtered; that secrets
 //! never appear; `--out`, `--json`, `--templates`; errors; the book's example of the tour.
 
 use std::fs;
@@ -18,7 +18,7 @@ fn report(t: &Test, args: &[&str]) -> String {
     ran.stdout
 }
 
-/// What changes from one run to the next: times, run-id stamps, durations, host and pid.
+/// What changes from one run to the next: times, run-id stamps, durations, user@host, pid.
 fn normalize(text: &str) -> String {
     let rules: &[(&str, &str)] = &[
         (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z", "[TIME]"),
@@ -28,10 +28,14 @@ fn normalize(text: &str) -> String {
             "[DUR]",
         ),
         (r"\(pid \d+\)", "(pid [PID])"),
-        (r"\| [^|\n]+ \(pid", "| [HOST] (pid"),
-        (r"(\| Operator \| )[^|\n]+ \|", "${1}[HOST] |"),
+        // The operator is `user@host`: a report without the user fails its snapshot.
+        (r"\| [^|\n@]+@[^|\n@]+ \(pid", "| [USER]@[HOST] (pid"),
         (
-            r#""(host|ended|started|at|ended_at)": "[^"]*""#,
+            r"(?m)^(\| Operator \| )[^|\n@]+@[^|\n@]+ \|",
+            "${1}[USER]@[HOST] |",
+        ),
+        (
+            r#""(operator|ended|started|at|ended_at)": "[^"]*""#,
             r#""$1": "[X]""#,
         ),
         (r#""(pid)": \d+"#, r#""$1": 0"#),
@@ -80,13 +84,18 @@ fn steady_clock(path: &std::path::Path) {
     fs::write(path, out).unwrap();
 }
 
-/// The book's example: the run id's stamp, the host and the pid fixed.
+/// The book's example: the run id's stamp, the operator and the pid fixed.
 fn book_example(text: &str) -> String {
     let rules: &[(&str, &str)] = &[
         (r"\d{8}-\d{6}", "20261201-101500"),
         (r"\(pid \d+\)", "(pid 4242)"),
-        (r"\| [^|\n]+ \(pid", "| ops-laptop (pid"),
-        (r"(\| Operator \| )[^|\n]+ \|", "${1}ops-laptop |"),
+        (r"\| [^|\n]+ \(pid", "| ops@ops-laptop (pid"),
+        (r"(?m)^(\| Operator \| )[^|\n]+ \|", "${1}ops@ops-laptop |"),
+        // A rollback session names no pid: its operator cell is the fifth.
+        (
+            r"(?m)^(\| \d+ \| rollback \| [^|\n]+ \| [^|\n]+ \| )[^|\n]+ \|",
+            "${1}ops@ops-laptop |",
+        ),
     ];
     let mut text = text.to_string();
     for (pattern, with) in rules {
@@ -283,6 +292,43 @@ fn secrets_never_appear_in_the_report_or_its_json() {
         "the failed step's output is quoted, masked\n{text}"
     );
     snapshot!("secrets", text);
+}
+
+#[test]
+fn a_failed_check_shows_the_output_it_judged_fenced_and_masked() {
+    let t = project(
+        r#"[runbook]
+title = "Judged"
+
+[vars.token]
+secret = true
+from-env = "TEST_TOKEN"
+
+[[step]]
+id = "probe"
+run = "true"
+
+[[step.verify]]
+name = "the answer"
+run = "seq 1 30; echo 'a ``` fence'; echo token {{ token }} down"
+expect-stdout = "^up"
+"#,
+    );
+    t.invoke_env(&["run", "rb", "--yes"], &[("TEST_TOKEN", TOKEN)])
+        .expect_exit(1);
+    let journal = fs::read_to_string(run_journal_path(t.path(), &run_ids(t.path())[0])).unwrap();
+    let text = report(&t, &[]);
+    let json = report(&t, &["--json"]);
+    for out in [&journal, &text, &json] {
+        assert!(!out.contains(TOKEN), "the secret leaked:\n{out}");
+    }
+    assert!(
+        text.contains("````text\n13\n14\n"),
+        "the last 20 lines, fenced past the output's backticks\n{text}"
+    );
+    assert!(!text.contains("\n12\n"), "bounded to 20 lines\n{text}");
+    assert!(text.contains("token ******** down\n````"), "{text}");
+    snapshot!("failed_check_output", text);
 }
 
 #[test]

@@ -49,7 +49,10 @@ pub fn build(input: &Input<'_>) -> Report {
         runbook: state.runbook.clone(),
         title: input.runbook.map(|r| r.title.clone()),
         run_id: state.run_id.clone(),
-        host: sessions.first().map(|s| s.host.clone()).unwrap_or_default(),
+        operator: sessions
+            .first()
+            .map(|s| s.operator.clone())
+            .unwrap_or_default(),
         kube_context: kube_context(input.runbook, &state.vars),
         duration: sessions::between(&state.started, &ended),
         started: state.started.clone(),
@@ -236,6 +239,7 @@ fn failed_checks(records: &[Record]) -> Vec<FailedCheck> {
                 name,
                 attempt,
                 detail,
+                output,
                 ..
             } => Some(FailedCheck {
                 at: records[i].ts.clone(),
@@ -244,6 +248,7 @@ fn failed_checks(records: &[Record]) -> Vec<FailedCheck> {
                 name: name.clone(),
                 attempt: *attempt,
                 detail: detail.as_deref().map(bounded),
+                output: output.clone(),
             }),
             _ => None,
         })

@@ -13,8 +13,9 @@ pub struct Report {
     /// The runbook's title, when the runbook still exists.
     pub title: Option<String>,
     pub run_id: String,
-    /// The host of the session that started the run (the journal names no user).
-    pub host: String,
+    /// `user@host` of the session that started the run (the host alone in journals
+    /// written before the user was recorded).
+    pub operator: String,
     /// The value of the variable the runbook passes as a kube context, if any.
     pub kube_context: Option<KubeContext>,
     pub started: String,
@@ -63,7 +64,8 @@ pub struct Session {
     pub at: String,
     /// `interactive`, `auto` or `yes`; empty for a rollback session.
     pub mode: String,
-    pub host: String,
+    /// `user@host` (the host alone in older journals).
+    pub operator: String,
     pub pid: Option<u32>,
     /// How the session ended: `interrupted`, `waiting`, a run end, a rollback end, or
     /// `stopped` (no record says: the process was killed, or still runs).
@@ -137,6 +139,9 @@ pub struct FailedCheck {
     pub attempt: u32,
     /// Why it did not pass, as journaled (masked), bounded.
     pub detail: Option<String>,
+    /// The tail of the output it judged, as journaled (masked, at most 20 lines and 2 KiB);
+    /// empty when the journal has none (a passing try, a Flux check, an older journal).
+    pub output: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

@@ -28,19 +28,39 @@ fn fold(records: &[Record]) -> (Vec<Session>, Vec<usize>) {
     for record in records {
         let opened = match &record.entry {
             Entry::RunStarted {
-                mode, pid, host, ..
-            } => Some((SessionKind::Run, mode.as_str(), host, *pid)),
+                mode,
+                pid,
+                host,
+                user,
+                ..
+            } => Some((SessionKind::Run, mode.as_str(), operator(user, host), *pid)),
             Entry::RunResumed {
-                mode, pid, host, ..
-            } => Some((SessionKind::Resume, mode.as_str(), host, *pid)),
+                mode,
+                pid,
+                host,
+                user,
+                ..
+            } => Some((
+                SessionKind::Resume,
+                mode.as_str(),
+                operator(user, host),
+                *pid,
+            )),
             _ => None,
         };
-        if let Some((kind, mode, host, pid)) = opened {
-            out.push(session(kind, &record.ts, mode, host.clone(), Some(pid)));
+        if let Some((kind, mode, operator, pid)) = opened {
+            out.push(session(kind, &record.ts, mode, operator, Some(pid)));
             open = true;
         } else if matches!(record.entry, Entry::RollbackStarted { .. }) && !open {
-            let host = out.last().map(|s| s.host.clone()).unwrap_or_default();
-            out.push(session(SessionKind::Rollback, &record.ts, "", host, None));
+            // The rollback record names no one: the operator of the last session.
+            let operator = out.last().map(|s| s.operator.clone()).unwrap_or_default();
+            out.push(session(
+                SessionKind::Rollback,
+                &record.ts,
+                "",
+                operator,
+                None,
+            ));
             open = true;
         }
         numbers.push(out.len());
@@ -71,13 +91,22 @@ fn fold(records: &[Record]) -> (Vec<Session>, Vec<usize>) {
     (out, numbers)
 }
 
-fn session(kind: SessionKind, at: &str, mode: &str, host: String, pid: Option<u32>) -> Session {
+/// `user@host`, or the host alone in a journal written before users were recorded.
+fn operator(user: &str, host: &str) -> String {
+    if user.is_empty() {
+        host.to_string()
+    } else {
+        format!("{user}@{host}")
+    }
+}
+
+fn session(kind: SessionKind, at: &str, mode: &str, operator: String, pid: Option<u32>) -> Session {
     Session {
         number: 0,
         kind,
         at: at.to_string(),
         mode: mode.to_string(),
-        host,
+        operator,
         pid,
         end: "stopped".into(),
         ended_at: at.to_string(),
@@ -153,6 +182,7 @@ mod tests {
             mode: Mode::Yes,
             pid: 7,
             host: "h".into(),
+            user: "u".into(),
         })
     }
 
