@@ -161,6 +161,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the runbooks' test scenarios (`runbooks/<name>.test.toml`) against command
+    /// doubles, without a cluster: exit 0 when all pass, 1 otherwise.
+    ///
+    /// Each scenario runs `runbook run NAME` in a private temporary state directory with
+    /// shims for the doubled programs first on PATH. Examples:
+    ///   runbook test
+    ///   runbook test immutable-selector-remediation --scenario '*immutable*'
+    ///   runbook test --junit target/runbook-tests.xml
+    Test(TestArgs),
     /// Write a commented starter runbook, `runbooks/NAME.toml`, that passes `runbook check`.
     ///
     /// It has a variable, a runbook precondition and one step with a verify check, a
@@ -307,6 +316,21 @@ pub struct RollbackArgs {
     /// Do not ask before running the plan.
     #[arg(long, short = 'y')]
     pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Runbooks whose scenarios run (default: every runbook with a test file).
+    pub names: Vec<String>,
+    /// Only scenarios whose name matches this glob (`*` any text, `?` one character).
+    #[arg(long, value_name = "GLOB")]
+    pub scenario: Option<String>,
+    /// Print the outcomes as a JSON array on stdout instead of the report.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write a JUnit XML report to FILE (for CI).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -17,6 +17,8 @@ pub mod env_vars {
     pub const CLICOLOR_FORCE: &str = "CLICOLOR_FORCE";
     pub const FORCE_COLOR: &str = "FORCE_COLOR";
     pub const CI: &str = "CI";
+    /// Set by `runbook test` for a scenario's run: a JSON file of scripted answers.
+    pub const TEST_ANSWERS: &str = "RUNBOOK_TEST_ANSWERS";
     /// Set by the completion scripts of `runbook completions SHELL` to the shell's name:
     /// the binary prints completion candidates instead of running (read by clap_complete).
     pub const RUNBOOK_COMPLETE: &str = "RUNBOOK_COMPLETE";
@@ -37,6 +39,8 @@ pub struct Config {
     pub ci: bool,
     /// A snapshot of the process environment (for `from-env` and child processes).
     pub environment: BTreeMap<String, String>,
+    /// Scripted answers of a `runbook test` scenario (env `RUNBOOK_TEST_ANSWERS`).
+    pub test_answers: Option<PathBuf>,
 }
 
 impl Config {
@@ -77,6 +81,10 @@ impl Config {
             prompt_terminal,
             stderr_terminal: stderr_tty && !ci,
             ci,
+            test_answers: environment
+                .get(env_vars::TEST_ANSWERS)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
             environment,
         };
         Ok((config, printer))

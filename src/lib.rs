@@ -13,7 +13,8 @@
 //! `render`, `ui`) → `error`. `runbook/` reads files but never prints; `exec/` and
 //! `journal/` never print or prompt (they emit events and ask a `Prompter`); only `ui/`
 //! writes to the terminal; only `exec/command.rs` spawns processes; only `config.rs` reads
-//! the environment.
+//! the environment. `testing/` is the exception by design: `runbook test` spawns the
+//! binary under test and its shims, and the shim callback reads `PATH`.
 
 pub mod cli;
 pub mod commands;
@@ -24,6 +25,7 @@ pub mod exit_code;
 pub mod journal;
 pub mod render;
 pub mod runbook;
+pub mod testing;
 pub mod ui;
 pub mod usage;
 
@@ -38,6 +40,11 @@ use crate::config::Config;
 /// Runs the command line `args` and returns the process exit code.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let args: Vec<OsString> = args.into_iter().collect();
+    // A shim of `runbook test` calls back in as `runbook __double …` (not a subcommand:
+    // the doubled program's arguments must reach it untouched by clap).
+    if args.get(1).is_some_and(|a| a == testing::double::ARG) {
+        return testing::double::main(&args[2..]);
+    }
     // `RUNBOOK_COMPLETE=bash runbook -- WORDS…` is the shell asking for completions (the scripts of
     // `runbook completions SHELL` call it); answer and stop before anything else runs.
     let completing = clap_complete::CompleteEnv::with_factory(Cli::command)

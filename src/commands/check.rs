@@ -8,6 +8,7 @@ use crate::ui::printer::Printer;
 
 pub fn execute(config: &Config, printer: &Printer, names: &[String]) -> Result<()> {
     let catalog = load_catalog(config)?;
+    let explicit = !names.is_empty();
     let names: Vec<String> = if names.is_empty() {
         catalog.names.clone()
     } else {
@@ -16,7 +17,11 @@ pub fn execute(config: &Config, printer: &Printer, names: &[String]) -> Result<(
         }
         names.to_vec()
     };
-    let problems = catalog.problems_of(&names);
+    let mut problems = catalog.problems_of(&names);
+    // Test files beside the runbooks are checked with them (all of them without names).
+    let only = if explicit { names.clone() } else { Vec::new() };
+    let (tests, test_problems) = crate::testing::load_tests(&catalog, &config.cwd, &only)?;
+    problems.extend(test_problems);
     if problems.iter().any(|d| d.is_error()) {
         return Err(Error::invalid(problems));
     }
@@ -24,8 +29,13 @@ pub fn execute(config: &Config, printer: &Printer, names: &[String]) -> Result<(
         printer.line(render(warning, &printer.styles).trim_end());
     }
     let count = names.len();
+    let scenarios: usize = tests.iter().map(|t| t.scenarios.len()).sum();
+    let tested = match scenarios {
+        0 => String::new(),
+        n => format!("; {n} test scenario{} valid", if n == 1 { "" } else { "s" }),
+    };
     printer.line(&format!(
-        "{} {count} runbook{} valid{}",
+        "{} {count} runbook{} valid{}{tested}",
         printer.styles.success.apply_to("ok:"),
         if count == 1 { "" } else { "s" },
         match problems.len() {

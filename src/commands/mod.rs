@@ -18,6 +18,7 @@ mod runs;
 mod schema;
 mod session;
 mod show;
+mod test;
 
 use crate::cli::Command;
 use crate::config::Config;
@@ -39,6 +40,7 @@ pub fn execute(command: Command, config: &Config, printer: &Printer) -> Result<(
         Command::Check { names } => check::execute(config, printer, &names),
         Command::Graph { name, format } => graph::execute(config, printer, &name, format),
         Command::Docs(args) => docs::execute(config, printer, &args),
+        Command::Test(args) => test::execute(config, printer, &args),
         Command::New { name } => new::execute(config, printer, &name),
         Command::Init => init::execute(config, printer),
         Command::Schema => {

@@ -59,6 +59,29 @@ pub fn prompter(
     mode: Mode,
     allow_destructive: bool,
 ) -> Box<dyn Prompter> {
+    let inner = mode_prompter(config, printer, mode, allow_destructive);
+    // A `runbook test` scenario's scripted answers come first; the rest go to the mode.
+    match &config.test_answers {
+        Some(path) => match crate::testing::scripted::Scripted::load(path, inner) {
+            Ok(scripted) => Box::new(scripted),
+            Err(e) => {
+                printer.warning(&format!(
+                    "scripted answers `{}` unreadable: {e}",
+                    path.display()
+                ));
+                mode_prompter(config, printer, mode, allow_destructive)
+            }
+        },
+        None => inner,
+    }
+}
+
+fn mode_prompter(
+    config: &Config,
+    printer: &Printer,
+    mode: Mode,
+    allow_destructive: bool,
+) -> Box<dyn Prompter> {
     match mode {
         Mode::Yes => Box::new(AssumeYes { allow_destructive }),
         _ if config.interactive_terminal => Box::new(

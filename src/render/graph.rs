@@ -37,8 +37,7 @@ fn node_label(step: &Step) -> String {
 /// codes; everything it, the Markdown page or mdBook could read as syntax becomes one:
 /// `"` ends the label, `<`/`>`/`&` are HTML, `#` starts an entity, `{`/`}` are shapes and
 /// mdBook's `{{#include}}`, `|` edge text, a backtick a Markdown string, `:` and `;` feed
-/// Mermaid's `style …:#…;` pre-pass, `[`/`]` would end a label someone left unquoted.
-/// Line breaks become spaces; other text, non-ASCII
+/// Mermaid's `style …:#…;` pre-pass. Line breaks become spaces; other text, non-ASCII
 /// included, stays as it is.
 pub fn mermaid_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -48,7 +47,7 @@ pub fn mermaid_text(text: &str) -> String {
             '<' => out.push_str("#lt;"),
             '>' => out.push_str("#gt;"),
             '&' => out.push_str("#amp;"),
-            '#' | '{' | '}' | '|' | '`' | ':' | ';' | '[' | ']' => {
+            '#' | '{' | '}' | '|' | '`' | ':' | ';' => {
                 let _ = write!(out, "#{};", u32::from(c));
             }
             '\r' => {}

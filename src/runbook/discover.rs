@@ -39,7 +39,15 @@ pub fn find_project(start: &Path, explicit: Option<&Path>) -> Result<Project> {
     })
 }
 
-/// Every `*.toml` file of the runbooks directory, sorted by name.
+/// The suffix of a runbook's test file (`runbooks/<name>.test.toml`): never a runbook.
+pub const TEST_SUFFIX: &str = ".test.toml";
+
+fn is_test_file(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy().ends_with(TEST_SUFFIX))
+}
+
+/// Every `*.toml` file of the runbooks directory except test files, sorted by name.
 pub fn runbook_files(project: &Project) -> Result<Vec<(String, PathBuf)>> {
     let dir = &project.runbooks_dir;
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io("read directory", dir, e))?;
@@ -48,12 +56,29 @@ pub fn runbook_files(project: &Project) -> Result<Vec<(String, PathBuf)>> {
         let path = entry
             .map_err(|e| Error::io("read directory", dir, e))?
             .path();
-        if path.extension().is_some_and(|e| e == "toml") && path.is_file() {
+        if path.extension().is_some_and(|e| e == "toml") && path.is_file() && !is_test_file(&path) {
             let stem = path
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
             files.push((stem, path));
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Every `*.test.toml` file of the runbooks directory, sorted by name.
+pub fn test_files(project: &Project) -> Result<Vec<PathBuf>> {
+    let dir = &project.runbooks_dir;
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io("read directory", dir, e))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|e| Error::io("read directory", dir, e))?
+            .path();
+        if is_test_file(&path) && path.is_file() {
+            files.push(path);
         }
     }
     files.sort();

@@ -208,7 +208,7 @@ fn blank_line(text: &str, offset: usize) -> Option<(String, String)> {
     Some((next, key.trim().trim_matches('"').to_string()))
 }
 
-fn toml_diagnostic(source: &Arc<SourceFile>, error: &toml::de::Error) -> Diagnostic {
+pub(crate) fn toml_diagnostic(source: &Arc<SourceFile>, error: &toml::de::Error) -> Diagnostic {
     let message = error.message().trim().to_string();
     let mut diagnostic = if let Some(rest) = message.strip_prefix("unknown field `") {
         let key = rest.split('`').next().unwrap_or_default();

@@ -22,6 +22,7 @@ mod report;
 mod resume;
 mod rollback;
 mod run;
+mod runbook_test;
 mod runbooks;
 mod schema;
 mod secrets;

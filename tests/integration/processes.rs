@@ -347,6 +347,9 @@ run = "echo undo >> undo.calls; touch undoing; test -f fast || sleep 300"
     let refused = t.invoke(&["rollback", "--yes"]);
     kill_leftover(&format!("-{pgid}"));
     refused.expect_exit(5).expect_stderr_contains("step `made`");
+    // SIGKILL is delivered asynchronously: on a loaded machine the undo's `sleep` can
+    // still be alive for a moment after kill(1) returns.
+    wait_until_group_gone(pgid);
     std::fs::write(t.path().join("fast"), "").unwrap();
     let again = t.invoke(&["rollback", "--yes"]);
     again.expect_exit(0);
@@ -358,6 +361,26 @@ run = "echo undo >> undo.calls; touch undoing; test -f fast || sleep 300"
         again.stderr
     );
     assert_eq!(count(t.path(), "undo.calls"), 2);
+}
+
+/// Waits (up to 20 s) until no live, non-zombie process of group `pgid` is left.
+fn wait_until_group_gone(pgid: u64) {
+    let live = || {
+        std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                return false;
+            };
+            let Some(rest) = stat.rfind(')').map(|i| &stat[i + 2..]) else {
+                return false;
+            };
+            let fields: Vec<&str> = rest.split(' ').collect();
+            fields.len() > 2 && !matches!(fields[0], "Z" | "X") && fields[2] == pgid.to_string()
+        })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while live() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 /// Bytes waiting in a pipe (FIONREAD).

@@ -174,7 +174,7 @@ mod tests {
     fn label_syntax_is_escaped() {
         assert_eq!(
             mermaid_text("a \"b\" {{ c }} [x]|y"),
-            "a #quot;b#quot; #123;#123; c #125;#125; #91;x#93;#124;y"
+            "a #quot;b#quot; #123;#123; c #125;#125; [x]#124;y"
         );
     }
 
