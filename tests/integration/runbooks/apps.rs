@@ -283,3 +283,62 @@ fn gatus_alignment_stops_when_its_kustomization_is_missing() {
     .shows("No Flux Kustomization observability/gatus")
     .no_call("reconcile kustomization gatus");
 }
+
+/// On a layout whose app-template source is stamped into each namespace by a component
+/// (no `flux-system/app-template`), the shared-source check looks at every stamped copy
+/// on the cluster and names the one that is not Ready, instead of asking for a
+/// flux-system source the repository does not have.
+#[test]
+fn repository_source_strategy_checks_every_stamped_source_on_a_per_namespace_layout() {
+    let e2e = E2e::new(&["repository-source-strategy"], &["healthy"])
+        .checkout(Layout::PerNamespace, |_| {});
+    for ns in ["downloads", "media", "ai"] {
+        e2e.seed(&["object", "ocirepository", ns, "app-template", "ready=True"]);
+    }
+    e2e.run(
+        "repository-source-strategy",
+        &[("cluster", "edge"), ("repo", REPO)],
+    )
+    .succeeded()
+    .steps("succeeded", &["layout", "shared-source-ready", "converge"])
+    .shows("app-template sources: per-namespace")
+    .calls_in_order(&["kubectl --context edge get ocirepositories -A -o jsonpath="])
+    .no_call("-n flux-system get ocirepository app-template");
+
+    e2e.seed(&[
+        "object",
+        "ocirepository",
+        "media",
+        "app-template",
+        "ready=False",
+    ]);
+    e2e.run(
+        "repository-source-strategy",
+        &[("cluster", "edge"), ("repo", REPO)],
+    )
+    .failed()
+    .steps("failed", &["shared-source-ready"])
+    .shows("media/app-template=False");
+}
+
+/// A shared source under another name and namespace is checked where the overrides say.
+#[test]
+fn repository_source_strategy_takes_the_shared_source_from_the_overrides() {
+    let e2e = E2e::new(&["repository-source-strategy"], &["healthy"])
+        .checkout(Layout::TwoCluster, |_| {});
+    e2e.seed(&["object", "ocirepository", "charts", "bjw-s", "ready=True"]);
+    e2e.run(
+        "repository-source-strategy",
+        &[
+            ("cluster", "edge"),
+            ("repo", REPO),
+            ("source_name", "bjw-s"),
+            ("source_namespace", "charts"),
+            ("source_scope", "shared"),
+        ],
+    )
+    .succeeded()
+    .steps("succeeded", &["shared-source-ready"])
+    .calls_in_order(&["kubectl --context edge -n charts get ocirepository bjw-s"])
+    .no_call("-n flux-system get ocirepository app-template");
+}

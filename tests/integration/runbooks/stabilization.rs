@@ -303,8 +303,12 @@ fn components_over_templates_catches_a_render_change() {
 
 /// The operator's stage A and B edits of `kubernetes/edge/flux/apps.yaml`.
 fn global_patches(repo: &Path) {
-    let apps = repo.join("kubernetes/edge/flux/apps.yaml");
-    let mut text = fs::read_to_string(&apps).unwrap();
+    add_global_patches(&repo.join("kubernetes/edge/flux/apps.yaml"));
+}
+
+/// The same edits of the file that declares `cluster-apps` (`apps`).
+fn add_global_patches(apps: &Path) {
+    let mut text = fs::read_to_string(apps).unwrap();
     text.push_str(
         "  patches:\n    - patch: |-\n        apiVersion: kustomize.toolkit.fluxcd.io/v1\n        kind: Kustomization\n        metadata:\n          name: _\n        spec:\n          deletionPolicy: WaitForTermination\n          patches:\n            - patch: |-\n                apiVersion: helm.toolkit.fluxcd.io/v2\n                kind: HelmRelease\n                metadata:\n                  name: _\n                spec:\n                  upgrade:\n                    remediation:\n                      retries: 2\n              target:\n                group: helm.toolkit.fluxcd.io\n                kind: HelmRelease\n      target:\n        group: kustomize.toolkit.fluxcd.io\n        kind: Kustomization\n",
     );
@@ -331,6 +335,45 @@ fn flux_global_patches_lands_the_defaults_on_edge() {
             "flux --context edge reconcile kustomization cilium -n kube-system --with-source",
             "kubectl --context edge -n kube-system get helmrelease cilium -o jsonpath=\\{.spec.upgrade.remediation.retries\\}",
         ]);
+    assert_eq!(
+        fs::read_to_string(e2e.state("hr/kube-system/cilium/retries")).unwrap(),
+        "2"
+    );
+}
+
+/// The onedr0p layout: `cluster-apps` is declared in `kubernetes/flux/cluster/ks.yaml`
+/// and applied by the `flux-system` Kustomization of bootstrap (no file declares it), so
+/// stage A reconciles `flux-system`, not the two-cluster `cluster`.
+#[test]
+fn flux_global_patches_lands_the_defaults_on_a_single_cluster_layout() {
+    let e2e = E2e::new(&["flux-global-patches"], &["healthy"])
+        .checkout(Layout::SingleCluster, |repo| {
+            add_global_patches(&repo.join("kubernetes/flux/cluster/ks.yaml"))
+        });
+    canary(&e2e);
+    e2e.seed(&["hr", "kube-system", "cilium", "git_retries=2"]);
+    e2e.run(
+        "flux-global-patches",
+        &[("cluster", "edge"), ("repo", REPO)],
+    )
+    .succeeded()
+    .steps(
+        "succeeded",
+        &[
+            "layout",
+            "root-file",
+            "root-ks",
+            "stage-a-reconcile",
+            "stage-b-reconcile",
+        ],
+    )
+    .shows("kubernetes/flux/cluster/ks.yaml")
+    .calls_in_order(&[
+        "flux --context edge reconcile kustomization flux-system -n flux-system --with-source",
+        "flux --context edge reconcile kustomization cluster-apps -n flux-system --with-source",
+        "flux --context edge reconcile kustomization cilium -n kube-system --with-source",
+    ])
+    .no_call("reconcile kustomization cluster -n");
     assert_eq!(
         fs::read_to_string(e2e.state("hr/kube-system/cilium/retries")).unwrap(),
         "2"
