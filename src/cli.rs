@@ -165,10 +165,11 @@ pub enum Command {
     /// doubles, without a cluster: exit 0 when all pass, 1 otherwise.
     ///
     /// Each scenario runs `runbook run NAME` in a private temporary state directory with
-    /// shims for the doubled programs first on PATH. Examples:
-    ///   runbook test
-    ///   runbook test immutable-selector-remediation --scenario '*immutable*'
-    ///   runbook test --junit target/runbook-tests.xml
+    /// shims for the doubled programs first on PATH.
+    #[command(after_help = "Examples:
+  runbook test
+  runbook test reconcile-app --scenario '*Stalled*'
+  runbook test --junit target/runbook-tests.xml")]
     Test(TestArgs),
     /// Write a commented starter runbook, `runbooks/NAME.toml`, that passes `runbook check`.
     ///
