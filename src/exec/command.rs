@@ -3,20 +3,24 @@
 //! line and handed to a callback, a per-attempt timeout, and Ctrl-C forwarded to its group
 //! with escalation. Never prints; the caller decides what a line means.
 //!
-//! Commands are spawned with `std::process::Command` directly (posix_spawn): duct, which
-//! runs the operator's shell ([`interactive`]), copies the whole environment into a map and
+//! Commands are started by [`spawn`] (clone with CLONE_VM|CLONE_VFORK, as posix_spawn
+//! does, minus the syscalls glibc and std add around it), not by duct, which runs the
+//! operator's shell ([`interactive`]): duct copies the whole environment into a map and
 //! sets every variable again on each spawn before any hook of ours runs (duct 1.1
 //! `IoContext::new`, `ChildHandle::start`), and duplicates every redirected descriptor;
-//! on the step path that was a sixth of runbook's own CPU per step.
+//! on the step path that was a sixth of runbook's own CPU per step. `std::process::Command`
+//! was the step before: per spawn it asked `getrlimit` six times (glibc checks each
+//! `adddup2` descriptor), mapped and unmapped a stack and opened or duplicated `/dev/null`.
 
 use std::collections::BTreeMap;
-use std::os::unix::process::CommandExt;
+use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::group;
 use super::interrupt::Interrupt;
 use super::pump::{self, Pump};
+use super::spawn;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -121,21 +125,24 @@ pub fn run_with(
     args.push(spec.script.clone());
     let (out_reader, out_writer) = os_pipe::pipe()?;
     let (err_reader, err_writer) = os_pipe::pipe()?;
-    let mut command = std::process::Command::new(resolve(program, spec.env.get("PATH")));
-    command
-        .args(&args)
-        .current_dir(&spec.cwd)
-        .envs(&spec.env)
-        .stdout(out_writer)
-        .stderr(err_writer)
-        .process_group(0);
-    if !spec.interactive && !stdin_is_dev_null() {
-        command.stdin(dev_null()?);
-    }
     group::become_subreaper();
-    let mut child = command.spawn()?;
-    // The command holds the write ends; drop it so the reads see end-of-file.
-    drop(command);
+    let program = resolve(program, spec.env.get("PATH"));
+    if !program.as_os_str().as_encoded_bytes().contains(&b'/') {
+        // Not found in PATH: a bare name must not be run from the working directory.
+        return Err(std::io::Error::from_raw_os_error(libc::ENOENT));
+    }
+    let mut child = spawn::spawn(&spawn::Request {
+        program: &program,
+        args: &args,
+        cwd: &spec.cwd,
+        env: &spec.env,
+        null_stdin: !spec.interactive,
+        stdout: out_writer.as_fd(),
+        stderr: err_writer.as_fd(),
+    })?;
+    // The child holds its own copies of the write ends: close ours so the reads see
+    // end-of-file.
+    drop((out_writer, err_writer));
     let pgid = child.id();
     on_spawn(pgid);
     let mut pump = Pump::new(
@@ -207,30 +214,6 @@ pub fn run_with(
 /// How long one wait for output (or for the exit) lasts before interrupts and timeouts are
 /// looked at again.
 const POLL_EVERY: Duration = Duration::from_millis(20);
-
-/// `/dev/null`, opened once: each command's stdin is a duplicate of it.
-fn dev_null() -> std::io::Result<std::fs::File> {
-    static NULL: std::sync::OnceLock<std::io::Result<std::fs::File>> = std::sync::OnceLock::new();
-    match NULL.get_or_init(|| std::fs::File::open("/dev/null")) {
-        Ok(file) => file.try_clone(),
-        Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
-    }
-}
-
-/// Whether our own stdin already is `/dev/null` (CI, a service, `cargo bench`): commands
-/// then inherit it, which spares a descriptor duplicated, redirected and closed per spawn.
-fn stdin_is_dev_null() -> bool {
-    use std::os::unix::fs::{FileTypeExt, MetadataExt};
-    static ANSWER: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *ANSWER.get_or_init(|| {
-        let ours = std::fs::metadata("/dev/stdin");
-        let null = std::fs::metadata("/dev/null");
-        match (ours, null) {
-            (Ok(ours), Ok(null)) => ours.file_type().is_char_device() && ours.rdev() == null.rdev(),
-            _ => false,
-        }
-    })
-}
 
 /// A pidfd of the command (Linux 5.3+), to sleep until it exits; where there is none, a
 /// plain sleep stands in.
@@ -337,11 +320,9 @@ impl Stopping {
     }
 }
 
-/// The program's path: a bare name is looked up in `PATH` here, so the spawn can use
-/// `posix_spawn` (vfork) instead of fork+exec. (std falls back to fork when it must search
-/// `PATH` itself in an environment duct rebuilt, and forking a multi-threaded process with
-/// a large address space costs milliseconds per command.) Unresolved names are passed on
-/// as they are, for the spawn to report. `path` is the command's own `PATH`, if it sets one.
+/// The program's path: a bare name is looked up in `PATH` here, once per shell and `PATH`,
+/// since [`spawn`] execs a path (no search per spawn). Unresolved names are passed on as
+/// they are, and `run_with` reports them as not found. `path` is the command's own `PATH`, if it sets one.
 fn resolve(program: &str, path: Option<&String>) -> std::path::PathBuf {
     use std::os::unix::fs::PermissionsExt;
     if program.contains('/') {

@@ -22,6 +22,7 @@ pub mod run;
 pub mod runner;
 pub mod scope;
 pub mod session;
+pub mod spawn;
 pub mod text;
 pub mod vars;
 pub mod walk;
