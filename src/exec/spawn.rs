@@ -17,7 +17,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::ffi::{CString, c_char, c_int, c_void};
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::ExitStatus;
@@ -272,25 +272,20 @@ impl Child {
 
 /// The inherited environment with `extra` added, as `KEY=VALUE` strings.
 fn environment(extra: &BTreeMap<String, String>) -> std::io::Result<Vec<CString>> {
-    let mut out = Vec::new();
-    for (key, value) in std::env::vars_os() {
-        if key.to_str().is_some_and(|key| extra.contains_key(key)) {
-            continue;
-        }
-        out.push(pair(key.as_bytes(), value.as_bytes())?);
-    }
-    for (key, value) in extra {
-        out.push(pair(key.as_bytes(), value.as_bytes())?);
-    }
-    Ok(out)
-}
-
-fn pair(key: &[u8], value: &[u8]) -> std::io::Result<CString> {
-    let mut bytes = Vec::with_capacity(key.len() + value.len() + 2);
-    bytes.extend_from_slice(key);
-    bytes.push(b'=');
-    bytes.extend_from_slice(value);
-    cstring(&bytes)
+    let inherited = std::env::vars_os()
+        .filter(|(key, _)| !key.to_str().is_some_and(|key| extra.contains_key(key)))
+        .map(|(key, value)| (key.into_vec(), value.into_vec()));
+    let added = extra
+        .iter()
+        .map(|(key, value)| (key.clone().into_bytes(), value.clone().into_bytes()));
+    inherited
+        .chain(added)
+        .map(|(mut pair, value)| {
+            pair.push(b'=');
+            pair.extend_from_slice(&value);
+            cstring(&pair)
+        })
+        .collect()
 }
 
 fn cstring(bytes: &[u8]) -> std::io::Result<CString> {
