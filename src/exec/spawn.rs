@@ -7,11 +7,9 @@
 //! process group, every signal handler reset to the default (it shares our memory until it
 //! execs, so none of ours may run in it), SIGPIPE to the default, an empty signal mask,
 //! stdin/stdout/stderr, the directory, then `execve`; an error before `execve` comes back
-//! as the spawn's error, like std's.
-//!
-//! Owns the process's birth and its reaping (`Child`); must not allocate, lock or unwind
-//! in the child (everything it reads is prepared before the clone), and knows nothing
-//! about steps, output or stopping (`command` and `group` do).
+//! as the spawn's error, like std's. Owns the process's birth and its reaping (`Child`);
+//! must not allocate, lock or unwind in the child (all it reads is prepared before the
+//! clone); knows nothing about steps, output or stopping (`command` and `group` do).
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -239,9 +237,10 @@ impl Child {
     /// Blocks until the process ended (reaping it).
     pub fn wait(&mut self) -> std::io::Result<ExitStatus> {
         loop {
-            if let Some(status) = self.wait_with(0)? {
-                return Ok(status);
-            }
+            let Some(status) = self.wait_with(0)? else {
+                continue;
+            };
+            return Ok(status);
         }
     }
 
@@ -289,21 +288,14 @@ fn environment(extra: &BTreeMap<String, String>) -> std::io::Result<Vec<CString>
 }
 
 fn cstring(bytes: &[u8]) -> std::io::Result<CString> {
-    CString::new(bytes).map_err(|_| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "nul byte found in provided data",
-        )
-    })
+    let nul = || std::io::Error::new(std::io::ErrorKind::InvalidInput, "nul byte in data");
+    CString::new(bytes).map_err(|_| nul())
 }
 
 /// A null-terminated array of pointers into `strings`.
 fn pointers(strings: &[CString]) -> Vec<*const c_char> {
-    strings
-        .iter()
-        .map(|s| s.as_ptr())
-        .chain(std::iter::once(std::ptr::null()))
-        .collect()
+    let pointers = strings.iter().map(|s| s.as_ptr());
+    pointers.chain(std::iter::once(std::ptr::null())).collect()
 }
 
 /// `/dev/null`, opened once (close-on-exec); the child puts it on its stdin.
@@ -323,12 +315,15 @@ mod tests {
 
     /// Runs `sh -c script` through [`spawn`]; its exit status and stdout.
     fn sh(script: &str, cwd: &Path) -> std::io::Result<(ExitStatus, String)> {
+        run("/bin/sh", &["-c".to_string(), script.to_string()], cwd)
+    }
+
+    fn run(program: &str, args: &[String], cwd: &Path) -> std::io::Result<(ExitStatus, String)> {
         let (mut reader, writer) = os_pipe::pipe()?;
         let env = BTreeMap::from([("RUNBOOK_SPAWN_TEST".to_string(), "added".to_string())]);
-        let args = ["-c".to_string(), script.to_string()];
         let mut child = spawn(&Request {
-            program: Path::new("/bin/sh"),
-            args: &args,
+            program: Path::new(program),
+            args,
             cwd,
             env: &env,
             null_stdin: true,
@@ -343,12 +338,10 @@ mod tests {
 
     #[test]
     fn the_child_starts_clean_in_its_own_group() {
-        let script = "cat /proc/$$/status; echo pid=$$ pgid=$(ps -o pgid= -p $$ 2>/dev/null || \
-                      cut -d' ' -f5 /proc/$$/stat); readlink /proc/$$/fd/0; echo \"$RUNBOOK_SPAWN_TEST $HOME\"; pwd";
-        let dir = tempfile::tempdir().unwrap();
-        let (status, out) = sh(script, dir.path()).unwrap();
+        // The program itself reports its mask (a shell masks signals while it forks).
+        let (status, out) = run("/bin/cat", &["/proc/self/status".into()], Path::new("/")).unwrap();
         assert!(status.success(), "{out}");
-        let field = |name: &str| {
+        let field = |out: &str, name: &str| {
             out.lines()
                 .find_map(|l| l.strip_prefix(name))
                 .map(str::trim)
@@ -356,10 +349,19 @@ mod tests {
                 .to_string()
         };
         // No signal blocked; SIGPIPE (13, bit 12) not ignored: what std's Command gives.
-        assert_eq!(u64::from_str_radix(&field("SigBlk:"), 16), Ok(0), "{out}");
-        let ignored = u64::from_str_radix(&field("SigIgn:"), 16).unwrap();
+        assert_eq!(
+            u64::from_str_radix(&field(&out, "SigBlk:"), 16),
+            Ok(0),
+            "{out}"
+        );
+        let ignored = u64::from_str_radix(&field(&out, "SigIgn:"), 16).unwrap();
         assert_eq!(ignored & (1 << (libc::SIGPIPE - 1)), 0, "{out}");
-        let ids = field("pid=");
+        let script = "echo pid=$$ pgid=$(ps -o pgid= -p $$ 2>/dev/null || \
+                      cut -d' ' -f5 /proc/$$/stat); readlink /proc/$$/fd/0; echo \"$RUNBOOK_SPAWN_TEST $HOME\"; pwd";
+        let dir = tempfile::tempdir().unwrap();
+        let (status, out) = sh(script, dir.path()).unwrap();
+        assert!(status.success(), "{out}");
+        let ids = field(&out, "pid=");
         let (pid, pgid) = ids.split_once(" pgid=").unwrap();
         assert_eq!(pid.trim(), pgid.trim(), "{out}");
         assert!(out.contains("\n/dev/null\n"), "{out}");
