@@ -20,6 +20,7 @@ use crate::journal::store::Store;
 use crate::runbook::model::Project;
 
 use crate::config::env_vars::TEST_ANSWERS as ANSWERS_ENV;
+use crate::config::env_vars::TEST_POLL_INTERVAL as POLL_ENV;
 
 /// What one scenario's run did.
 #[derive(Debug)]
@@ -96,7 +97,10 @@ pub fn run(
     if scenario.allow_destructive {
         cmd.arg("--allow-destructive");
     }
-    cmd.env_remove(ANSWERS_ENV);
+    cmd.env_remove(ANSWERS_ENV).env_remove(POLL_ENV);
+    if let Some(interval) = scenario.poll_interval {
+        cmd.env(POLL_ENV, crate::runbook::duration::format(interval));
+    }
     if !scenario.answers.is_empty() {
         let path = ws.root.join("answers.json");
         std::fs::write(&path, serde_json::to_vec(&scenario.answers)?)?;

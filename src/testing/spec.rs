@@ -37,6 +37,8 @@ pub struct Scenario {
     pub repo: Option<PathBuf>,
     pub repo_var: String,
     pub timeout: Duration,
+    /// Replaces every check's `interval` in the run (`poll-interval`).
+    pub poll_interval: Option<Duration>,
     pub doubles: Vec<DoubleSpec>,
     pub expect: Expectations,
 }
@@ -175,6 +177,7 @@ impl Validator<'_> {
             repo,
             repo_var: raw.repo_var,
             timeout: Duration::from_secs(raw.timeout.max(1)),
+            poll_interval: raw.poll_interval.as_ref().and_then(|p| self.duration(p)),
             doubles,
             expect: self.expect(raw.expect, runbook),
         }
@@ -267,6 +270,16 @@ impl Validator<'_> {
             Ok(pattern) => Some(pattern),
             Err(e) => {
                 self.error(p.span(), format!("invalid pattern: {e}"));
+                None
+            }
+        }
+    }
+
+    fn duration(&mut self, d: &Spanned<String>) -> Option<Duration> {
+        match crate::runbook::duration::parse(d.get_ref()) {
+            Ok(duration) => Some(duration),
+            Err(e) => {
+                self.error(d.span(), format!("invalid duration: {e}"));
                 None
             }
         }

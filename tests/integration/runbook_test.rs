@@ -303,3 +303,58 @@ fn assert_entities(text: &str) {
         );
     }
 }
+
+/// `poll-interval` replaces a check's `interval`: a verify that polls hourly passes on its
+/// third try within the scenario's timeout, and `check` locates a duration it cannot read.
+#[test]
+fn poll_interval_replaces_the_interval_of_a_polled_check() {
+    let runbook = r#"[runbook]
+title = "Polled"
+
+[[step]]
+id = "wait"
+title = "Wait for the rollout"
+run = "true"
+
+[[step.verify]]
+run = "kubectl rollout status deploy/web"
+attempts = 3
+interval = "1h"
+"#;
+    let scenario = |interval: &str| {
+        format!(
+            r#"[[scenario]]
+name = "ready on the third poll"
+timeout = 30
+poll-interval = "{interval}"
+
+[[scenario.double]]
+program = "kubectl"
+exit = 1
+then = [{{ exit = 1 }}, {{ stdout = "successfully rolled out\n" }}]
+
+[scenario.expect]
+state = "succeeded"
+output = 'next in 0ms'
+calls = ["kubectl rollout *", "kubectl rollout *", "kubectl rollout *"]
+"#
+        )
+    };
+    let project = |interval: &str| {
+        Test::new()
+            .runbook("polled", runbook)
+            .file("runbooks/polled.test.toml", &scenario(interval))
+    };
+    project("0s")
+        .args(["test"])
+        .run()
+        .expect_exit(0)
+        .expect_stdout_contains("test polled :: ready on the third poll ... ok");
+    project("soon")
+        .invoke(&["check"])
+        .expect_exit(3)
+        .expect_diagnostic(
+            "invalid duration: expected a number at `soon`",
+            "runbooks/polled.test.toml:4:17",
+        );
+}
