@@ -39,6 +39,8 @@ pub struct Scenario {
     pub timeout: Duration,
     /// Replaces every check's `interval` in the run (`poll-interval`).
     pub poll_interval: Option<Duration>,
+    /// Run `runbook rollback --yes` after the run (`rollback = true`).
+    pub rollback: bool,
     pub doubles: Vec<DoubleSpec>,
     pub expect: Expectations,
 }
@@ -178,6 +180,7 @@ impl Validator<'_> {
             repo_var: raw.repo_var,
             timeout: Duration::from_secs(raw.timeout.max(1)),
             poll_interval: raw.poll_interval.as_ref().and_then(|p| self.duration(p)),
+            rollback: raw.rollback,
             doubles,
             expect: self.expect(raw.expect, runbook),
         }

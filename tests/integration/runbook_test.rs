@@ -358,3 +358,69 @@ calls = ["kubectl rollout *", "kubectl rollout *", "kubectl rollout *"]
             "runbooks/polled.test.toml:4:17",
         );
 }
+
+/// `rollback = true` runs `runbook rollback --yes` after the run: the journal is judged
+/// after the undo, and the undo's calls are seen; without it the run only stopped.
+#[test]
+fn rollback_undoes_the_run_back_to_its_checkpoint_before_judging() {
+    let runbook = r#"[runbook]
+title = "Undo"
+
+[[step]]
+id = "first"
+title = "First change"
+run = "kubectl apply -f first.yaml"
+checkpoint = true
+
+[[step]]
+id = "second"
+title = "Second change"
+run = "kubectl apply -f second.yaml"
+
+[[step.rollback]]
+run = "kubectl delete -f second.yaml"
+
+[[step]]
+id = "check"
+title = "Check"
+run = "kubectl get pods"
+"#;
+    let scenario = |rollback: bool| {
+        format!(
+            r#"[[scenario]]
+name = "undone to the first change"
+rollback = {rollback}
+
+[[scenario.double]]
+program = "kubectl"
+args = "get pods"
+exit = 1
+
+[[scenario.double]]
+program = "kubectl"
+
+[scenario.expect]
+state = "rolled-back"
+exit = 1
+steps = {{ first = "succeeded", second = "rolled-back" }}
+calls = ["kubectl apply -f second.yaml", "kubectl get pods", "kubectl delete -f second.yaml"]
+never = ["kubectl delete -f first.yaml"]
+"#
+        )
+    };
+    let project = |rollback: bool| {
+        Test::new()
+            .runbook("undo", runbook)
+            .file("runbooks/undo.test.toml", &scenario(rollback))
+    };
+    project(true)
+        .args(["test"])
+        .run()
+        .expect_exit(0)
+        .expect_stdout_contains("test undo :: undone to the first change ... ok");
+    project(false)
+        .args(["test"])
+        .run()
+        .expect_exit(1)
+        .expect_stdout_contains("run state:\n  expected: rolled-back\n  actual:   failed");
+}
