@@ -122,7 +122,8 @@ pub fn run(
 }
 
 /// `runbook --dir … --state-dir … --color never` in the project directory, with the shims
-/// first on `PATH`, a `KUBECONFIG` that does not exist and the scenario's `poll-interval`.
+/// first on `PATH`, a `KUBECONFIG` that does not exist, `TMPDIR` in the scenario's own
+/// directory and the scenario's `poll-interval`.
 fn runbook_command(
     exe: &Path,
     project: &Project,
@@ -146,7 +147,12 @@ fn runbook_command(
         std::iter::once(bin.to_path_buf()).chain(std::env::split_paths(&path)),
     )
     .map_err(std::io::Error::other)?;
+    // Scratch files of parallel scenarios (`${TMPDIR:-/tmp}/runbook-<run id>`) must not
+    // meet: run ids are timestamps, equal for scenarios started in the same second.
+    let tmp = root.join("tmp");
+    std::fs::create_dir_all(&tmp)?;
     cmd.env("PATH", path)
+        .env("TMPDIR", tmp)
         .env("KUBECONFIG", root.join("kubeconfig-that-does-not-exist"))
         .env("NO_COLOR", "1")
         .env_remove("RUNBOOK_DIR")

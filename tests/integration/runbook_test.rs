@@ -424,3 +424,30 @@ never = ["kubectl delete -f first.yaml"]
         .expect_exit(1)
         .expect_stdout_contains("run state:\n  expected: rolled-back\n  actual:   failed");
 }
+
+/// A scenario's `TMPDIR` is its own: runbooks keep scratch files under
+/// `${TMPDIR:-/tmp}/runbook-<run id>`, and run ids of parallel scenarios can be equal.
+#[test]
+fn each_scenario_has_its_own_tmpdir() {
+    let runbook = r#"[runbook]
+title = "Scratch"
+
+[[step]]
+id = "scratch"
+title = "Scratch"
+run = "printf 'TMPDIR=%s\n' \"$TMPDIR\"; test -d \"$TMPDIR\""
+"#;
+    let scenario = r#"[[scenario]]
+name = "scratch space"
+
+[scenario.expect]
+output = 'TMPDIR=\S*runbook-test-\d+-\d+/tmp'
+"#;
+    Test::new()
+        .runbook("scratch", runbook)
+        .file("runbooks/scratch.test.toml", scenario)
+        .args(["test"])
+        .run()
+        .expect_exit(0)
+        .expect_stdout_contains("test scratch :: scratch space ... ok");
+}
