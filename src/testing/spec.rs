@@ -328,6 +328,8 @@ impl Validator<'_> {
             return;
         };
         let words: &[&str] = match step.action {
+            // A confirm step asks first (`yes`/`no`), then shows its instructions.
+            Action::Manual(_) if step.confirm => &["yes", "no", "done", "skip", "abort"],
             Action::Manual(_) => &["done", "skip", "abort"],
             Action::Ask(_) => return,
             _ if step.confirm => &["yes", "no", "retry", "skip", "rollback", "abort"],

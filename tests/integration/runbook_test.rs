@@ -451,3 +451,42 @@ output = 'TMPDIR=\S*runbook-test-\d+-\d+/tmp'
         .expect_exit(0)
         .expect_stdout_contains("test scratch :: scratch space ... ok");
 }
+
+/// A manual step with `confirm = true` asks first: `no` is an answer for it (declining
+/// aborts the run before its instructions are shown).
+#[test]
+fn a_confirmed_manual_step_takes_yes_and_no() {
+    let runbook = r#"[runbook]
+title = "Handover"
+
+[[step]]
+id = "handover"
+title = "Hand over"
+manual = "Add the new manager."
+confirm = true
+
+[[step]]
+id = "apply"
+title = "Apply"
+run = "kubectl apply -f manager.yaml"
+"#;
+    let scenario = r#"[[scenario]]
+name = "declined"
+mode = "auto"
+answers = { handover = "no" }
+
+[[scenario.double]]
+program = "kubectl"
+
+[scenario.expect]
+state = "aborted"
+never = ["kubectl *"]
+"#;
+    Test::new()
+        .runbook("handover", runbook)
+        .file("runbooks/handover.test.toml", scenario)
+        .args(["test"])
+        .run()
+        .expect_exit(0)
+        .expect_stdout_contains("test handover :: declined ... ok");
+}
