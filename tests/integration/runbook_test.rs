@@ -343,7 +343,7 @@ calls = ["kubectl rollout *", "kubectl rollout *", "kubectl rollout *"]
     let project = |interval: &str| {
         Test::new()
             .runbook("polled", runbook)
-            .file("runbooks/polled.test.toml", &scenario(interval))
+            .file("runbooks/polled.test.toml", scenario(interval))
     };
     project("0s")
         .args(["test"])
@@ -411,7 +411,7 @@ never = ["kubectl delete -f first.yaml"]
     let project = |rollback: bool| {
         Test::new()
             .runbook("undo", runbook)
-            .file("runbooks/undo.test.toml", &scenario(rollback))
+            .file("runbooks/undo.test.toml", scenario(rollback))
     };
     project(true)
         .args(["test"])
