@@ -39,6 +39,11 @@ pub struct Scenario {
     /// Seconds before the scenario's run is killed.
     #[serde(default = "default_timeout")]
     pub timeout: u64,
+    /// The wait between a check's attempts in place of its `interval` (`"0s"`).
+    pub poll_interval: Option<Spanned<String>>,
+    /// After the run, `runbook rollback --yes` undoes it (state and steps are judged after).
+    #[serde(default)]
+    pub rollback: bool,
     #[serde(default, rename = "double")]
     pub doubles: Vec<Double>,
     #[serde(default)]

@@ -37,6 +37,10 @@ pub struct Scenario {
     pub repo: Option<PathBuf>,
     pub repo_var: String,
     pub timeout: Duration,
+    /// Replaces every check's `interval` in the run (`poll-interval`).
+    pub poll_interval: Option<Duration>,
+    /// Run `runbook rollback --yes` after the run (`rollback = true`).
+    pub rollback: bool,
     pub doubles: Vec<DoubleSpec>,
     pub expect: Expectations,
 }
@@ -175,6 +179,8 @@ impl Validator<'_> {
             repo,
             repo_var: raw.repo_var,
             timeout: Duration::from_secs(raw.timeout.max(1)),
+            poll_interval: raw.poll_interval.as_ref().and_then(|p| self.duration(p)),
+            rollback: raw.rollback,
             doubles,
             expect: self.expect(raw.expect, runbook),
         }
@@ -272,6 +278,16 @@ impl Validator<'_> {
         }
     }
 
+    fn duration(&mut self, d: &Spanned<String>) -> Option<Duration> {
+        match crate::runbook::duration::parse(d.get_ref()) {
+            Ok(duration) => Some(duration),
+            Err(e) => {
+                self.error(d.span(), format!("invalid duration: {e}"));
+                None
+            }
+        }
+    }
+
     fn regex(&mut self, r: &Spanned<String>) -> Option<Regex> {
         match Regex::new(r.get_ref()) {
             Ok(regex) => Some(regex),
@@ -312,6 +328,8 @@ impl Validator<'_> {
             return;
         };
         let words: &[&str] = match step.action {
+            // A confirm step asks first (`yes`/`no`), then shows its instructions.
+            Action::Manual(_) if step.confirm => &["yes", "no", "done", "skip", "abort"],
             Action::Manual(_) => &["done", "skip", "abort"],
             Action::Ask(_) => return,
             _ if step.confirm => &["yes", "no", "retry", "skip", "rollback", "abort"],
