@@ -125,7 +125,9 @@ impl Session<'_> {
                 self.push_summary(id, &title, StepEnd::Failed);
                 self.rollback_after(message)
             }
-            _ if operator => self.failure_menu(scope, step, id, &title, &failure, message),
+            _ if operator || self.prompter.answers_failure(id) => {
+                self.failure_menu(scope, step, id, &title, &failure, message)
+            }
             _ => {
                 self.push_summary(id, &title, StepEnd::Failed);
                 Ok(FailureAction::Stop(Stop::Failed(message)))

@@ -133,6 +133,10 @@ pub struct Expect {
     pub message: Option<Spanned<String>>,
     /// Regex the run's output must match.
     pub output: Option<Spanned<String>>,
+    /// Regexes that must match neither the run's output nor any file the run wrote in its
+    /// state directory (journal, logs): a secret that must never be shown or stored.
+    #[serde(default)]
+    pub never_output: Vec<Spanned<String>>,
     #[serde(default)]
     pub steps: BTreeMap<String, Spanned<StepStatus>>,
     #[serde(default)]

@@ -36,6 +36,8 @@ pub struct Observed {
     pub waiting_step: Option<String>,
     /// Where the repo fixture was copied, while the scenario's directory exists.
     pub repo: Option<PathBuf>,
+    /// The run's state directory (journal, lock, logs), while the scenario's directory exists.
+    pub state_dir: PathBuf,
 }
 
 /// A scenario's temporary directory, removed when dropped.
@@ -117,6 +119,7 @@ pub fn run(
         state,
         waiting_step,
         repo,
+        state_dir: ws.root.join("state"),
     };
     Ok((observed, ws))
 }

@@ -71,6 +71,7 @@ pub struct Expectations {
     pub stopped_at: Option<String>,
     pub message: Option<Regex>,
     pub output: Option<Regex>,
+    pub never_output: Vec<Regex>,
     pub steps: Vec<(String, StepStatus)>,
     pub attempts: Vec<(String, u32)>,
     pub calls: Vec<Pattern>,
@@ -258,6 +259,11 @@ impl Validator<'_> {
             stopped_at: raw.stopped_at.map(Spanned::into_inner),
             message: raw.message.as_ref().and_then(|m| self.regex(m)),
             output: raw.output.as_ref().and_then(|m| self.regex(m)),
+            never_output: raw
+                .never_output
+                .iter()
+                .filter_map(|m| self.regex(m))
+                .collect(),
             steps,
             attempts,
             calls: raw.calls.iter().filter_map(|p| self.pattern(p)).collect(),
