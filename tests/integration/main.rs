@@ -7,6 +7,7 @@ mod cli;
 mod completions;
 mod docs;
 mod durability;
+mod failure_menu;
 mod flux;
 mod fuzz;
 mod graph;
