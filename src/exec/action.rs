@@ -126,7 +126,7 @@ impl Session<'_> {
         let acted = match &step.action {
             Action::Run(run) => self.run_action(scope, step, id, run, attempts)?,
             Action::Manual(text) => self.manual_action(scope, step, id, text, &view)?,
-            Action::Ask(ask) => self.ask_action(scope, id, ask)?,
+            Action::Ask(ask) => self.ask_action(scope, step, id, ask)?,
             Action::Call(call) => self.call_action(scope, id, call)?,
             Action::Gate => Acted::Done { value: None },
         };

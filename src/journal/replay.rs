@@ -280,13 +280,14 @@ fn decide(state: &mut RunState, step: Option<&str>, choice: Choice) {
     {
         entry.ran = true;
     }
-    if choice != Choice::Waiting {
+    if choice == Choice::Waiting {
+        state.waiting = true;
+    } else if !matches!(choice, Choice::Abort | Choice::ManualAbort) {
         return;
     }
-    state.waiting = true;
-    // A step started in this session that waits asked before it acted (a manual or ask
-    // question): nothing of it ran, so it is walked again, not settled as an unknown
-    // outcome. One started in an earlier session waits for its unknown outcome to be
+    // A step started in this session that waits, or that the operator aborted from its own
+    // prompt, asked before it acted (a manual or ask question): nothing of it ran, so it is
+    // walked again, not settled as an unknown outcome. One started in an earlier session waits for its unknown outcome to be
     // settled, and stays unknown.
     let session = state.session_seq;
     if let Some(entry) = step.and_then(|id| state.steps.get_mut(id))

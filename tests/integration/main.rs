@@ -2,6 +2,7 @@
 
 mod support;
 
+mod ask;
 mod check;
 mod cli;
 mod completions;
