@@ -7,7 +7,7 @@ use std::fs;
 
 use rexpect::ReadUntil;
 
-use crate::support::{Test, pty, pty_exit_code, pty_send, repo_root};
+use crate::support::{Test, pty, pty_exit_code, pty_expect, pty_send, repo_root};
 
 /// The lines of the README's ```sh blocks, comments removed.
 fn readme_commands() -> Vec<String> {
@@ -82,8 +82,8 @@ fn the_interactive_tour_ends_with_exit_0() {
     let mut command = test.std_command();
     command.args(["run", "tour"]);
     let mut session = pty(command);
-    // What only an active prompt shows (an answered one is echoed as one line, and an
-    // ask's question is printed by the transcript too): the menus' last item, the unselected
+    // What only an active prompt shows (an answered one clears itself, and an ask's
+    // question is printed by the transcript too): the menus' last item, the unselected
     // choice of each ask, the confirmation's [y/N].
     let prompts = ["abort (resumable)", "  production", "  yes", "[y/N]"];
     let mut answered = [0usize; 4];
@@ -100,6 +100,11 @@ fn the_interactive_tour_ends_with_exit_0() {
             break;
         };
         answered[index] += 1;
+        if index == 1 || index == 2 {
+            // An ask's menu ends with the ways out (skip, abort): read past them, or they
+            // would count as one more prompt.
+            pty_expect(&mut session, "abort (resumable)");
+        }
         // Enter takes the preselected answer; the confirmation defaults to no.
         pty_send(&mut session, if index == 3 { "y" } else { "\r" });
     }
