@@ -98,8 +98,18 @@ impl Session<'_> {
             false,
         )? {
             CheckOutcome::Passed => {}
-            // Nothing started yet: stop before the step, which stays pending.
-            CheckOutcome::Interrupted => return Ok(ActionResult::Stop(Stop::Interrupted)),
+            // Nothing started yet: stop before the step, which stays pending; the summary
+            // still names the step that was interrupted.
+            CheckOutcome::Interrupted => {
+                self.summary.push(SummaryRow {
+                    id: id.into(),
+                    title,
+                    outcome: StepEnd::Interrupted,
+                    duration: std::time::Duration::ZERO,
+                    attempts: 0,
+                });
+                return Ok(ActionResult::Stop(Stop::Interrupted));
+            }
             CheckOutcome::Failed {
                 name,
                 reason,

@@ -154,10 +154,19 @@ impl Session<'_> {
             },
             can_rollback: true,
         };
+        // The summary says how the step ended: interrupted (no outcome journaled) or failed.
+        let end = if failure.interrupted {
+            StepEnd::Interrupted
+        } else {
+            StepEnd::Failed
+        };
         loop {
             let choice = match self.prompter.failure(&view) {
                 Ok(choice) => choice,
-                Err(e) => return Ok(FailureAction::Stop(Self::prompt_stop(e))),
+                Err(e) => {
+                    self.push_summary(id, title, end);
+                    return Ok(FailureAction::Stop(Self::prompt_stop(e)));
+                }
             };
             let decision = match choice {
                 FailureChoice::Retry => Choice::FailureRetry,
@@ -178,7 +187,7 @@ impl Session<'_> {
                     return Ok(FailureAction::Continue);
                 }
                 FailureChoice::Rollback => {
-                    if let Some(action) = self.menu_rollback(id, title, &message)? {
+                    if let Some(action) = self.menu_rollback(id, title, end, &message)? {
                         return Ok(action);
                     }
                 }
@@ -188,11 +197,12 @@ impl Session<'_> {
                         .commands
                         .spec(&mut self.cx.text, scope, String::new(), None);
                     if let Err(e) = self.prompter.shell(&spec.cwd, &spec.env) {
+                        self.push_summary(id, title, end);
                         return Ok(FailureAction::Stop(Self::prompt_stop(e)));
                     }
                 }
                 FailureChoice::Abort => {
-                    self.push_summary(id, title, StepEnd::Failed);
+                    self.push_summary(id, title, end);
                     return Ok(FailureAction::Stop(Stop::Aborted));
                 }
             }
@@ -206,10 +216,11 @@ impl Session<'_> {
         &mut self,
         id: &str,
         title: &str,
+        end: StepEnd,
         message: &str,
     ) -> Result<Option<FailureAction>> {
         if self.cx.recorder.is_dry() {
-            self.push_summary(id, title, StepEnd::Failed);
+            self.push_summary(id, title, end);
             return Ok(Some(FailureAction::Stop(Stop::RolledBack(message.into()))));
         }
         let plan = self.checkpoint_plan()?;
@@ -228,11 +239,11 @@ impl Session<'_> {
                 return Ok(None);
             }
             Err(e) => {
-                self.push_summary(id, title, StepEnd::Failed);
+                self.push_summary(id, title, end);
                 return Ok(Some(FailureAction::Stop(Self::prompt_stop(e))));
             }
         }
-        self.push_summary(id, title, StepEnd::Failed);
+        self.push_summary(id, title, end);
         let undone = self.execute_rollback(&plan)?;
         Ok(Some(Self::after_rollback(message.to_string(), &undone)))
     }

@@ -6,6 +6,7 @@ mod ask;
 mod check;
 mod cli;
 mod completions;
+mod ctrl_c;
 mod docs;
 mod durability;
 mod failure_menu;
