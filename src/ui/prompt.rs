@@ -312,7 +312,10 @@ impl Prompter for TerminalPrompter {
             self.shell,
             cwd.display()
         ));
-        crate::exec::command::interactive(&self.shell, cwd, env)
+        // The operator's terminal, also when the run's streams are redirected or piped
+        // (`runbook run x < answers > log`): the shell talks to the operator, as the menus do.
+        let tty = super::tty::open();
+        crate::exec::command::interactive(&self.shell, cwd, env, tty.as_ref())
             .map_err(|_| PromptError::Interrupted)
     }
 }

@@ -123,3 +123,41 @@ run = "echo undo-b >> trail"
         .expect_stderr_contains("`b` is not undone: its command never started (precondition");
     assert_eq!(read(test.path(), "trail"), "a\nundo-a\n");
 }
+
+/// The run's streams redirected (`< /dev/null > out.log 2> err.log`) at a terminal: the
+/// failure menu's shell reads and writes the operator's terminal (`/dev/tty`), like the
+/// menus, not the redirected streams.
+#[test]
+fn the_menus_shell_uses_the_terminal_when_the_streams_are_redirected() {
+    let toml = r#"
+[runbook]
+title = "Fails"
+
+[[step]]
+id = "broken"
+run = "exit 3"
+"#;
+    let test = Test::new().runbook("fails", toml);
+    let mut s = pty(test.bash(
+        r#"SHELL=sh PS1='inside> ' "$RUNBOOK" run fails --auto </dev/null >out.log 2>err.log; echo "exit=$?""#,
+    ));
+    pty_expect(&mut s, "`broken` failed. what now?");
+    pty_send(&mut s, &format!("{DOWN}{DOWN}{DOWN}{ENTER}"));
+    pty_expect(&mut s, "inside> ");
+    pty_send(&mut s, "echo in-shell-$((6*7)) >&2; echo out-$((6*7)); exit\r");
+    pty_expect(&mut s, "out-42");
+    pty_expect(&mut s, "`broken` failed. what now?");
+    pty_send(&mut s, &format!("{DOWN}{DOWN}{DOWN}{DOWN}{ENTER}"));
+    pty_expect(&mut s, "exit=1");
+    assert_eq!(pty_exit_code(s), 0);
+    let logs = format!(
+        "{}{}",
+        read(test.path(), "out.log"),
+        read(test.path(), "err.log")
+    );
+    assert!(
+        !logs.contains("-42"),
+        "the shell's output belongs on the terminal, not in the logs:\n{logs}"
+    );
+    assert!(logs.contains("opening `sh`"), "the transcript keeps the decision:\n{logs}");
+}
