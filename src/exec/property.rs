@@ -12,8 +12,8 @@ use std::sync::Arc;
 use super::events::Recording;
 use super::interrupt::Interrupt;
 use super::prompter::{
-    Answer, AskReply, AskView, FailureChoice, FailureView, Prompter, ReverifyChoice, StepChoice, StepView,
-    UnfinishedChoice, UnknownChoice,
+    Answer, AskReply, AskView, FailureChoice, FailureView, Prompter, ReverifyChoice, StepChoice,
+    StepView, UnfinishedChoice, UnknownChoice,
 };
 use super::rollback::plan;
 use super::scope::Scope;

@@ -467,6 +467,9 @@ mod tests {
         assert!(!state.steps["never"].ran, "it failed before its command");
         assert!(state.steps["outer/inner"].ran);
         assert!(state.steps["outer"].ran, "a call acts through its steps");
-        assert!(!state.steps["undo-only"].ran, "an undo command is no evidence");
+        assert!(
+            !state.steps["undo-only"].ran,
+            "an undo command is no evidence"
+        );
     }
 }

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::exec::prompter::{
-    Answer, AskReply, AskView, FailureChoice, FailureView, Prompter, ReverifyChoice, StepChoice, StepView,
-    UnfinishedChoice, UnknownChoice,
+    Answer, AskReply, AskView, FailureChoice, FailureView, Prompter, ReverifyChoice, StepChoice,
+    StepView, UnfinishedChoice, UnknownChoice,
 };
 use crate::runbook::model::Var;
 

@@ -11,8 +11,8 @@ use dialoguer::{Confirm, Input, Password, Select};
 use super::printer::Printer;
 use super::tty::PromptTerminal;
 use crate::exec::prompter::{
-    Answer, AskReply, AskView, FailureChoice, FailureView, PromptError, Prompter, ReverifyChoice, StepChoice,
-    StepView, UnfinishedChoice, UnknownChoice,
+    Answer, AskReply, AskView, FailureChoice, FailureView, PromptError, Prompter, ReverifyChoice,
+    StepChoice, StepView, UnfinishedChoice, UnknownChoice,
 };
 use crate::runbook::model::Var;
 

@@ -240,7 +240,10 @@ struct Unpadded {
 impl Unpadded {
     /// Writes held-back padding (a line follows it) or drops it (the frame ended).
     fn settle(&self, write: bool) -> std::io::Result<()> {
-        let mut padding = self.padding.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut padding = self
+            .padding
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let held = std::mem::take(&mut *padding);
         if write && !held.is_empty() {
             self.term.write_str(&held)?;
@@ -278,8 +281,10 @@ impl indicatif::TermLike for Unpadded {
     }
     fn write_str(&self, s: &str) -> std::io::Result<()> {
         if s.bytes().all(|b| b == b' ') {
-            let mut padding =
-                self.padding.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut padding = self
+                .padding
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             padding.push_str(s);
             return Ok(());
         }

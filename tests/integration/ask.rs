@@ -32,7 +32,10 @@ impl Screen {
                 self.seen.push_str(&before);
                 self.seen.push_str(text);
             }
-            Err(e) => panic!("expected {text:?} on the terminal: {e}\nseen:\n{}", self.seen),
+            Err(e) => panic!(
+                "expected {text:?} on the terminal: {e}\nseen:\n{}",
+                self.seen
+            ),
         }
     }
 
@@ -125,10 +128,18 @@ default = "hunter2-secret"
         .run();
     output.expect_exit(0);
     let all = format!("{}{}", output.stdout, output.stderr);
-    for once in ["Which colour do you want?", "colour = green", "Which token?", "token = "] {
+    for once in [
+        "Which colour do you want?",
+        "colour = green",
+        "Which token?",
+        "token = ",
+    ] {
         assert_eq!(all.matches(once).count(), 1, "{once:?} once:\n{all}");
     }
-    assert!(!all.contains("hunter2-secret"), "the secret is masked:\n{all}");
+    assert!(
+        !all.contains("hunter2-secret"),
+        "the secret is masked:\n{all}"
+    );
 }
 
 #[test]

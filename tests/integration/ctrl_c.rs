@@ -65,7 +65,10 @@ fn after_ctrl_c_no_spinner_frame_is_left_on_the_screen() {
         !rows.iter().any(|r| r.contains("running slow")),
         "a spinner frame stayed on the screen:\n{shown}"
     );
-    assert!(summary_row(&rows, "slow").contains("interrupted"), "{shown}");
+    assert!(
+        summary_row(&rows, "slow").contains("interrupted"),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -78,7 +81,10 @@ fn an_interrupted_step_aborted_from_the_menu_is_interrupted_in_the_summary() {
     let (code, rows) = finish(s, "");
     let shown = rows.join("\n");
     assert_eq!(code, 1, "{shown}");
-    assert!(summary_row(&rows, "slow").contains("interrupted"), "{shown}");
+    assert!(
+        summary_row(&rows, "slow").contains("interrupted"),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -91,5 +97,8 @@ fn a_second_ctrl_c_at_the_menu_still_lists_the_step_in_the_summary() {
     let (code, rows) = finish(s, "");
     let shown = rows.join("\n");
     assert_eq!(code, 130, "{shown}");
-    assert!(summary_row(&rows, "slow").contains("interrupted"), "{shown}");
+    assert!(
+        summary_row(&rows, "slow").contains("interrupted"),
+        "{shown}"
+    );
 }

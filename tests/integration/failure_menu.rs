@@ -56,10 +56,18 @@ fn the_menus_rollback_shows_the_plan_asks_and_a_no_returns_to_the_menu() {
     pty_expect(&mut s, "1. a: $ echo undo-a >> trail");
     pty_expect(&mut s, "`b` is not undone: its command never started");
     pty_expect(&mut s, "undo 1 step back to the last checkpoint?");
-    assert_eq!(read(test.path(), "trail"), "base\na\n", "nothing undone before the answer");
+    assert_eq!(
+        read(test.path(), "trail"),
+        "base\na\n",
+        "nothing undone before the answer"
+    );
     pty_send(&mut s, "n");
     pty_expect(&mut s, "`b` failed. what now?");
-    assert_eq!(read(test.path(), "trail"), "base\na\n", "a no undoes nothing");
+    assert_eq!(
+        read(test.path(), "trail"),
+        "base\na\n",
+        "a no undoes nothing"
+    );
     pty_send(&mut s, &format!("{DOWN}{DOWN}{ENTER}"));
     pty_expect(&mut s, "undo 1 step back to the last checkpoint?");
     pty_send(&mut s, "y");
@@ -144,7 +152,10 @@ run = "exit 3"
     pty_expect(&mut s, "`broken` failed. what now?");
     pty_send(&mut s, &format!("{DOWN}{DOWN}{DOWN}{ENTER}"));
     pty_expect(&mut s, "inside> ");
-    pty_send(&mut s, "echo in-shell-$((6*7)) >&2; echo out-$((6*7)); exit\r");
+    pty_send(
+        &mut s,
+        "echo in-shell-$((6*7)) >&2; echo out-$((6*7)); exit\r",
+    );
     pty_expect(&mut s, "out-42");
     pty_expect(&mut s, "`broken` failed. what now?");
     pty_send(&mut s, &format!("{DOWN}{DOWN}{DOWN}{DOWN}{ENTER}"));
@@ -159,5 +170,8 @@ run = "exit 3"
         !logs.contains("-42"),
         "the shell's output belongs on the terminal, not in the logs:\n{logs}"
     );
-    assert!(logs.contains("opening `sh`"), "the transcript keeps the decision:\n{logs}");
+    assert!(
+        logs.contains("opening `sh`"),
+        "the transcript keeps the decision:\n{logs}"
+    );
 }

@@ -113,3 +113,25 @@ fn the_interactive_tour_ends_with_exit_0() {
     assert!(answered[0] >= 9, "{answered:?}");
     assert_eq!(answered[1..], [1, 1, 1], "{answered:?}");
 }
+
+/// The README's `--yes` tour command passes `--allow-destructive` and says why on its own
+/// line: `--yes` alone stops at the tour's `confirm = true` step (exit 4).
+#[test]
+fn the_yes_tour_command_opts_in_to_destructive_steps_and_says_why() {
+    let readme = fs::read_to_string(repo_root().join("README.md")).expect("read README.md");
+    let line = readme
+        .lines()
+        .find(|l| l.starts_with("runbook run tour") && l.contains("--yes"))
+        .expect("a --yes tour command in the README");
+    assert!(line.contains("--allow-destructive"), "{line}");
+    let why = line.split(" #").nth(1).unwrap_or_default();
+    assert!(
+        why.contains("confirm = true") && why.contains("--yes"),
+        "the comment says why: {line}"
+    );
+    tour()
+        .args(["run", "tour", "--yes"])
+        .run()
+        .expect_exit(4)
+        .expect_stderr_contains("--allow-destructive");
+}

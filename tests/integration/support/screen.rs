@@ -29,7 +29,11 @@ pub fn screen(raw: &str, width: usize) -> Vec<String> {
                     }
                     params.push(p);
                 }
-                let n = params.trim_start_matches('?').parse::<usize>().unwrap_or(1).max(1);
+                let n = params
+                    .trim_start_matches('?')
+                    .parse::<usize>()
+                    .unwrap_or(1)
+                    .max(1);
                 match last {
                     'A' => row = row.saturating_sub(n),
                     'B' => row += n,
@@ -92,6 +96,10 @@ fn grow(rows: &mut Vec<Vec<char>>, row: usize) {
 #[test]
 fn the_emulator_wraps_clears_and_moves_like_a_terminal() {
     let rows = screen("abcd^C\x1b[1A\r\x1b[2Kxy\r\n", 4);
-    assert_eq!(rows, ["xy", "^C"], "the wrapped echo is below the cleared row");
+    assert_eq!(
+        rows,
+        ["xy", "^C"],
+        "the wrapped echo is below the cleared row"
+    );
     assert_eq!(screen("ab\x1b[1Dz\x1b[K", 10), ["az"]);
 }
