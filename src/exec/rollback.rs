@@ -153,9 +153,12 @@ fn captures(state: &RunState, steps: &[(String, Vec<Undo>)]) -> BTreeMap<String,
 }
 
 /// Asks and gates change nothing outside the run, so there is nothing to undo or list; a
-/// step whose command never started has nothing to undo either.
+/// step whose command never started has nothing to undo either. A manual step is listed
+/// only when it declares undo commands: one without them (look at a dashboard) is no
+/// change to check by hand.
 fn undoable(step: &StepState) -> bool {
     step.ran
+        && (!step.manual || !step.undo.is_empty())
         && matches!(
             step.status,
             Status::Succeeded | Status::Failed | Status::Unknown
