@@ -33,6 +33,9 @@ pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Resul
     let plan = plan(&state, args.to.as_deref())
         .map_err(|m| Error::usage_hint(m, format!("`runbook log {run_id}` shows what ran")))?;
     if plan.steps.is_empty() {
+        if !plan.left_out.is_empty() {
+            session::reporter(config, printer, false).event(&plan.event());
+        }
         printer.line(&format!("nothing to roll back in run `{run_id}`"));
         return Ok(());
     }

@@ -98,8 +98,18 @@ impl Session<'_> {
             false,
         )? {
             CheckOutcome::Passed => {}
-            // Nothing started yet: stop before the step, which stays pending.
-            CheckOutcome::Interrupted => return Ok(ActionResult::Stop(Stop::Interrupted)),
+            // Nothing started yet: stop before the step, which stays pending; the summary
+            // still names the step that was interrupted.
+            CheckOutcome::Interrupted => {
+                self.summary.push(SummaryRow {
+                    id: id.into(),
+                    title,
+                    outcome: StepEnd::Interrupted,
+                    duration: std::time::Duration::ZERO,
+                    attempts: 0,
+                });
+                return Ok(ActionResult::Stop(Stop::Interrupted));
+            }
             CheckOutcome::Failed {
                 name,
                 reason,
@@ -126,7 +136,7 @@ impl Session<'_> {
         let acted = match &step.action {
             Action::Run(run) => self.run_action(scope, step, id, run, attempts)?,
             Action::Manual(text) => self.manual_action(scope, step, id, text, &view)?,
-            Action::Ask(ask) => self.ask_action(scope, id, ask)?,
+            Action::Ask(ask) => self.ask_action(scope, step, id, ask)?,
             Action::Call(call) => self.call_action(scope, id, call)?,
             Action::Gate => Acted::Done { value: None },
         };

@@ -357,15 +357,24 @@ fn resolve(program: &str, path: Option<&String>) -> std::path::PathBuf {
     }
 }
 
-/// Runs an interactive program (the operator's shell) on the terminal and waits for it.
+/// Runs an interactive program (the operator's shell) and waits for it. `terminal`: the
+/// controlling terminal, its stdin, stdout and stderr (the process's own streams may be
+/// redirected); without one it inherits them.
 pub fn interactive(
     program: &str,
     cwd: &std::path::Path,
     env: &BTreeMap<String, String>,
+    terminal: Option<&std::fs::File>,
 ) -> std::io::Result<()> {
     let mut expression = duct::cmd(program, Vec::<String>::new())
         .dir(cwd)
         .unchecked();
+    if let Some(tty) = terminal {
+        expression = expression
+            .stdin_file(tty.try_clone()?)
+            .stdout_file(tty.try_clone()?)
+            .stderr_file(tty.try_clone()?);
+    }
     for (key, value) in env {
         expression = expression.env(key, value);
     }

@@ -186,6 +186,8 @@ pub enum Event {
         no_undo: Vec<String>,
         /// The step whose undo was cut off by a crash: it runs again from its first command.
         interrupted: Option<String>,
+        /// Steps not undone because their command never started, with why.
+        left_out: Vec<(String, String)>,
     },
     RollbackStep {
         id: String,

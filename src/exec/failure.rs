@@ -4,7 +4,7 @@
 
 use super::events::{Event, SkipReason, StepEnd, SummaryRow};
 use super::prompter::{FailureChoice, FailureView, StepView};
-use super::rollback::{Undone, plan};
+use super::rollback::{Plan, Undone, plan};
 use super::scope::Scope;
 use super::session::{Session, Stop};
 use crate::error::{Error, Result};
@@ -158,10 +158,19 @@ impl Session<'_> {
             },
             can_rollback: true,
         };
+        // The summary says how the step ended: interrupted (no outcome journaled) or failed.
+        let end = if failure.interrupted {
+            StepEnd::Interrupted
+        } else {
+            StepEnd::Failed
+        };
         loop {
             let choice = match self.prompter.failure(&view) {
                 Ok(choice) => choice,
-                Err(e) => return Ok(FailureAction::Stop(Self::prompt_stop(e))),
+                Err(e) => {
+                    self.push_summary(id, title, end);
+                    return Ok(FailureAction::Stop(Self::prompt_stop(e)));
+                }
             };
             let decision = match choice {
                 FailureChoice::Retry => Choice::FailureRetry,
@@ -182,8 +191,9 @@ impl Session<'_> {
                     return Ok(FailureAction::Continue);
                 }
                 FailureChoice::Rollback => {
-                    self.push_summary(id, title, StepEnd::Failed);
-                    return self.rollback_after(message);
+                    if let Some(action) = self.menu_rollback(id, title, end, &message)? {
+                        return Ok(action);
+                    }
                 }
                 FailureChoice::Shell => {
                     let spec = self
@@ -191,40 +201,85 @@ impl Session<'_> {
                         .commands
                         .spec(&mut self.cx.text, scope, String::new(), None);
                     if let Err(e) = self.prompter.shell(&spec.cwd, &spec.env) {
+                        self.push_summary(id, title, end);
                         return Ok(FailureAction::Stop(Self::prompt_stop(e)));
                     }
                 }
                 FailureChoice::Abort => {
-                    self.push_summary(id, title, StepEnd::Failed);
+                    self.push_summary(id, title, end);
                     return Ok(FailureAction::Stop(Stop::Aborted));
                 }
             }
         }
     }
 
-    /// Rolls back to the newest checkpoint after a failure; a failing undo command leaves
-    /// the rollback unfinished, and the run stops saying so.
-    fn rollback_after(&mut self, message: String) -> Result<FailureAction> {
-        Ok(FailureAction::Stop(
-            match self.rollback_to_checkpoint()? {
-                Undone::All => Stop::RolledBack(message),
-                Undone::FailedAt(_) => Stop::RollbackStopped(format!(
-                    "{message}; the rollback stopped at a failing undo command"
-                )),
-                Undone::InterruptedAt(_) => Stop::Interrupted,
-            },
-        ))
+    /// The failure menu's rollback: shows the plan, then asks. Declined (or nothing to
+    /// undo), the menu is shown again: `None`. The operator chose a way out of the failure,
+    /// and "no" to this one leaves the others open.
+    fn menu_rollback(
+        &mut self,
+        id: &str,
+        title: &str,
+        end: StepEnd,
+        message: &str,
+    ) -> Result<Option<FailureAction>> {
+        if self.cx.recorder.is_dry() {
+            self.push_summary(id, title, end);
+            return Ok(Some(FailureAction::Stop(Stop::RolledBack(message.into()))));
+        }
+        let plan = self.checkpoint_plan()?;
+        if plan.steps.is_empty() {
+            return Ok(None);
+        }
+        let question = format!(
+            "undo {} step{} back to the last checkpoint?",
+            plan.steps.len(),
+            if plan.steps.len() == 1 { "" } else { "s" }
+        );
+        match self.prompter.approve_rollback(&question) {
+            Ok(true) => {}
+            Ok(false) => {
+                self.decide(Some(id), Choice::Declined)?;
+                return Ok(None);
+            }
+            Err(e) => {
+                self.push_summary(id, title, end);
+                return Ok(Some(FailureAction::Stop(Self::prompt_stop(e))));
+            }
+        }
+        self.push_summary(id, title, end);
+        let undone = self.execute_rollback(&plan)?;
+        Ok(Some(Self::after_rollback(message.to_string(), &undone)))
     }
 
-    /// `on-failure = "rollback"` or the failure menu's choice: undo back to the newest
-    /// checkpoint, planned from the live run state.
-    fn rollback_to_checkpoint(&mut self) -> Result<Undone> {
+    /// `on-failure = "rollback"`: the runbook's author chose it, so it runs at once (the
+    /// plan is still shown); a failing undo command leaves the rollback unfinished, and the
+    /// run stops saying so.
+    fn rollback_after(&mut self, message: String) -> Result<FailureAction> {
         if self.cx.recorder.is_dry() {
-            return Ok(Undone::All);
+            return Ok(FailureAction::Stop(Stop::RolledBack(message)));
         }
+        let plan = self.checkpoint_plan()?;
+        let undone = self.execute_rollback(&plan)?;
+        Ok(Self::after_rollback(message, &undone))
+    }
+
+    fn after_rollback(message: String, undone: &Undone) -> FailureAction {
+        FailureAction::Stop(match undone {
+            Undone::All => Stop::RolledBack(message),
+            Undone::FailedAt(_) => Stop::RollbackStopped(format!(
+                "{message}; the rollback stopped at a failing undo command"
+            )),
+            Undone::InterruptedAt(_) => Stop::Interrupted,
+        })
+    }
+
+    /// The plan back to the newest checkpoint, from the live run state, shown before
+    /// anything runs (as `runbook rollback` shows it).
+    fn checkpoint_plan(&mut self) -> Result<Plan> {
         let plan = plan(self.state(), None).map_err(|m| Error::failed(m, None))?;
         self.emit(plan.event());
-        self.execute_rollback(&plan)
+        Ok(plan)
     }
 
     fn push_summary(&mut self, id: &str, title: &str, outcome: StepEnd) {

@@ -11,7 +11,7 @@ use super::command::{self, Exit};
 use super::events::{Event, SkipReason};
 use super::failure::Failure;
 use super::group;
-use super::prompter::{AskView, StepChoice, StepView};
+use super::prompter::{AskReply, AskView, StepChoice, StepView};
 use super::scope::Scope;
 use super::session::{Session, Stop};
 use crate::error::{Error, Result};
@@ -328,7 +328,13 @@ impl Session<'_> {
         })
     }
 
-    pub(super) fn ask_action(&mut self, scope: &mut Scope, id: &str, ask: &Ask) -> Result<Acted> {
+    pub(super) fn ask_action(
+        &mut self,
+        scope: &mut Scope,
+        step: &Step,
+        id: &str,
+        ask: &Ask,
+    ) -> Result<Acted> {
         let view = AskView {
             step: id.into(),
             into: ask.into.clone(),
@@ -337,9 +343,20 @@ impl Session<'_> {
             default: ask.default.clone(),
             secret: ask.secret,
             pattern: ask.pattern.clone(),
+            announced: true,
         };
         let answer = match self.prompter.ask(&view) {
-            Ok(answer) => answer,
+            Ok(AskReply::Answer(answer)) => answer,
+            Ok(AskReply::Skip) => {
+                self.decide(Some(id), Choice::Skip)?;
+                let title = self.shown(scope, &step.title);
+                self.skip(scope, step, id, &title, SkipReason::Operator)?;
+                return Ok(Acted::Skipped);
+            }
+            Ok(AskReply::Abort) => {
+                self.decide(Some(id), Choice::Abort)?;
+                return Ok(Acted::Stop(Stop::Aborted));
+            }
             Err(e) => return Ok(Acted::Stop(Self::prompt_stop(e))),
         };
         if ask.secret && !answer.is_empty() {

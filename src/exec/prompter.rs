@@ -47,6 +47,14 @@ pub struct FailureView {
     pub can_rollback: bool,
 }
 
+/// The reply to an `ask`: an answer, or the way out the operator took from its prompt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AskReply {
+    Answer(String),
+    Skip,
+    Abort,
+}
+
 #[derive(Debug, Clone)]
 pub struct AskView {
     pub step: String,
@@ -57,6 +65,9 @@ pub struct AskView {
     pub default: Option<String>,
     pub secret: bool,
     pub pattern: Option<regex::Regex>,
+    /// The question is already on screen (an `ask` step's `?` line): the prompt need not
+    /// repeat it.
+    pub announced: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,7 +147,8 @@ pub trait Prompter {
     fn confirm(&mut self, step: &StepView) -> Answer<bool>;
     /// A manual step: done (true) or not; `None` means abort.
     fn manual(&mut self, step: &StepView, instructions: &str) -> Answer<StepChoice>;
-    fn ask(&mut self, ask: &AskView) -> Answer<String>;
+    /// An `ask` step's question; the operator may also skip the step or abort from it.
+    fn ask(&mut self, ask: &AskView) -> Answer<AskReply>;
     fn failure(&mut self, failure: &FailureView) -> Answer<FailureChoice>;
     /// Whether a failure of `step` has an answer although no operator is there (a
     /// `runbook test` scenario's scripted answer); without one, `on-failure = "ask"` halts.
@@ -183,8 +195,8 @@ impl Prompter for AssumeYes {
     fn manual(&mut self, _: &StepView, _: &str) -> Answer<StepChoice> {
         Ok(StepChoice::Run)
     }
-    fn ask(&mut self, ask: &AskView) -> Answer<String> {
-        ask.default.clone().ok_or_else(|| {
+    fn ask(&mut self, ask: &AskView) -> Answer<AskReply> {
+        ask.default.clone().map(AskReply::Answer).ok_or_else(|| {
             PromptError::Waiting(Need::Answer {
                 step: ask.step.clone(),
                 question: ask.question.clone(),
@@ -240,7 +252,7 @@ impl Prompter for Unattended {
             step: step.id.clone(),
         }))
     }
-    fn ask(&mut self, ask: &AskView) -> Answer<String> {
+    fn ask(&mut self, ask: &AskView) -> Answer<AskReply> {
         AssumeYes::default().ask(ask)
     }
     fn failure(&mut self, _: &FailureView) -> Answer<FailureChoice> {
@@ -287,9 +299,9 @@ impl Prompter for Preset<'_> {
     fn manual(&mut self, step: &StepView, instructions: &str) -> Answer<StepChoice> {
         self.inner.manual(step, instructions)
     }
-    fn ask(&mut self, ask: &AskView) -> Answer<String> {
+    fn ask(&mut self, ask: &AskView) -> Answer<AskReply> {
         match self.answers.get(&ask.into) {
-            Some(answer) => Ok(answer.clone()),
+            Some(answer) => Ok(AskReply::Answer(answer.clone())),
             None => self.inner.ask(ask),
         }
     }

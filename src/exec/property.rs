@@ -12,8 +12,8 @@ use std::sync::Arc;
 use super::events::Recording;
 use super::interrupt::Interrupt;
 use super::prompter::{
-    Answer, AskView, FailureChoice, FailureView, Prompter, ReverifyChoice, StepChoice, StepView,
-    UnfinishedChoice, UnknownChoice,
+    Answer, AskReply, AskView, FailureChoice, FailureView, Prompter, ReverifyChoice, StepChoice,
+    StepView, UnfinishedChoice, UnknownChoice,
 };
 use super::rollback::plan;
 use super::scope::Scope;
@@ -130,8 +130,8 @@ impl Prompter for Scripted<'_> {
     fn manual(&mut self, _: &StepView, _: &str) -> Answer<StepChoice> {
         Ok([StepChoice::Run, StepChoice::Skip, StepChoice::Abort][self.rng.below(3) as usize])
     }
-    fn ask(&mut self, ask: &AskView) -> Answer<String> {
-        Ok(ask.default.clone().unwrap_or_default())
+    fn ask(&mut self, ask: &AskView) -> Answer<AskReply> {
+        Ok(AskReply::Answer(ask.default.clone().unwrap_or_default()))
     }
     fn failure(&mut self, _: &FailureView) -> Answer<FailureChoice> {
         Ok([

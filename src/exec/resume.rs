@@ -5,7 +5,7 @@
 
 use super::checks::CheckOutcome;
 use super::events::{Event, SkipReason};
-use super::prompter::{AskView, FailureView, ReverifyChoice, StepView, UnknownChoice};
+use super::prompter::{AskReply, AskView, FailureView, ReverifyChoice, StepView, UnknownChoice};
 use super::scope::Scope;
 use super::session::{Session, Stop};
 use crate::error::Result;
@@ -90,12 +90,18 @@ impl Session<'_> {
             default: None,
             secret: true,
             pattern: None,
+            announced: false,
         };
         match self.prompter.ask(&view) {
-            Ok(value) => {
+            Ok(AskReply::Answer(value)) => {
                 self.cx.text.add_secrets([value.clone()]);
                 scope.set(capture, value, true);
                 Ok(None)
+            }
+            // Without the value the steps that read it cannot run: skipping is aborting.
+            Ok(AskReply::Skip | AskReply::Abort) => {
+                self.decide(Some(id), Choice::Abort)?;
+                Ok(Some(Settled::Stop(Stop::Aborted)))
             }
             Err(e) => Ok(Some(Settled::Stop(Self::prompt_stop(e)))),
         }

@@ -25,6 +25,9 @@ pub struct Plan {
     pub interrupted: Option<String>,
     /// The capture of a step in the plan: its undo commands read it from the environment.
     pub captures: BTreeMap<String, (String, String)>,
+    /// Steps in the rolled-back range that failed before their command started, with why:
+    /// there is nothing of theirs to undo, so the plan names them and leaves them out.
+    pub left_out: Vec<(String, String)>,
 }
 
 impl Plan {
@@ -51,15 +54,17 @@ impl Plan {
                 .collect(),
             no_undo,
             interrupted: self.interrupted.clone(),
+            left_out: self.left_out.clone(),
         }
     }
 }
 
 /// Works out what to undo from a replayed run.
 ///
-/// Undoable are the steps whose action began (or that recorded undo commands) and that are
-/// not undone yet: succeeded ones, and failed or unknown ones, whose command may have done
-/// part of its work. They are undone newest first (by start: a `call` step after its inner
+/// Undoable are the steps with journal evidence that their action began (see
+/// [`StepState::ran`]) and that are not undone yet: succeeded ones, and failed or unknown
+/// ones, whose command may have done part of its work. A step that failed before its command
+/// started is never undone; the plan names it in `left_out`. They are undone newest first (by start: a `call` step after its inner
 /// steps), back to the boundary: everything that started after the newest succeeded
 /// checkpoint finished (or after `--to STEP` finished) is undone; a rollback with no
 /// checkpoint left undoes everything and ends the run.
@@ -97,6 +102,7 @@ pub fn plan(state: &RunState, to: Option<&str>) -> Result<Plan, String> {
             complete,
             continuing: true,
             interrupted: state.rollback.undoing.clone(),
+            left_out: Vec::new(),
         });
     }
     let boundary = match to {
@@ -119,6 +125,12 @@ pub fn plan(state: &RunState, to: Option<&str>) -> Result<Plan, String> {
         .filter(|(_, s)| boundary.is_none_or(|b| s.started_seq > b))
         .map(|(id, s)| ((*id).clone(), s.undo.clone()))
         .collect();
+    let mut left_out: Vec<(&String, &StepState)> = state
+        .steps
+        .iter()
+        .filter(|(_, s)| never_started(s) && boundary.is_none_or(|b| s.started_seq > b))
+        .collect();
+    left_out.sort_by_key(|(_, s)| std::cmp::Reverse(s.started_seq));
     Ok(Plan {
         to: to.map(str::to_string),
         captures: captures(state, &steps),
@@ -126,6 +138,10 @@ pub fn plan(state: &RunState, to: Option<&str>) -> Result<Plan, String> {
         complete: boundary.is_none(),
         continuing: false,
         interrupted: None,
+        left_out: left_out
+            .into_iter()
+            .map(|(id, s)| (id.clone(), why_left_out(s)))
+            .collect(),
     })
 }
 
@@ -136,13 +152,32 @@ fn captures(state: &RunState, steps: &[(String, Vec<Undo>)]) -> BTreeMap<String,
         .collect()
 }
 
-/// Asks and gates change nothing outside the run, so there is nothing to undo or list.
+/// Asks and gates change nothing outside the run, so there is nothing to undo or list; a
+/// step whose command never started has nothing to undo either. A manual step is listed
+/// only when it declares undo commands: one without them (look at a dashboard) is no
+/// change to check by hand.
 fn undoable(step: &StepState) -> bool {
-    (step.ran || !step.undo.is_empty())
+    step.ran
+        && (!step.manual || !step.undo.is_empty())
         && matches!(
             step.status,
             Status::Succeeded | Status::Failed | Status::Unknown
         )
+}
+
+/// A step that failed (or stopped) before its command started: worth naming in the plan,
+/// since it may have undo commands that will not run.
+fn never_started(step: &StepState) -> bool {
+    !step.ran
+        && (step.status == Status::Failed
+            || (step.status == Status::Unknown && !step.undo.is_empty()))
+}
+
+fn why_left_out(step: &StepState) -> String {
+    match &step.reason {
+        Some(reason) => format!("its command never started ({reason})"),
+        None => "its command never started".into(),
+    }
 }
 
 /// Where the newest succeeded checkpoint (of any kind, a gate too) finished, if something

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::record::{Entry, Outcome, Record, Undo};
-use super::words::{Choice, RollbackEnd, RollbackOutcome, RunEnd};
+use super::words::{Choice, RollbackEnd, RollbackOutcome, RunEnd, StepKind};
 
 /// Where a step (a journal id such as `deploy[sonarr]` or `fix/suspend`) stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,9 +35,14 @@ pub struct StepState {
     pub started_seq: usize,
     /// Order of the last successful finish.
     pub finished_seq: Option<usize>,
-    /// The step's action began at least once (a `run` or `call`: there may be something
-    /// to undo).
+    /// The journal shows that the step's action began at least once, so there may be
+    /// something to undo: a `step-spawned` record of its command (or of a command of a step
+    /// it calls), or a manual step the operator reported done. A step that failed before
+    /// its command started (it failed to render, a precondition failed, the shell could not
+    /// start) has none.
     pub ran: bool,
+    /// A manual step: the operator's "done" is the evidence that it acted.
+    pub manual: bool,
 }
 
 impl StepState {
@@ -55,6 +60,7 @@ impl StepState {
             started_seq: seq,
             finished_seq: None,
             ran: false,
+            manual: false,
         }
     }
 }
@@ -178,7 +184,7 @@ fn apply(state: &mut RunState, seq: usize, record: &Record) {
             entry.attempts = entry.attempts.max(*attempt);
             entry.undo.clone_from(undo);
             entry.started_seq = seq;
-            entry.ran |= kind.acts();
+            entry.manual = *kind == StepKind::Manual;
             state.current = Some(step.clone());
             state.rolled_back = false;
         }
@@ -204,6 +210,7 @@ fn apply(state: &mut RunState, seq: usize, record: &Record) {
             entry.value.clone_from(value);
             entry.attempts = entry.attempts.max(*attempts);
             entry.finished_seq = (*outcome == Outcome::Succeeded).then_some(seq);
+            entry.ran |= entry.manual && *outcome == Outcome::Succeeded;
         }
         Entry::Interrupted { .. } => state.interrupted = true,
         Entry::Decision { step, choice, .. } => decide(state, step.as_deref(), *choice),
@@ -244,19 +251,43 @@ fn apply(state: &mut RunState, seq: usize, record: &Record) {
             }
         }
         Entry::RunFinished { state: end, .. } => state.finished = Some(*end),
+        Entry::StepSpawned {
+            step, undo: false, ..
+        } => spawned(state, step),
         Entry::Check { .. } | Entry::StepSpawned { .. } => {}
+    }
+}
+
+/// A step's command runs: the step acted, and so did every `call` step it is inside
+/// (`outer/inner`: `outer` is undone through `inner`, or by its own undo commands).
+fn spawned(state: &mut RunState, step: &str) {
+    let mut id = step;
+    loop {
+        if let Some(entry) = state.steps.get_mut(id) {
+            entry.ran = true;
+        }
+        match id.rfind('/') {
+            Some(cut) => id = &id[..cut],
+            None => break,
+        }
     }
 }
 
 /// Decisions that change where a step or the run stands.
 fn decide(state: &mut RunState, step: Option<&str>, choice: Choice) {
-    if choice != Choice::Waiting {
+    if choice == Choice::ManualDone
+        && let Some(entry) = step.and_then(|id| state.steps.get_mut(id))
+    {
+        entry.ran = true;
+    }
+    if choice == Choice::Waiting {
+        state.waiting = true;
+    } else if !matches!(choice, Choice::Abort | Choice::ManualAbort) {
         return;
     }
-    state.waiting = true;
-    // A step started in this session that waits asked before it acted (a manual or ask
-    // question): nothing of it ran, so it is walked again, not settled as an unknown
-    // outcome. One started in an earlier session waits for its unknown outcome to be
+    // A step started in this session that waits, or that the operator aborted from its own
+    // prompt, asked before it acted (a manual or ask question): nothing of it ran, so it is
+    // walked again, not settled as an unknown outcome. One started in an earlier session waits for its unknown outcome to be
     // settled, and stays unknown.
     let session = state.session_seq;
     if let Some(entry) = step.and_then(|id| state.steps.get_mut(id))
@@ -409,5 +440,36 @@ mod tests {
         ]);
         assert_eq!(state.steps["a"].attempts, 2);
         assert_eq!(state.steps["a"].status, Status::Unknown);
+    }
+
+    fn spawned(step: &str, undo: bool) -> Record {
+        rec(Entry::StepSpawned {
+            step: step.into(),
+            attempt: 1,
+            pid: 1,
+            pgid: 1,
+            boot_id: None,
+            undo,
+        })
+    }
+
+    #[test]
+    fn only_a_spawned_command_is_evidence_that_a_step_acted() {
+        let state = replay(&[
+            started("never", 1),
+            finished("never", Outcome::Failed),
+            started("outer", 1),
+            started("outer/inner", 1),
+            spawned("outer/inner", false),
+            started("undo-only", 1),
+            spawned("undo-only", true),
+        ]);
+        assert!(!state.steps["never"].ran, "it failed before its command");
+        assert!(state.steps["outer/inner"].ran);
+        assert!(state.steps["outer"].ran, "a call acts through its steps");
+        assert!(
+            !state.steps["undo-only"].ran,
+            "an undo command is no evidence"
+        );
     }
 }

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::exec::prompter::{
-    Answer, AskView, FailureChoice, FailureView, Prompter, ReverifyChoice, StepChoice, StepView,
-    UnfinishedChoice, UnknownChoice,
+    Answer, AskReply, AskView, FailureChoice, FailureView, Prompter, ReverifyChoice, StepChoice,
+    StepView, UnfinishedChoice, UnknownChoice,
 };
 use crate::runbook::model::Var;
 
@@ -68,9 +68,9 @@ impl Prompter for Scripted {
             None => self.inner.manual(step, instructions),
         }
     }
-    fn ask(&mut self, ask: &AskView) -> Answer<String> {
+    fn ask(&mut self, ask: &AskView) -> Answer<AskReply> {
         match self.next(&ask.step) {
-            Some(answer) => Ok(answer),
+            Some(answer) => Ok(AskReply::Answer(answer)),
             None => self.inner.ask(ask),
         }
     }

@@ -11,8 +11,8 @@ use dialoguer::{Confirm, Input, Password, Select};
 use super::printer::Printer;
 use super::tty::PromptTerminal;
 use crate::exec::prompter::{
-    Answer, AskView, FailureChoice, FailureView, PromptError, Prompter, ReverifyChoice, StepChoice,
-    StepView, UnfinishedChoice, UnknownChoice,
+    Answer, AskReply, AskView, FailureChoice, FailureView, PromptError, Prompter, ReverifyChoice,
+    StepChoice, StepView, UnfinishedChoice, UnknownChoice,
 };
 use crate::runbook::model::Var;
 
@@ -58,6 +58,19 @@ impl TerminalPrompter {
             .with_prompt(prompt)
             .items(items)
             .default(default)
+            .interact_on_opt(&self.term)
+            .ok()
+            .flatten()
+            .ok_or(PromptError::Interrupted)
+    }
+
+    /// A menu that clears itself once answered: the transcript reports the choice.
+    fn select_quiet(&self, prompt: &str, items: &[&str], default: usize) -> Answer<usize> {
+        Select::with_theme(&*self.theme)
+            .with_prompt(prompt)
+            .items(items)
+            .default(default)
+            .report(false)
             .interact_on_opt(&self.term)
             .ok()
             .flatten()
@@ -129,33 +142,77 @@ impl Prompter for TerminalPrompter {
         )
     }
 
-    fn ask(&mut self, ask: &AskView) -> Answer<String> {
+    /// The question itself is already on screen (the step's `?` line) and the answer is
+    /// shown once by the transcript (`→ into = value`), so the prompt is labelled with the
+    /// variable and clears itself when answered. The ways out: extra items after the
+    /// choices, or an empty answer, which opens the step's menu.
+    fn ask(&mut self, ask: &AskView) -> Answer<AskReply> {
         if !ask.choices.is_empty() {
-            let items: Vec<&str> = ask.choices.iter().map(String::as_str).collect();
+            let mut items: Vec<&str> = ask.choices.iter().map(String::as_str).collect();
+            items.extend(["skip this step", "abort (resumable)"]);
             let default = ask
                 .default
                 .as_ref()
                 .and_then(|d| ask.choices.iter().position(|c| c == d))
                 .unwrap_or(0);
-            return self
-                .select(&ask.question, &items, default)
-                .map(|i| ask.choices[i].clone());
+            let chosen = self.select_quiet(&ask.into, &items, default)?;
+            return Ok(match chosen.checked_sub(ask.choices.len()) {
+                None => AskReply::Answer(ask.choices[chosen].clone()),
+                Some(0) => AskReply::Skip,
+                Some(_) => AskReply::Abort,
+            });
         }
-        if ask.secret {
-            return Password::with_theme(&*self.theme)
-                .with_prompt(&ask.question)
-                .interact_on(&self.term)
-                .map_err(|_| PromptError::Interrupted);
+        let name = if ask.announced {
+            ask.into.clone()
+        } else {
+            ask.question.clone()
+        };
+        let label = match (&ask.default, ask.secret) {
+            (Some(_), true) => format!("{name} (empty: the default, skip or abort)"),
+            (Some(d), false) => format!("{name} (empty: the default `{d}`, skip or abort)"),
+            (None, _) => format!("{name} (empty: skip or abort)"),
+        };
+        loop {
+            let value = if ask.secret {
+                Password::with_theme(&*self.theme)
+                    .with_prompt(&label)
+                    .allow_empty_password(true)
+                    .report(false)
+                    .interact_on(&self.term)
+                    .map_err(|_| PromptError::Interrupted)?
+            } else {
+                let pattern = ask.pattern.clone();
+                Input::<String>::with_theme(&*self.theme)
+                    .with_prompt(&label)
+                    .allow_empty(true)
+                    .report(false)
+                    .validate_with(move |value: &String| match &pattern {
+                        Some(re) if !value.is_empty() && !re.is_match(value) => {
+                            Err(format!("must match `{}`", re.as_str()))
+                        }
+                        _ => Ok(()),
+                    })
+                    .interact_text_on(&self.term)
+                    .map_err(|_| PromptError::Interrupted)?
+            };
+            if !value.is_empty() {
+                return Ok(AskReply::Answer(value));
+            }
+            let first = match (&ask.default, ask.secret) {
+                (Some(_), true) => "use the default".to_string(),
+                (Some(d), false) => format!("use the default `{d}`"),
+                (None, _) => "answer the question".to_string(),
+            };
+            let items = [first.as_str(), "skip this step", "abort (resumable)"];
+            match self.select_quiet(&format!("`{}`: no answer. what now?", ask.step), &items, 0)? {
+                0 => match &ask.default {
+                    Some(d) => return Ok(AskReply::Answer(d.clone())),
+                    None => continue,
+                },
+                1 => return Ok(AskReply::Skip),
+                _ => return Ok(AskReply::Abort),
+            }
         }
-        let pattern = ask.pattern.clone();
-        self.input(
-            &ask.question,
-            ask.default.as_deref(),
-            &move |value| match &pattern {
-                Some(re) if !re.is_match(value) => Some(format!("must match `{}`", re.as_str())),
-                _ => None,
-            },
-        )
     }
 
     fn failure(&mut self, failure: &FailureView) -> Answer<FailureChoice> {
@@ -255,7 +312,10 @@ impl Prompter for TerminalPrompter {
             self.shell,
             cwd.display()
         ));
-        crate::exec::command::interactive(&self.shell, cwd, env)
+        // The operator's terminal, also when the run's streams are redirected or piped
+        // (`runbook run x < answers > log`): the shell talks to the operator, as the menus do.
+        let tty = super::tty::open();
+        crate::exec::command::interactive(&self.shell, cwd, env, tty.as_ref())
             .map_err(|_| PromptError::Interrupted)
     }
 }

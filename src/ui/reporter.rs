@@ -90,14 +90,16 @@ impl TerminalReporter {
 
     fn start_spinner(&mut self, label: String) {
         self.stop_spinner();
-        let bar = ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+        let bar = ProgressBar::with_draw_target(None, spinner_target());
         // indicatif redraws `{elapsed}` on every tick, so the time moves while a silent
         // command runs; `{msg}` holds the live tail of its output.
         let style = ProgressStyle::with_template("{spinner:.cyan} {prefix} · {elapsed}{msg}")
             .unwrap_or_else(|_| ProgressStyle::default_spinner());
         bar.set_style(style.tick_chars("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏ "));
         bar.enable_steady_tick(Duration::from_millis(100));
-        bar.set_prefix(label);
+        // One terminal line, with room for the elapsed time and for the `^C` echo.
+        let room = console::Term::stderr().size().1.saturating_sub(20).max(20);
+        bar.set_prefix(console::truncate_str(&label, usize::from(room), "…").into_owned());
         self.live.clear();
         self.spinner = Some(bar);
         self.refresh();
@@ -205,6 +207,97 @@ impl Reporter for TerminalReporter {
                 }
             }
         }
+    }
+}
+
+/// Where the spinner is drawn: stderr, without the padding after its last line.
+///
+/// indicatif pads every line with spaces to the terminal's width: that is how it moves to
+/// the next line, and it leaves the cursor at the right edge after the last one. There the
+/// `^C` the terminal echoes on Ctrl-C wrapped onto a new line, so clearing the spinner
+/// missed its first line, which stayed frozen above the output. Without the last padding
+/// the cursor stays after the text and the echo lands on a line that is cleared.
+fn spinner_target() -> indicatif::ProgressDrawTarget {
+    let term = console::Term::buffered_stderr();
+    if !term.is_term() {
+        return indicatif::ProgressDrawTarget::hidden();
+    }
+    let target = Unpadded {
+        term,
+        padding: std::sync::Mutex::new(String::new()),
+    };
+    indicatif::ProgressDrawTarget::term_like_with_hz(Box::new(target), 20)
+}
+
+/// A terminal that holds back the padding indicatif writes after a line until another
+/// line follows, and drops it when the frame ends (see [`spinner_target`]).
+#[derive(Debug)]
+struct Unpadded {
+    term: console::Term,
+    padding: std::sync::Mutex<String>,
+}
+
+impl Unpadded {
+    /// Writes held-back padding (a line follows it) or drops it (the frame ended).
+    fn settle(&self, write: bool) -> std::io::Result<()> {
+        let mut padding = self
+            .padding
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let held = std::mem::take(&mut *padding);
+        if write && !held.is_empty() {
+            self.term.write_str(&held)?;
+        }
+        Ok(())
+    }
+}
+
+impl indicatif::TermLike for Unpadded {
+    fn width(&self) -> u16 {
+        self.term.size().1
+    }
+    fn height(&self) -> u16 {
+        self.term.size().0
+    }
+    fn move_cursor_up(&self, n: usize) -> std::io::Result<()> {
+        self.settle(false)?;
+        self.term.move_cursor_up(n)
+    }
+    fn move_cursor_down(&self, n: usize) -> std::io::Result<()> {
+        self.settle(false)?;
+        self.term.move_cursor_down(n)
+    }
+    fn move_cursor_right(&self, n: usize) -> std::io::Result<()> {
+        self.settle(true)?;
+        self.term.move_cursor_right(n)
+    }
+    fn move_cursor_left(&self, n: usize) -> std::io::Result<()> {
+        self.settle(true)?;
+        self.term.move_cursor_left(n)
+    }
+    fn write_line(&self, s: &str) -> std::io::Result<()> {
+        self.settle(true)?;
+        self.term.write_line(s)
+    }
+    fn write_str(&self, s: &str) -> std::io::Result<()> {
+        if s.bytes().all(|b| b == b' ') {
+            let mut padding = self
+                .padding
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            padding.push_str(s);
+            return Ok(());
+        }
+        self.settle(true)?;
+        self.term.write_str(s)
+    }
+    fn clear_line(&self) -> std::io::Result<()> {
+        self.settle(false)?;
+        self.term.clear_line()
+    }
+    fn flush(&self) -> std::io::Result<()> {
+        self.settle(false)?;
+        self.term.flush()
     }
 }
 

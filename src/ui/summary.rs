@@ -224,8 +224,13 @@ pub fn format_event(event: &Event, s: &Styles) -> Option<String> {
             steps,
             no_undo,
             interrupted,
+            left_out,
         } => {
-            let mut out = format!("{} (newest first):", s.bold.apply_to("rollback plan"));
+            let mut out = if steps.is_empty() {
+                format!("{}: nothing to undo", s.bold.apply_to("rollback plan"))
+            } else {
+                format!("{} (newest first):", s.bold.apply_to("rollback plan"))
+            };
             for (i, (id, commands)) in steps.iter().enumerate() {
                 if commands.is_empty() {
                     let _ = write!(
@@ -258,6 +263,14 @@ pub fn format_event(event: &Event, s: &Styles) -> Option<String> {
                         .map(|i| format!("`{i}`"))
                         .collect::<Vec<_>>()
                         .join(", ")
+                );
+            }
+            for (id, why) in left_out {
+                let _ = write!(
+                    out,
+                    "\n{}: `{id}` is not undone: {}",
+                    s.dim.apply_to("left out"),
+                    sanitize(why)
                 );
             }
             out

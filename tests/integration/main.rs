@@ -2,11 +2,14 @@
 
 mod support;
 
+mod ask;
 mod check;
 mod cli;
 mod completions;
+mod ctrl_c;
 mod docs;
 mod durability;
+mod failure_menu;
 mod flux;
 mod fuzz;
 mod graph;

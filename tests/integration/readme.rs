@@ -7,7 +7,7 @@ use std::fs;
 
 use rexpect::ReadUntil;
 
-use crate::support::{Test, pty, pty_exit_code, pty_send, repo_root};
+use crate::support::{Test, pty, pty_exit_code, pty_expect, pty_send, repo_root};
 
 /// The lines of the README's ```sh blocks, comments removed.
 fn readme_commands() -> Vec<String> {
@@ -82,8 +82,8 @@ fn the_interactive_tour_ends_with_exit_0() {
     let mut command = test.std_command();
     command.args(["run", "tour"]);
     let mut session = pty(command);
-    // What only an active prompt shows (an answered one is echoed as one line, and an
-    // ask's question is printed by the transcript too): the menus' last item, the unselected
+    // What only an active prompt shows (an answered one clears itself, and an ask's
+    // question is printed by the transcript too): the menus' last item, the unselected
     // choice of each ask, the confirmation's [y/N].
     let prompts = ["abort (resumable)", "  production", "  yes", "[y/N]"];
     let mut answered = [0usize; 4];
@@ -100,6 +100,11 @@ fn the_interactive_tour_ends_with_exit_0() {
             break;
         };
         answered[index] += 1;
+        if index == 1 || index == 2 {
+            // An ask's menu ends with the ways out (skip, abort): read past them, or they
+            // would count as one more prompt.
+            pty_expect(&mut session, "abort (resumable)");
+        }
         // Enter takes the preselected answer; the confirmation defaults to no.
         pty_send(&mut session, if index == 3 { "y" } else { "\r" });
     }
@@ -107,4 +112,26 @@ fn the_interactive_tour_ends_with_exit_0() {
     // Each command step, the manual step and each `deploy` item are offered.
     assert!(answered[0] >= 9, "{answered:?}");
     assert_eq!(answered[1..], [1, 1, 1], "{answered:?}");
+}
+
+/// The README's `--yes` tour command passes `--allow-destructive` and says why on its own
+/// line: `--yes` alone stops at the tour's `confirm = true` step (exit 4).
+#[test]
+fn the_yes_tour_command_opts_in_to_destructive_steps_and_says_why() {
+    let readme = fs::read_to_string(repo_root().join("README.md")).expect("read README.md");
+    let line = readme
+        .lines()
+        .find(|l| l.starts_with("runbook run tour") && l.contains("--yes"))
+        .expect("a --yes tour command in the README");
+    assert!(line.contains("--allow-destructive"), "{line}");
+    let why = line.split(" #").nth(1).unwrap_or_default();
+    assert!(
+        why.contains("confirm = true") && why.contains("--yes"),
+        "the comment says why: {line}"
+    );
+    tour()
+        .args(["run", "tour", "--yes"])
+        .run()
+        .expect_exit(4)
+        .expect_stderr_contains("--allow-destructive");
 }

@@ -30,11 +30,13 @@ use tempfile::TempDir;
 mod journal;
 mod output;
 mod process;
+mod screen;
 mod terminal;
 
 pub use journal::*;
 pub use output::Output;
 pub use process::*;
+pub use screen::screen;
 pub use terminal::*;
 
 /// The environment variables a test run never inherits.
