@@ -19,6 +19,9 @@ pub mod env_vars {
     pub const CI: &str = "CI";
     /// Set by `runbook test` for a scenario's run: a JSON file of scripted answers.
     pub const TEST_ANSWERS: &str = "RUNBOOK_TEST_ANSWERS";
+    /// Set by `runbook test` for a scenario's run: the scenario's directory, whose `bin/`
+    /// links to the binary stand in for doubled programs (read by `testing::double`).
+    pub const TEST_DOUBLES: &str = "RUNBOOK_TEST_DOUBLES";
     /// Set by the completion scripts of `runbook completions SHELL` to the shell's name:
     /// the binary prints completion candidates instead of running (read by clap_complete).
     pub const RUNBOOK_COMPLETE: &str = "RUNBOOK_COMPLETE";

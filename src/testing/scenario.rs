@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use super::double::{self, CALLS, Call, DOUBLES, Setup};
+use super::double::{self, CALLS, Call};
 use super::raw::RunMode;
 use super::spec::{Scenario, TestFile};
 use crate::journal::record::{Choice, Entry};
@@ -19,7 +19,7 @@ use crate::journal::replay::{RunState, replay};
 use crate::journal::store::Store;
 use crate::runbook::model::Project;
 
-use crate::config::env_vars::TEST_ANSWERS as ANSWERS_ENV;
+use crate::config::env_vars::{TEST_ANSWERS as ANSWERS_ENV, TEST_DOUBLES as DOUBLES_ENV};
 
 /// What one scenario's run did.
 #[derive(Debug)]
@@ -72,19 +72,21 @@ pub fn run(
         Some(fixture) => Some(repo_fixture(fixture, &ws.root.join("repo"))?),
         None => None,
     };
-    let setup = Setup {
-        doubles: scenario.doubles.clone(),
-        files_root: repo.clone(),
-    };
-    std::fs::write(ws.root.join(DOUBLES), serde_json::to_vec(&setup)?)?;
-    let bin = ws.root.join("bin");
-    double::write_shims(&bin, exe, &ws.root, &programs(scenario))?;
+    double::install(
+        &ws.root,
+        exe,
+        &programs(scenario),
+        &scenario.doubles,
+        repo.as_deref(),
+    )?;
+    let mirror = mirror(project, &ws.root.join("project"))?;
+    let state_dir = mirror.root.join(Project::STATE_DIR);
     let mut cmd = Command::new(exe);
-    cmd.current_dir(&project.root)
+    cmd.current_dir(&mirror.root)
         .arg("--dir")
-        .arg(&project.runbooks_dir)
+        .arg(&mirror.runbooks_dir)
         .arg("--state-dir")
-        .arg(ws.root.join("state"))
+        .arg(&state_dir)
         .args(["--color", "never", "run", &test.runbook]);
     for (key, value) in vars(scenario, &ws.root, repo.as_deref()) {
         cmd.arg("--var").arg(format!("{key}={value}"));
@@ -103,16 +105,17 @@ pub fn run(
         cmd.env(ANSWERS_ENV, path);
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
-    let path =
-        std::env::join_paths(std::iter::once(bin.clone()).chain(std::env::split_paths(&path)))
-            .map_err(std::io::Error::other)?;
+    let bin = ws.root.join(double::BIN);
+    let path = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&path)))
+        .map_err(std::io::Error::other)?;
     cmd.env("PATH", path)
+        .env(DOUBLES_ENV, &ws.root)
         .env("KUBECONFIG", ws.root.join("kubeconfig-that-does-not-exist"))
         .env("NO_COLOR", "1")
         .env_remove("RUNBOOK_DIR")
         .env_remove("RUNBOOK_STATE_DIR");
     let (exit, transcript) = spawn(cmd, scenario.timeout)?;
-    let (state, waiting_step) = match journal(&ws.root.join("state")) {
+    let (state, waiting_step) = match journal(&state_dir) {
         Some((state, waiting)) => (Some(state), waiting),
         None => (None, None),
     };
@@ -162,6 +165,35 @@ fn vars(scenario: &Scenario, tmp: &Path, repo: Option<&Path>) -> BTreeMap<String
         vars.entry(scenario.repo_var.clone()).or_insert(repo_text);
     }
     vars
+}
+
+/// A private stand-in for the project root: a link to each of its entries except the
+/// state directory, so the run sees the project's files (`workdir`, scripts, the runbooks)
+/// while everything it writes to `.runbook/` (its journal, its lock, a scratch workspace
+/// like the tour's) lands in the scenario's directory. A runbook that writes elsewhere in
+/// the project still reaches the real files, as it would in a run; fixtures are for that.
+fn mirror(project: &Project, target: &Path) -> std::io::Result<Project> {
+    std::fs::create_dir_all(target)?;
+    for entry in std::fs::read_dir(&project.root)? {
+        let name = entry?.file_name();
+        if name != Project::STATE_DIR {
+            std::os::unix::fs::symlink(project.root.join(&name), target.join(&name))?;
+        }
+    }
+    let runbooks_dir = match project.runbooks_dir.strip_prefix(&project.root) {
+        Ok(inside) => target.join(inside),
+        // `--dir` names a directory outside its parent (a path with `..`): link it as is.
+        Err(_) => {
+            let link = target.join("runbooks");
+            let _ = std::fs::remove_file(&link);
+            std::os::unix::fs::symlink(&project.runbooks_dir, &link)?;
+            link
+        }
+    };
+    Ok(Project {
+        root: target.to_path_buf(),
+        runbooks_dir,
+    })
 }
 
 /// Copies the fixture and commits it, so the runbook sees a clean git repository.
