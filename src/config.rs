@@ -44,6 +44,9 @@ pub struct Config {
     pub environment: BTreeMap<String, String>,
     /// Scripted answers of a `runbook test` scenario (env `RUNBOOK_TEST_ANSWERS`).
     pub test_answers: Option<PathBuf>,
+    /// Journals are synced to disk; not in a `runbook test` scenario's run (env
+    /// `RUNBOOK_TEST_DOUBLES` set), whose state directory is discarded.
+    pub durable_journal: bool,
 }
 
 impl Config {
@@ -88,6 +91,7 @@ impl Config {
                 .get(env_vars::TEST_ANSWERS)
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
+            durable_journal: !set(env_vars::TEST_DOUBLES),
             environment,
         };
         Ok((config, printer))

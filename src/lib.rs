@@ -95,6 +95,7 @@ fn with_config(
             return ExitCode::from(exit_code::FAILURE);
         }
     };
+    journal::writer::set_durable(config.durable_journal);
     match body(&config, &printer) {
         Ok(()) => ExitCode::from(exit_code::SUCCESS),
         Err(error) => {
