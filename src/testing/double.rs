@@ -50,8 +50,28 @@ pub struct Call {
 }
 
 impl Call {
+    /// The command line as patterns see it: words joined by single spaces.
     pub fn line(&self) -> String {
         super::pattern::joined(&self.program, &self.args)
+    }
+
+    /// The exact argv, shell-quoted where a word needs it (`kubectl annotate x 'a b'`):
+    /// what a mismatch shows, so an argument with a space or an empty one is visible.
+    pub fn argv(&self) -> String {
+        std::iter::once(&self.program)
+            .chain(&self.args)
+            .map(|word| shell_word(word))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./=:,@%+^".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
     }
 }
 
@@ -142,7 +162,7 @@ fn answer(dir: &Path, program: &str, rest: &[OsString]) -> std::io::Result<ExitC
         Some(index) => reply(&setup, index, previous),
         None if call.unmatched => {
             let mut err = std::io::stderr();
-            writeln!(err, "runbook test: no double matches `{}`", call.line())?;
+            writeln!(err, "runbook test: no double matches `{}`", call.argv())?;
             if let Some(c) = &call.closest {
                 writeln!(err, "runbook test: closest double: `{c}`")?;
             }

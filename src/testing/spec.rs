@@ -133,7 +133,8 @@ pub fn load(
         runbook: name,
         scenarios,
     };
-    (Some(test).filter(|_| problems.is_empty()), problems)
+    let valid = !problems.iter().any(Diagnostic::is_error);
+    (Some(test).filter(|_| valid), problems)
 }
 
 struct Validator<'a> {
@@ -314,8 +315,19 @@ impl Validator<'_> {
         let words: &[&str] = match step.action {
             Action::Manual(_) => &["done", "skip", "abort"],
             Action::Ask(_) => return,
-            _ if step.confirm => &["yes", "no", "retry", "skip", "rollback", "abort"],
-            _ => &["retry", "skip", "rollback", "abort", "rerun", "done"],
+            _ if step.confirm => &["yes", "no"],
+            _ => {
+                // Only an operator at a terminal gets the failure menu; a scenario's run
+                // has none, so such an answer would silently do nothing.
+                self.problems.push(
+                    Diagnostic::warning(format!(
+                        "step `{id}` asks nothing a scenario can answer; these answers are never used"
+                    ))
+                    .at(self.source, span)
+                    .hint("answers go to asks, `confirm = true` steps and manual steps; a failing step stops the run (or follows its `on-failure`) when no operator is at a terminal"),
+                );
+                return;
+            }
         };
         for answer in list {
             if !words.contains(&answer.as_str()) {
