@@ -147,7 +147,10 @@ pub fn load_tests(
             continue;
         }
         problems.extend(found);
-        tests.extend(test.map(Arc::new));
+        tests.extend(test.map(|mut t| {
+            t.closure = catalog.closure(&t.runbook);
+            Arc::new(t)
+        }));
     }
     Ok((tests, problems))
 }

@@ -79,7 +79,7 @@ pub fn run(
         &scenario.doubles,
         repo.as_deref(),
     )?;
-    let mirror = mirror(project, &ws.root.join("project"))?;
+    let mirror = mirror(project, &ws.root.join("project"), &test.closure)?;
     let state_dir = mirror.root.join(Project::STATE_DIR);
     let mut cmd = Command::new(exe);
     cmd.current_dir(&mirror.root)
@@ -168,28 +168,39 @@ fn vars(scenario: &Scenario, tmp: &Path, repo: Option<&Path>) -> BTreeMap<String
 }
 
 /// A private stand-in for the project root: a link to each of its entries except the
-/// state directory, so the run sees the project's files (`workdir`, scripts, the runbooks)
+/// state directory, so the run sees the project's files (`workdir`, scripts, fixtures)
 /// while everything it writes to `.runbook/` (its journal, its lock, a scratch workspace
 /// like the tour's) lands in the scenario's directory. A runbook that writes elsewhere in
 /// the project still reaches the real files, as it would in a run; fixtures are for that.
-fn mirror(project: &Project, target: &Path) -> std::io::Result<Project> {
+/// Its runbooks directory holds only the runbooks in `closure` (and every other entry):
+/// the run loads what it walks, not the whole catalog.
+fn mirror(project: &Project, target: &Path, closure: &[String]) -> std::io::Result<Project> {
+    let inside = project
+        .runbooks_dir
+        .strip_prefix(&project.root)
+        .ok()
+        .filter(|p| p.components().count() == 1)
+        .map(Path::to_path_buf);
     std::fs::create_dir_all(target)?;
     for entry in std::fs::read_dir(&project.root)? {
         let name = entry?.file_name();
-        if name != Project::STATE_DIR {
+        if name != Project::STATE_DIR && inside.as_deref() != Some(Path::new(&name)) {
             std::os::unix::fs::symlink(project.root.join(&name), target.join(&name))?;
         }
     }
-    let runbooks_dir = match project.runbooks_dir.strip_prefix(&project.root) {
-        Ok(inside) => target.join(inside),
-        // `--dir` names a directory outside its parent (a path with `..`): link it as is.
-        Err(_) => {
-            let link = target.join("runbooks");
-            let _ = std::fs::remove_file(&link);
-            std::os::unix::fs::symlink(&project.runbooks_dir, &link)?;
-            link
+    let runbooks_dir = target.join(inside.unwrap_or_else(|| PathBuf::from("runbooks")));
+    std::fs::create_dir_all(&runbooks_dir)?;
+    let wanted: Vec<String> = closure.iter().map(|n| format!("{n}.toml")).collect();
+    for entry in std::fs::read_dir(&project.runbooks_dir)? {
+        let name = entry?.file_name();
+        let text = name.to_string_lossy();
+        let other_runbook = text.ends_with(".toml")
+            && !text.ends_with(super::spec::SUFFIX)
+            && !wanted.iter().any(|w| *w == text);
+        if !other_runbook {
+            std::os::unix::fs::symlink(project.runbooks_dir.join(&name), runbooks_dir.join(&name))?;
         }
-    };
+    }
     Ok(Project {
         root: target.to_path_buf(),
         runbooks_dir,

@@ -24,6 +24,8 @@ pub use crate::runbook::discover::TEST_SUFFIX as SUFFIX;
 pub struct TestFile {
     pub display: String,
     pub runbook: String,
+    /// The runbook and every runbook it calls: all a scenario's run needs to load.
+    pub closure: Vec<String>,
     pub scenarios: Vec<Scenario>,
 }
 
@@ -130,6 +132,7 @@ pub fn load(
     let problems = v.problems;
     let test = TestFile {
         display: source.display.clone(),
+        closure: vec![name.clone()],
         runbook: name,
         scenarios,
     };
