@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use super::double::{self, CALLS, Call};
+use super::fixture::Fixtures;
 use super::raw::RunMode;
 use super::spec::{Scenario, TestFile};
 use crate::journal::record::{Choice, Entry};
@@ -64,12 +65,13 @@ impl Workspace {
 pub fn run(
     exe: &Path,
     project: &Project,
+    fixtures: &Fixtures,
     test: &TestFile,
     scenario: &Scenario,
 ) -> std::io::Result<(Observed, Workspace)> {
     let ws = Workspace::create()?;
     let repo = match &scenario.repo {
-        Some(fixture) => Some(repo_fixture(fixture, &ws.root.join("repo"))?),
+        Some(fixture) => Some(fixtures.checkout(fixture, &ws.root.join("repo"))?),
         None => None,
     };
     double::install(
@@ -205,58 +207,6 @@ fn mirror(project: &Project, target: &Path, closure: &[String]) -> std::io::Resu
         root: target.to_path_buf(),
         runbooks_dir,
     })
-}
-
-/// Copies the fixture and commits it, so the runbook sees a clean git repository.
-fn repo_fixture(fixture: &Path, target: &Path) -> std::io::Result<PathBuf> {
-    copy_dir(fixture, target)?;
-    let git = |args: &[&str]| -> std::io::Result<()> {
-        let status = Command::new("git")
-            .args([
-                "-c",
-                "user.name=runbook test",
-                "-c",
-                "user.email=test@runbook.invalid",
-            ])
-            .args([
-                "-c",
-                "commit.gpgsign=false",
-                "-c",
-                "init.defaultBranch=main",
-            ])
-            .args(args)
-            .current_dir(target)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()?;
-        if status.success() {
-            Ok(())
-        } else {
-            Err(std::io::Error::other(format!(
-                "`git {}` failed in the repo fixture",
-                args.join(" ")
-            )))
-        }
-    };
-    git(&["init", "-q"])?;
-    git(&["add", "-A"])?;
-    git(&["commit", "-q", "--allow-empty", "-m", "fixture"])?;
-    Ok(target.to_path_buf())
-}
-
-fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), target)?;
-        }
-    }
-    Ok(())
 }
 
 /// Runs the binary with stdout and stderr on one pipe (the transcript keeps their order),

@@ -190,3 +190,23 @@ fn usage_and_validation_errors_have_their_own_exit_codes() {
         .expect_exit(3)
         .expect_diagnostic("runbook `demo` has no step `og`", "runbooks/demo.test.toml:5:16");
 }
+
+#[test]
+fn every_scenario_gets_its_own_clean_copy_of_the_repo_fixture() {
+    // Even plumbing that does not refresh the index sees the copy as clean, and what one
+    // scenario removes is back for the next.
+    let mut scenarios = String::new();
+    for i in 0..3 {
+        scenarios.push_str(&format!(
+            "[[scenario]]\nname = \"edit {i}\"\nrepo = \"fixtures/repo\"\n\n[scenario.expect]\nabsent = [\"old.yaml\"]\nexists = [\"keep/new.yaml\"]\n\n"
+        ));
+    }
+    let run = "cd {{ repo }} && git diff-files --quiet && git diff-index --quiet HEAD && test -z \"$(git status --porcelain)\" && git rm -q old.yaml";
+    project(&one_step(run), &scenarios)
+        .file("runbooks/fixtures/repo/old.yaml", "old: true\n")
+        .file("runbooks/fixtures/repo/keep/new.yaml", "new: true\n")
+        .args(["test"])
+        .run()
+        .expect_exit(0)
+        .expect_stdout_contains("test result: ok. 3 passed; 0 failed");
+}
