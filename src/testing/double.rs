@@ -202,6 +202,7 @@ fn reply(setup: &Setup, index: usize, previous: usize) -> std::io::Result<ExitCo
     let replies = &double.replies;
     let reply = &replies[previous.min(replies.len() - 1)];
     for (path, content) in &reply.files {
+        // `check` refuses `files` without a repo fixture; the cwd is a last resort.
         let root = match &setup.files_root {
             Some(root) => root.clone(),
             None => std::env::current_dir()?,

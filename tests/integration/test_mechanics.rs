@@ -210,3 +210,34 @@ fn every_scenario_gets_its_own_clean_copy_of_the_repo_fixture() {
         .expect_exit(0)
         .expect_stdout_contains("test result: ok. 3 passed; 0 failed");
 }
+
+#[test]
+fn a_double_may_write_files_only_inside_a_repo_fixture() {
+    let scenarios = r#"
+[[scenario]]
+name = "no repo"
+
+[[scenario.double]]
+program = "kubectl"
+files = { "apps/x.yaml" = "x" }
+
+[[scenario]]
+name = "escapes"
+repo = "fixtures/repo"
+
+[[scenario.double]]
+program = "kustomize"
+then = [{ files = { "../outside.yaml" = "x" } }]
+"#;
+    let t = project(&one_step("true"), scenarios);
+    t.invoke(&["check"])
+        .expect_exit(3)
+        .expect_diagnostic(
+            "a double writes `apps/x.yaml` but the scenario has no `repo` fixture",
+            "runbooks/demo.test.toml:6:11",
+        )
+        .expect_diagnostic(
+            "`../outside.yaml` is not a path inside the repo fixture",
+            "runbooks/demo.test.toml:14:11",
+        );
+}
