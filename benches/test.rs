@@ -99,7 +99,10 @@ fn main() {
     );
     println!("  per scenario         {:>8.1} ms", ms(per));
     println!("  one plain run        {:>8.1} ms", ms(plain));
-    println!("  per scenario / plain run     {:>6.2}×", ms(per) / ms(plain));
+    println!(
+        "  per scenario / plain run     {:>6.2}×",
+        ms(per) / ms(plain)
+    );
     println!(
         "  scenario × cores / plain run {:>6.2}×",
         ms(per) * cores as f64 / ms(plain)

@@ -19,10 +19,8 @@ pub struct Fixtures {
 
 impl Fixtures {
     pub fn new() -> Self {
-        let root = std::env::temp_dir().join(format!(
-            "runbook-test-{}-fixtures",
-            std::process::id()
-        ));
+        let root =
+            std::env::temp_dir().join(format!("runbook-test-{}-fixtures", std::process::id()));
         Self {
             root,
             made: Mutex::new(BTreeMap::new()),

@@ -193,7 +193,10 @@ impl Validator<'_> {
         if let Some(args) = &d.args {
             self.pattern(args);
         }
-        let files = d.files.keys().chain(d.then.iter().flat_map(|r| r.files.keys()));
+        let files = d
+            .files
+            .keys()
+            .chain(d.then.iter().flat_map(|r| r.files.keys()));
         for path in files {
             self.file_path(path, has_repo, d.program.span());
         }
@@ -235,11 +238,19 @@ impl Validator<'_> {
             .components()
             .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
         if !has_repo {
-            self.error(span, format!("a double writes `{path}` but the scenario has no `repo` fixture"))
-                .add_hint("`files` land in the repo fixture; the project's own files are never written");
+            self.error(
+                span,
+                format!("a double writes `{path}` but the scenario has no `repo` fixture"),
+            )
+            .add_hint(
+                "`files` land in the repo fixture; the project's own files are never written",
+            );
         } else if !inside || path.is_empty() {
-            self.error(span, format!("`{path}` is not a path inside the repo fixture"))
-                .add_hint("give a relative path without `..`: `apps/sonarr/values.yaml`");
+            self.error(
+                span,
+                format!("`{path}` is not a path inside the repo fixture"),
+            )
+            .add_hint("give a relative path without `..`: `apps/sonarr/values.yaml`");
         }
     }
 

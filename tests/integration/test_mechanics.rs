@@ -34,12 +34,15 @@ args = "annotate hr web note=*x"
 program = "kubectl"
 args = "get pods"
 "#;
-    project(&one_step("kubectl annotate hr web 'note=a b' ''"), scenarios)
-        .args(["test"])
-        .run()
-        .expect_exit(1)
-        .expect_stdout_contains("`kubectl annotate hr web 'note=a b' ''` was called")
-        .expect_stdout_contains("closest double: `kubectl annotate hr web note=*x`");
+    project(
+        &one_step("kubectl annotate hr web 'note=a b' ''"),
+        scenarios,
+    )
+    .args(["test"])
+    .run()
+    .expect_exit(1)
+    .expect_stdout_contains("`kubectl annotate hr web 'note=a b' ''` was called")
+    .expect_stdout_contains("closest double: `kubectl annotate hr web note=*x`");
 }
 
 #[test]
@@ -151,7 +154,9 @@ fn the_tour_runs_its_scenarios_without_touching_the_operators_dot_runbook() {
         .file(".runbook/operator-notes", "mine\n");
     t.invoke(&["test", "tour"])
         .expect_exit(0)
-        .expect_stdout_contains("test tour :: walks every step under --yes --allow-destructive ... ok");
+        .expect_stdout_contains(
+            "test tour :: walks every step under --yes --allow-destructive ... ok",
+        );
     let left: Vec<String> = files_below(&t.path().join(".runbook"))
         .iter()
         .map(|p| p.display().to_string())
@@ -183,12 +188,16 @@ fn usage_and_validation_errors_have_their_own_exit_codes() {
         .invoke(&["test", "--scenario", "nothing-matches"])
         .expect_exit(2)
         .expect_stderr_contains("no test scenarios to run");
-    let invalid = "[[scenario]]\nname = \"x\"\n\n[scenario.expect]\nsteps = { og = \"succeeded\" }\n";
+    let invalid =
+        "[[scenario]]\nname = \"x\"\n\n[scenario.expect]\nsteps = { og = \"succeeded\" }\n";
     project(&one_step("true"), invalid)
         .args(["test"])
         .run()
         .expect_exit(3)
-        .expect_diagnostic("runbook `demo` has no step `og`", "runbooks/demo.test.toml:5:16");
+        .expect_diagnostic(
+            "runbook `demo` has no step `og`",
+            "runbooks/demo.test.toml:5:16",
+        );
 }
 
 #[test]
