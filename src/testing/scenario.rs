@@ -1,8 +1,9 @@
-//! Runs one scenario: a private temporary directory (state dir, shims, repo fixture, a
+//! Runs one scenario: a private temporary directory (a mirror of the project root whose
+//! `.runbook/` is the scenario's own state dir, shims, a copy of the repo fixture, a
 //! `KUBECONFIG` that does not exist), then the runbook binary itself as `runbook run NAME
-//! --yes|--auto`, so the scenario walks exactly what an operator would. Returns what
-//! happened (exit code, transcript, calls, the replayed journal) for `expect` to judge.
-//! This is test harness code: it spawns the binary under test and `git` for fixtures.
+//! --yes|--auto` in that mirror, so the scenario walks exactly what an operator would.
+//! Returns what happened (exit code, transcript, calls, the replayed journal) for
+//! `expect` to judge. This is test harness code: it spawns the binary under test.
 
 use std::collections::BTreeMap;
 use std::io::Read;
