@@ -25,7 +25,6 @@ pub fn execute(config: &Config, printer: &Printer, args: &TestArgs) -> Result<()
     if invalid.iter().any(|d| d.is_error()) {
         return Err(Error::invalid(invalid));
     }
-    super::print_warnings(printer, &invalid);
     let filter = match &args.scenario {
         Some(glob) => {
             Some(Pattern::parse(glob).map_err(|e| Error::usage(format!("--scenario: {e}")))?)

@@ -37,6 +37,8 @@ pub struct Observed {
     pub waiting_step: Option<String>,
     /// Where the repo fixture was copied, while the scenario's directory exists.
     pub repo: Option<PathBuf>,
+    /// The run's state directory (journal, lock, logs), while the scenario's directory exists.
+    pub state_dir: PathBuf,
 }
 
 /// A scenario's temporary directory, removed when dropped.
@@ -84,13 +86,8 @@ pub fn run(
     )?;
     let mirror = mirror(project, &ws.root.join("project"), &test.closure)?;
     let state_dir = mirror.root.join(Project::STATE_DIR);
-    let mut cmd = Command::new(exe);
-    cmd.current_dir(&mirror.root)
-        .arg("--dir")
-        .arg(&mirror.runbooks_dir)
-        .arg("--state-dir")
-        .arg(&state_dir)
-        .args(["--color", "never", "run", &test.runbook]);
+    let mut cmd = runbook_command(exe, &mirror, &ws.root)?;
+    cmd.args(["run", &test.runbook]);
     for (key, value) in vars(scenario, &ws.root, repo.as_deref()) {
         cmd.arg("--var").arg(format!("{key}={value}"));
     }
@@ -101,22 +98,11 @@ pub fn run(
     if scenario.allow_destructive {
         cmd.arg("--allow-destructive");
     }
-    cmd.env_remove(ANSWERS_ENV);
     if !scenario.answers.is_empty() {
         let path = ws.root.join("answers.json");
         std::fs::write(&path, serde_json::to_vec(&scenario.answers)?)?;
         cmd.env(ANSWERS_ENV, path);
     }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let bin = ws.root.join(double::BIN);
-    let path = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&path)))
-        .map_err(std::io::Error::other)?;
-    cmd.env("PATH", path)
-        .env(DOUBLES_ENV, &ws.root)
-        .env("KUBECONFIG", ws.root.join("kubeconfig-that-does-not-exist"))
-        .env("NO_COLOR", "1")
-        .env_remove("RUNBOOK_DIR")
-        .env_remove("RUNBOOK_STATE_DIR");
     let (exit, transcript) = spawn(cmd, scenario.timeout)?;
     let (state, waiting_step) = match journal(&state_dir) {
         Some((state, waiting)) => (Some(state), waiting),
@@ -129,8 +115,35 @@ pub fn run(
         state,
         waiting_step,
         repo,
+        state_dir,
     };
     Ok((observed, ws))
+}
+
+/// `runbook --dir … --state-dir … --color never` in the scenario's mirror of the project
+/// (see [`mirror`]), its state dir the mirror's own `.runbook/`, with the shims first on
+/// `PATH`, `RUNBOOK_TEST_DOUBLES` naming the scenario's directory and a `KUBECONFIG`
+/// that does not exist. Every command of a scenario (`run`, and any later one) starts so.
+fn runbook_command(exe: &Path, mirror: &Project, root: &Path) -> std::io::Result<Command> {
+    let mut cmd = Command::new(exe);
+    cmd.current_dir(&mirror.root)
+        .arg("--dir")
+        .arg(&mirror.runbooks_dir)
+        .arg("--state-dir")
+        .arg(mirror.root.join(Project::STATE_DIR))
+        .args(["--color", "never"]);
+    cmd.env_remove(ANSWERS_ENV);
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let bin = root.join(double::BIN);
+    let path = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&path)))
+        .map_err(std::io::Error::other)?;
+    cmd.env("PATH", path)
+        .env(DOUBLES_ENV, root)
+        .env("KUBECONFIG", root.join("kubeconfig-that-does-not-exist"))
+        .env("NO_COLOR", "1")
+        .env_remove("RUNBOOK_DIR")
+        .env_remove("RUNBOOK_STATE_DIR");
+    Ok(cmd)
 }
 
 /// Every program that gets a shim: the doubled ones and those `calls`/`never` observe.

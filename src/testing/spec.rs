@@ -354,19 +354,8 @@ impl Validator<'_> {
         let words: &[&str] = match step.action {
             Action::Manual(_) => &["done", "skip", "abort"],
             Action::Ask(_) => return,
-            _ if step.confirm => &["yes", "no"],
-            _ => {
-                // Only an operator at a terminal gets the failure menu; a scenario's run
-                // has none, so such an answer would silently do nothing.
-                self.problems.push(
-                    Diagnostic::warning(format!(
-                        "step `{id}` asks nothing a scenario can answer; these answers are never used"
-                    ))
-                    .at(self.source, span)
-                    .hint("answers go to asks, `confirm = true` steps and manual steps; a failing step stops the run (or follows its `on-failure`) when no operator is at a terminal"),
-                );
-                return;
-            }
+            _ if step.confirm => &["yes", "no", "retry", "skip", "rollback", "abort"],
+            _ => &["retry", "skip", "rollback", "abort", "rerun", "done"],
         };
         for answer in list {
             if !words.contains(&answer.as_str()) {

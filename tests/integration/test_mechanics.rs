@@ -2,7 +2,7 @@
 //! call, a `then` sequence whose last answer repeats, files a double writes, a program
 //! that is only observed running for real, parallel scenarios with their own state dir,
 //! a `KUBECONFIG` that does not exist, the operator's `.runbook/` left alone by the tour,
-//! answers nothing can use, and the exit codes of usage and validation errors.
+//! repo fixtures copied clean per scenario, `files` kept inside them, and the exit codes of usage and validation errors.
 
 use crate::support::{Test, files_below, repo_root};
 
@@ -163,21 +163,6 @@ fn the_tour_runs_its_scenarios_without_touching_the_operators_dot_runbook() {
         .collect();
     assert_eq!(left.len(), 1, "{left:?}");
     assert!(left[0].ends_with("operator-notes"), "{left:?}");
-}
-
-#[test]
-fn answers_for_a_step_that_asks_nothing_are_warned_about() {
-    let scenarios = r#"
-[[scenario]]
-name = "retries"
-answers = { go = "retry" }
-"#;
-    project(&one_step("true"), scenarios)
-        .args(["test"])
-        .run()
-        .expect_exit(0)
-        .expect_stderr_contains("warning: step `go` asks nothing a scenario can answer")
-        .expect_stderr_contains("runbooks/demo.test.toml:4:");
 }
 
 #[test]
