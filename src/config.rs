@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::cli::GlobalArgs;
 use crate::ui::color::{self, ColorEnv};
@@ -22,6 +23,9 @@ pub mod env_vars {
     /// Set by `runbook test` for a scenario's run: the scenario's directory, whose `bin/`
     /// links to the binary stand in for doubled programs (read by `testing::double`).
     pub const TEST_DOUBLES: &str = "RUNBOOK_TEST_DOUBLES";
+    /// Set by `runbook test` for a scenario with `poll-interval`: the wait between a
+    /// check's attempts in place of its `interval` (doubles answer at once).
+    pub const TEST_POLL_INTERVAL: &str = "RUNBOOK_TEST_POLL_INTERVAL";
     /// Set by the completion scripts of `runbook completions SHELL` to the shell's name:
     /// the binary prints completion candidates instead of running (read by clap_complete).
     pub const RUNBOOK_COMPLETE: &str = "RUNBOOK_COMPLETE";
@@ -47,6 +51,8 @@ pub struct Config {
     /// Journals are synced to disk; not in a `runbook test` scenario's run (env
     /// `RUNBOOK_TEST_DOUBLES` set), whose state directory is discarded.
     pub durable_journal: bool,
+    /// A `runbook test` scenario's `poll-interval` (env `RUNBOOK_TEST_POLL_INTERVAL`).
+    pub test_poll_interval: Option<Duration>,
 }
 
 impl Config {
@@ -92,6 +98,9 @@ impl Config {
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
             durable_journal: !set(env_vars::TEST_DOUBLES),
+            test_poll_interval: environment
+                .get(env_vars::TEST_POLL_INTERVAL)
+                .and_then(|v| crate::runbook::duration::parse(v).ok()),
             environment,
         };
         Ok((config, printer))

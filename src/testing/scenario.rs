@@ -21,7 +21,9 @@ use crate::journal::replay::{RunState, replay};
 use crate::journal::store::Store;
 use crate::runbook::model::Project;
 
-use crate::config::env_vars::{TEST_ANSWERS as ANSWERS_ENV, TEST_DOUBLES as DOUBLES_ENV};
+use crate::config::env_vars::{
+    TEST_ANSWERS as ANSWERS_ENV, TEST_DOUBLES as DOUBLES_ENV, TEST_POLL_INTERVAL as POLL_ENV,
+};
 
 /// What one scenario's run did.
 #[derive(Debug)]
@@ -86,7 +88,7 @@ pub fn run(
     )?;
     let mirror = mirror(project, &ws.root.join("project"), &test.closure)?;
     let state_dir = mirror.root.join(Project::STATE_DIR);
-    let mut cmd = runbook_command(exe, &mirror, &ws.root)?;
+    let mut cmd = runbook_command(exe, &mirror, scenario, &ws.root)?;
     cmd.args(["run", &test.runbook]);
     for (key, value) in vars(scenario, &ws.root, repo.as_deref()) {
         cmd.arg("--var").arg(format!("{key}={value}"));
@@ -103,7 +105,15 @@ pub fn run(
         std::fs::write(&path, serde_json::to_vec(&scenario.answers)?)?;
         cmd.env(ANSWERS_ENV, path);
     }
-    let (exit, transcript) = spawn(cmd, scenario.timeout)?;
+    let (exit, mut transcript) = spawn(cmd, scenario.timeout)?;
+    if scenario.rollback {
+        // What an operator does after the run stopped: undo it back to its last checkpoint.
+        let mut cmd = runbook_command(exe, &mirror, scenario, &ws.root)?;
+        cmd.args(["rollback", "--yes"]);
+        let (_, more) = spawn(cmd, scenario.timeout)?;
+        transcript.push_str("\n$ runbook rollback --yes\n");
+        transcript.push_str(&more);
+    }
     let (state, waiting_step) = match journal(&state_dir) {
         Some((state, waiting)) => (Some(state), waiting),
         None => (None, None),
@@ -122,9 +132,15 @@ pub fn run(
 
 /// `runbook --dir … --state-dir … --color never` in the scenario's mirror of the project
 /// (see [`mirror`]), its state dir the mirror's own `.runbook/`, with the shims first on
-/// `PATH`, `RUNBOOK_TEST_DOUBLES` naming the scenario's directory and a `KUBECONFIG`
-/// that does not exist. Every command of a scenario (`run`, and any later one) starts so.
-fn runbook_command(exe: &Path, mirror: &Project, root: &Path) -> std::io::Result<Command> {
+/// `PATH`, `RUNBOOK_TEST_DOUBLES` naming the scenario's directory, a `KUBECONFIG` that
+/// does not exist, `TMPDIR` in the scenario's own directory and the scenario's
+/// `poll-interval`. Every command of a scenario (`run`, a later `rollback`) starts so.
+fn runbook_command(
+    exe: &Path,
+    mirror: &Project,
+    scenario: &Scenario,
+    root: &Path,
+) -> std::io::Result<Command> {
     let mut cmd = Command::new(exe);
     cmd.current_dir(&mirror.root)
         .arg("--dir")
@@ -132,13 +148,21 @@ fn runbook_command(exe: &Path, mirror: &Project, root: &Path) -> std::io::Result
         .arg("--state-dir")
         .arg(mirror.root.join(Project::STATE_DIR))
         .args(["--color", "never"]);
-    cmd.env_remove(ANSWERS_ENV);
+    cmd.env_remove(ANSWERS_ENV).env_remove(POLL_ENV);
+    if let Some(interval) = scenario.poll_interval {
+        cmd.env(POLL_ENV, crate::runbook::duration::format(interval));
+    }
     let path = std::env::var_os("PATH").unwrap_or_default();
     let bin = root.join(double::BIN);
     let path = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&path)))
         .map_err(std::io::Error::other)?;
+    // Scratch files of parallel scenarios (`${TMPDIR:-/tmp}/runbook-<run id>`) must not
+    // meet: run ids are timestamps, equal for scenarios started in the same second.
+    let tmp = root.join("tmp");
+    std::fs::create_dir_all(&tmp)?;
     cmd.env("PATH", path)
         .env(DOUBLES_ENV, root)
+        .env("TMPDIR", tmp)
         .env("KUBECONFIG", root.join("kubeconfig-that-does-not-exist"))
         .env("NO_COLOR", "1")
         .env_remove("RUNBOOK_DIR")

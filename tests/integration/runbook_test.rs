@@ -260,26 +260,6 @@ fn the_shipped_runbooks_pass_their_own_scenarios_without_touching_dot_runbook() 
     assert_eq!(std::fs::read_dir(&runs).map_or(0, Iterator::count), before);
 }
 
-/// Shipped runbooks whose test files are being written on other branches; each name goes
-/// once its `runbooks/<name>.test.toml` is on main (then this list is empty and goes).
-const AWAITING_TEST_FILES: &[&str] = &[
-    "app-template-major-upgrade",
-    "cloudflare-tunnel",
-    "components-over-templates",
-    "edge-stabilization",
-    "flux-global-patches",
-    "flux-kustomization-namespace-moves",
-    "flux-operator-migration",
-    "gateway-api-migration",
-    "gatus-deployment-alignment",
-    "health-signals-with-wait-false",
-    "helmrelease-chartref-migration",
-    "immutable-selector-remediation",
-    "repository-source-strategy",
-    "seed-secrets-and-removing-sops",
-    "sops-scope-and-kustomization-namespacing",
-];
-
 #[test]
 fn every_shipped_runbook_has_a_test_file_beside_it() {
     let dir = repo_root().join("runbooks");
@@ -291,22 +271,10 @@ fn every_shipped_runbook_has_a_test_file_beside_it() {
         .collect();
     runbooks.sort();
     let has_test = |name: &str| dir.join(format!("{name}.test.toml")).is_file();
-    let missing: Vec<&String> = runbooks
-        .iter()
-        .filter(|n| !has_test(n) && !AWAITING_TEST_FILES.contains(&n.as_str()))
-        .collect();
+    let missing: Vec<&String> = runbooks.iter().filter(|n| !has_test(n)).collect();
     assert!(
         missing.is_empty(),
         "shipped runbooks without `runbooks/<name>.test.toml`: {missing:?}"
-    );
-    // The allow-list only shrinks: a name whose test file arrived must leave it.
-    let arrived: Vec<&&str> = AWAITING_TEST_FILES
-        .iter()
-        .filter(|n| has_test(n) || !runbooks.iter().any(|r| r == *n))
-        .collect();
-    assert!(
-        arrived.is_empty(),
-        "remove from AWAITING_TEST_FILES (tested now, or no such runbook): {arrived:?}"
     );
 }
 
@@ -352,4 +320,191 @@ fn assert_entities(text: &str) {
             "raw `&` in {text}"
         );
     }
+}
+
+/// `poll-interval` replaces a check's `interval`: a verify that polls hourly passes on its
+/// third try within the scenario's timeout, and `check` locates a duration it cannot read.
+#[test]
+fn poll_interval_replaces_the_interval_of_a_polled_check() {
+    let runbook = r#"[runbook]
+title = "Polled"
+
+[[step]]
+id = "wait"
+title = "Wait for the rollout"
+run = "true"
+
+[[step.verify]]
+run = "kubectl rollout status deploy/web"
+attempts = 3
+interval = "1h"
+"#;
+    let scenario = |interval: &str| {
+        format!(
+            r#"[[scenario]]
+name = "ready on the third poll"
+timeout = 30
+poll-interval = "{interval}"
+
+[[scenario.double]]
+program = "kubectl"
+exit = 1
+then = [{{ exit = 1 }}, {{ stdout = "successfully rolled out\n" }}]
+
+[scenario.expect]
+state = "succeeded"
+output = 'next in 0ms'
+calls = ["kubectl rollout *", "kubectl rollout *", "kubectl rollout *"]
+"#
+        )
+    };
+    let project = |interval: &str| {
+        Test::new()
+            .runbook("polled", runbook)
+            .file("runbooks/polled.test.toml", scenario(interval))
+    };
+    project("0s")
+        .args(["test"])
+        .run()
+        .expect_exit(0)
+        .expect_stdout_contains("test polled :: ready on the third poll ... ok");
+    project("soon")
+        .invoke(&["check"])
+        .expect_exit(3)
+        .expect_diagnostic(
+            "invalid duration: expected a number at `soon`",
+            "runbooks/polled.test.toml:4:17",
+        );
+}
+
+/// `rollback = true` runs `runbook rollback --yes` after the run: the journal is judged
+/// after the undo, and the undo's calls are seen; without it the run only stopped.
+#[test]
+fn rollback_undoes_the_run_back_to_its_checkpoint_before_judging() {
+    let runbook = r#"[runbook]
+title = "Undo"
+
+[[step]]
+id = "first"
+title = "First change"
+run = "kubectl apply -f first.yaml"
+checkpoint = true
+
+[[step]]
+id = "second"
+title = "Second change"
+run = "kubectl apply -f second.yaml"
+
+[[step.rollback]]
+run = "kubectl delete -f second.yaml"
+
+[[step]]
+id = "check"
+title = "Check"
+run = "kubectl get pods"
+"#;
+    let scenario = |rollback: bool| {
+        format!(
+            r#"[[scenario]]
+name = "undone to the first change"
+rollback = {rollback}
+
+[[scenario.double]]
+program = "kubectl"
+args = "get pods"
+exit = 1
+
+[[scenario.double]]
+program = "kubectl"
+
+[scenario.expect]
+state = "rolled-back"
+exit = 1
+steps = {{ first = "succeeded", second = "rolled-back" }}
+calls = ["kubectl apply -f second.yaml", "kubectl get pods", "kubectl delete -f second.yaml"]
+never = ["kubectl delete -f first.yaml"]
+"#
+        )
+    };
+    let project = |rollback: bool| {
+        Test::new()
+            .runbook("undo", runbook)
+            .file("runbooks/undo.test.toml", scenario(rollback))
+    };
+    project(true)
+        .args(["test"])
+        .run()
+        .expect_exit(0)
+        .expect_stdout_contains("test undo :: undone to the first change ... ok");
+    project(false)
+        .args(["test"])
+        .run()
+        .expect_exit(1)
+        .expect_stdout_contains("run state:\n  expected: rolled-back\n  actual:   failed");
+}
+
+/// A scenario's `TMPDIR` is its own: runbooks keep scratch files under
+/// `${TMPDIR:-/tmp}/runbook-<run id>`, and run ids of parallel scenarios can be equal.
+#[test]
+fn each_scenario_has_its_own_tmpdir() {
+    let runbook = r#"[runbook]
+title = "Scratch"
+
+[[step]]
+id = "scratch"
+title = "Scratch"
+run = "printf 'TMPDIR=%s\n' \"$TMPDIR\"; test -d \"$TMPDIR\""
+"#;
+    let scenario = r#"[[scenario]]
+name = "scratch space"
+
+[scenario.expect]
+output = 'TMPDIR=\S*runbook-test-\d+-\d+/tmp'
+"#;
+    Test::new()
+        .runbook("scratch", runbook)
+        .file("runbooks/scratch.test.toml", scenario)
+        .args(["test"])
+        .run()
+        .expect_exit(0)
+        .expect_stdout_contains("test scratch :: scratch space ... ok");
+}
+
+/// A manual step with `confirm = true` asks first: `no` is an answer for it (declining
+/// aborts the run before its instructions are shown).
+#[test]
+fn a_confirmed_manual_step_takes_yes_and_no() {
+    let runbook = r#"[runbook]
+title = "Handover"
+
+[[step]]
+id = "handover"
+title = "Hand over"
+manual = "Add the new manager."
+confirm = true
+
+[[step]]
+id = "apply"
+title = "Apply"
+run = "kubectl apply -f manager.yaml"
+"#;
+    let scenario = r#"[[scenario]]
+name = "declined"
+mode = "auto"
+answers = { handover = "no" }
+
+[[scenario.double]]
+program = "kubectl"
+
+[scenario.expect]
+state = "aborted"
+never = ["kubectl *"]
+"#;
+    Test::new()
+        .runbook("handover", runbook)
+        .file("runbooks/handover.test.toml", scenario)
+        .args(["test"])
+        .run()
+        .expect_exit(0)
+        .expect_stdout_contains("test handover :: declined ... ok");
 }
