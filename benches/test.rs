@@ -1,5 +1,5 @@
 //! Benchmark of `runbook test` (run with `cargo bench --bench test`): 100 generated
-//! scenarios of a five-step runbook whose steps call a doubled `kubectl` (seven calls per
+//! scenarios of a four-step runbook whose steps call a doubled `kubectl` (six calls per
 //! scenario, one through a pipeline into real `grep`), run by the release binary with
 //! every core. Reports the wall time against the 10 s budget and the time per scenario
 //! against one bare `runbook run` of the same runbook (the harness overhead ratio).
@@ -90,7 +90,7 @@ fn main() {
     );
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let per = total / SCENARIOS as u32;
-    println!("{SCENARIOS} scenarios, 7 doubled calls each, {cores} cores:");
+    println!("{SCENARIOS} scenarios, 6 doubled calls each, {cores} cores:");
     println!(
         "  runbook test         {:>8.0} ms  (budget {} ms: {})",
         ms(total),
@@ -99,6 +99,10 @@ fn main() {
     );
     println!("  per scenario         {:>8.1} ms", ms(per));
     println!("  one plain run        {:>8.1} ms", ms(plain));
+    println!(
+        "  per scenario / plain run     {:>6.2}×",
+        ms(per) / ms(plain)
+    );
     println!(
         "  scenario × cores / plain run {:>6.2}×",
         ms(per) * cores as f64 / ms(plain)

@@ -20,6 +20,9 @@ pub mod env_vars {
     pub const CI: &str = "CI";
     /// Set by `runbook test` for a scenario's run: a JSON file of scripted answers.
     pub const TEST_ANSWERS: &str = "RUNBOOK_TEST_ANSWERS";
+    /// Set by `runbook test` for a scenario's run: the scenario's directory, whose `bin/`
+    /// links to the binary stand in for doubled programs (read by `testing::double`).
+    pub const TEST_DOUBLES: &str = "RUNBOOK_TEST_DOUBLES";
     /// Set by `runbook test` for a scenario with `poll-interval`: the wait between a
     /// check's attempts in place of its `interval` (doubles answer at once).
     pub const TEST_POLL_INTERVAL: &str = "RUNBOOK_TEST_POLL_INTERVAL";
@@ -45,6 +48,9 @@ pub struct Config {
     pub environment: BTreeMap<String, String>,
     /// Scripted answers of a `runbook test` scenario (env `RUNBOOK_TEST_ANSWERS`).
     pub test_answers: Option<PathBuf>,
+    /// Journals are synced to disk; not in a `runbook test` scenario's run (env
+    /// `RUNBOOK_TEST_DOUBLES` set), whose state directory is discarded.
+    pub durable_journal: bool,
     /// A `runbook test` scenario's `poll-interval` (env `RUNBOOK_TEST_POLL_INTERVAL`).
     pub test_poll_interval: Option<Duration>,
 }
@@ -91,6 +97,7 @@ impl Config {
                 .get(env_vars::TEST_ANSWERS)
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
+            durable_journal: !set(env_vars::TEST_DOUBLES),
             test_poll_interval: environment
                 .get(env_vars::TEST_POLL_INTERVAL)
                 .and_then(|v| crate::runbook::duration::parse(v).ok()),

@@ -40,10 +40,11 @@ use crate::config::Config;
 /// Runs the command line `args` and returns the process exit code.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let args: Vec<OsString> = args.into_iter().collect();
-    // A shim of `runbook test` calls back in as `runbook __double …` (not a subcommand:
-    // the doubled program's arguments must reach it untouched by clap).
-    if args.get(1).is_some_and(|a| a == testing::double::ARG) {
-        return testing::double::main(&args[2..]);
+    // Started through a shim of a `runbook test` scenario: answer as the double, first
+    // thing (a runbook makes many calls, each costs a process start; the doubled program's
+    // arguments must reach it untouched by clap).
+    if let Some(code) = testing::double::intercept(&args) {
+        return code;
     }
     // `RUNBOOK_COMPLETE=bash runbook -- WORDS…` is the shell asking for completions (the scripts of
     // `runbook completions SHELL` call it); answer and stop before anything else runs.
@@ -94,6 +95,7 @@ fn with_config(
             return ExitCode::from(exit_code::FAILURE);
         }
     };
+    journal::writer::set_durable(config.durable_journal);
     match body(&config, &printer) {
         Ok(()) => ExitCode::from(exit_code::SUCCESS),
         Err(error) => {

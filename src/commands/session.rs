@@ -21,10 +21,10 @@ use crate::ui::prompt::TerminalPrompter;
 use crate::ui::reporter::{PlainReporter, PlanReporter, TerminalReporter};
 
 pub fn store(config: &Config, project: &Project) -> Store {
-    let root = config
-        .state_dir
-        .as_ref()
-        .map_or_else(|| project.root.join(".runbook"), |dir| config.cwd.join(dir));
+    let root = config.state_dir.as_ref().map_or_else(
+        || project.root.join(Project::STATE_DIR),
+        |dir| config.cwd.join(dir),
+    );
     Store::new(root)
 }
 

@@ -4,14 +4,30 @@
 //! with the next record or by [`Journal::sync`], which the executor calls before it spawns
 //! anything. One sync per step instead of two. A new journal's directory entries are synced
 //! too (the file's and every directory created for it), so a power loss cannot lose the
-//! whole journal. Files 0600, directories 0700.
+//! whole journal. Files 0600, directories 0700. A `runbook test` scenario's run turns the
+//! syncing off ([`set_durable`]): its state directory is thrown away with the scenario.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::record::{Entry, Record, now};
+
+static DURABLE: AtomicBool = AtomicBool::new(true);
+
+/// Whether this process syncs journals and the directories made for them (the default).
+/// Off only for the run of a `runbook test` scenario: nothing outlives the scenario's
+/// directory, and the scenario reads the journal after the process ended, when every
+/// write is visible without a sync. Syncing cost most of a scenario's time on a busy disk.
+pub fn set_durable(durable: bool) {
+    DURABLE.store(durable, Ordering::Relaxed);
+}
+
+fn durable() -> bool {
+    DURABLE.load(Ordering::Relaxed)
+}
 
 pub struct Journal {
     file: File,
@@ -76,7 +92,9 @@ impl Journal {
     /// Syncs deferred records to disk (nothing to do when there are none).
     pub fn sync(&mut self) -> std::io::Result<()> {
         if self.unsynced {
-            self.file.sync_data()?;
+            if durable() {
+                self.file.sync_data()?;
+            }
             self.unsynced = false;
         }
         Ok(())
@@ -123,6 +141,9 @@ fn create_durable_dir(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 
 /// Syncs a directory, so the entries created in it survive a power loss.
 pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    if !durable() {
+        return Ok(());
+    }
     File::open(dir)?.sync_all()
 }
 

@@ -249,3 +249,8 @@ pub struct Project {
     pub root: PathBuf,
     pub runbooks_dir: PathBuf,
 }
+
+impl Project {
+    /// The state directory's name in the project root (without `--state-dir`).
+    pub const STATE_DIR: &str = ".runbook";
+}

@@ -1,14 +1,16 @@
 //! Command doubles. A scenario puts one shim per doubled (or observed) program first on
-//! `PATH`; the shim runs this same binary as `runbook __double DIR PROGRAM ARGS…`, which
-//! matches the call against the scenario's doubles, records it in `DIR/calls.jsonl` and
-//! answers with the double's stdout, stderr, files and exit code. A program that is only
+//! `PATH`: a symbolic link named after the program that points at this same binary. The
+//! scenario's run carries `RUNBOOK_TEST_DOUBLES` (its directory), so when the binary
+//! starts under a shim's name it answers as the double ([`intercept`], before any parsing
+//! of the command line): it reads only `DIR/doubles/PROGRAM.json`, matches the call,
+//! appends it to `DIR/calls.jsonl` and answers with the double's stdout, stderr, files
+//! and exit code: one process per call, no shell in between. A program that is only
 //! observed (named in `calls`/`never` but not doubled) is recorded and then run for real.
 //! This is test harness code: it reads `PATH` and spawns the real program itself.
 
 use std::ffi::OsString;
 use std::fs::OpenOptions;
 use std::io::{Read, Write};
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -16,18 +18,20 @@ use serde::{Deserialize, Serialize};
 
 use super::pattern::Pattern;
 use super::spec::DoubleSpec;
+use crate::config::env_vars::TEST_DOUBLES;
 
-/// The hidden first argument that turns the binary into a double.
-pub const ARG: &str = "__double";
-pub const DOUBLES: &str = "doubles.json";
+/// The scenario directory's parts: shims, doubles by program, the calls made.
+pub const BIN: &str = "bin";
+pub const DOUBLES: &str = "doubles";
 pub const CALLS: &str = "calls.jsonl";
 /// Exit code of a call that matched no double (the scenario fails anyway).
 const UNMATCHED_EXIT: u8 = 97;
 
-/// What the shim callback reads: the doubles, and where doubled files go.
+/// What a shim reads for its program: that program's doubles, and where files go.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Setup {
-    pub doubles: Vec<DoubleSpec>,
+    /// `(index among all the scenario's doubles, double)`; empty for an observed program.
+    pub doubles: Vec<(usize, DoubleSpec)>,
     /// Relative paths of `files` land here (the repo fixture), else in the command's cwd.
     pub files_root: Option<PathBuf>,
 }
@@ -46,63 +50,94 @@ pub struct Call {
 }
 
 impl Call {
+    /// The command line as patterns see it: words joined by single spaces.
     pub fn line(&self) -> String {
         super::pattern::joined(&self.program, &self.args)
     }
+
+    /// The exact argv, shell-quoted where a word needs it (`kubectl annotate x 'a b'`):
+    /// what a mismatch shows, so an argument with a space or an empty one is visible.
+    pub fn argv(&self) -> String {
+        std::iter::once(&self.program)
+            .chain(&self.args)
+            .map(|word| shell_word(word))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
 
-/// Writes an executable shim per program into `bin`.
-pub fn write_shims(bin: &Path, exe: &Path, dir: &Path, programs: &[String]) -> std::io::Result<()> {
-    std::fs::create_dir_all(bin)?;
+fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./=:,@%+^".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// Writes the doubles of every program in `programs` to `dir/doubles/` and a shim per
+/// program (a link to `exe`) into `dir/bin/`.
+pub fn install(
+    dir: &Path,
+    exe: &Path,
+    programs: &[String],
+    doubles: &[DoubleSpec],
+    files_root: Option<&Path>,
+) -> std::io::Result<()> {
+    let (bin, specs) = (dir.join(BIN), dir.join(DOUBLES));
+    std::fs::create_dir_all(&bin)?;
+    std::fs::create_dir_all(&specs)?;
     for program in programs {
-        let path = bin.join(program);
-        let script = format!(
-            "#!/bin/sh\nexec {} {ARG} {} {} \"$@\"\n",
-            quote(&exe.to_string_lossy()),
-            quote(&dir.to_string_lossy()),
-            quote(program)
-        );
-        std::fs::write(&path, script)?;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+        let setup = Setup {
+            doubles: doubles
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| d.program == *program)
+                .map(|(i, d)| (i, d.clone()))
+                .collect(),
+            files_root: files_root.map(Path::to_path_buf),
+        };
+        let json = serde_json::to_vec(&setup).map_err(std::io::Error::other)?;
+        std::fs::write(specs.join(format!("{program}.json")), json)?;
+        std::os::unix::fs::symlink(exe, bin.join(program))?;
     }
     Ok(())
 }
 
-fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
-
-/// The shim callback: `args` are `[DIR, PROGRAM, ARGS…]`.
-pub fn main(args: &[OsString]) -> ExitCode {
-    match answer(args) {
+/// When this process was started through a shim (the scenario's `RUNBOOK_TEST_DOUBLES`
+/// is set and `argv[0]` names a link in its `bin/`), answers the call and returns the exit
+/// code; otherwise `None` and the binary goes on as `runbook`. The scenario's own `runbook
+/// run` starts by its absolute path, which is never in `bin/`.
+pub fn intercept(args: &[OsString]) -> Option<ExitCode> {
+    let dir = PathBuf::from(std::env::var_os(TEST_DOUBLES)?);
+    let argv0 = Path::new(args.first()?);
+    let program = argv0.file_name()?.to_string_lossy().into_owned();
+    let bin = dir.join(BIN);
+    let through_shim = match argv0.parent().filter(|p| !p.as_os_str().is_empty()) {
+        None => bin.join(&program).is_symlink(),
+        Some(parent) => parent.canonicalize().ok()? == bin.canonicalize().ok()?,
+    };
+    if !through_shim {
+        return None;
+    }
+    Some(match answer(&dir, &program, &args[1..]) {
         Ok(code) => code,
         Err(e) => {
-            let _ = writeln!(std::io::stderr(), "runbook test double: {e}");
+            let _ = writeln!(std::io::stderr(), "runbook test double `{program}`: {e}");
             ExitCode::from(UNMATCHED_EXIT)
         }
-    }
+    })
 }
 
-fn answer(args: &[OsString]) -> std::io::Result<ExitCode> {
-    let [dir, program, rest @ ..] = args else {
-        return Err(std::io::Error::other(
-            "usage: runbook __double DIR PROGRAM [ARGS…]",
-        ));
-    };
-    let dir = PathBuf::from(dir);
-    let program = program.to_string_lossy().into_owned();
+fn answer(dir: &Path, program: &str, rest: &[OsString]) -> std::io::Result<ExitCode> {
     let argv: Vec<String> = rest
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    let setup: Setup = serde_json::from_slice(&std::fs::read(dir.join(DOUBLES))?)
-        .map_err(std::io::Error::other)?;
-    let mine: Vec<(usize, &DoubleSpec)> = setup
-        .doubles
-        .iter()
-        .enumerate()
-        .filter(|(_, d)| d.program == program)
-        .collect();
+    let file = dir.join(DOUBLES).join(format!("{program}.json"));
+    let setup: Setup =
+        serde_json::from_slice(&std::fs::read(file)?).map_err(std::io::Error::other)?;
+    let mine: Vec<(usize, &DoubleSpec)> = setup.doubles.iter().map(|(i, d)| (*i, d)).collect();
     let joined = argv.join(" ");
     let matched = mine
         .iter()
@@ -113,7 +148,7 @@ fn answer(args: &[OsString]) -> std::io::Result<ExitCode> {
         })
         .map(|(i, _)| *i);
     let mut call = Call {
-        program: program.clone(),
+        program: program.to_string(),
         args: argv.clone(),
         double: matched,
         unmatched: matched.is_none() && !mine.is_empty(),
@@ -127,13 +162,13 @@ fn answer(args: &[OsString]) -> std::io::Result<ExitCode> {
         Some(index) => reply(&setup, index, previous),
         None if call.unmatched => {
             let mut err = std::io::stderr();
-            writeln!(err, "runbook test: no double matches `{}`", call.line())?;
+            writeln!(err, "runbook test: no double matches `{}`", call.argv())?;
             if let Some(c) = &call.closest {
                 writeln!(err, "runbook test: closest double: `{c}`")?;
             }
             Ok(ExitCode::from(UNMATCHED_EXIT))
         }
-        None => run_real(&dir, &program, rest),
+        None => run_real(dir, program, rest),
     }
 }
 
@@ -159,9 +194,15 @@ fn record(path: &Path, call: &Call) -> std::io::Result<usize> {
 }
 
 fn reply(setup: &Setup, index: usize, previous: usize) -> std::io::Result<ExitCode> {
-    let replies = &setup.doubles[index].replies;
+    let (_, double) = setup
+        .doubles
+        .iter()
+        .find(|(i, _)| *i == index)
+        .ok_or_else(|| std::io::Error::other("the matched double vanished"))?;
+    let replies = &double.replies;
     let reply = &replies[previous.min(replies.len() - 1)];
     for (path, content) in &reply.files {
+        // `check` refuses `files` without a repo fixture; the cwd is a last resort.
         let root = match &setup.files_root {
             Some(root) => root.clone(),
             None => std::env::current_dir()?,
@@ -189,17 +230,20 @@ fn closest<'a>(joined: &str, doubles: impl Iterator<Item = &'a DoubleSpec>) -> O
         .map(|(_, text)| text)
 }
 
-/// Runs the real program: the first one on `PATH` that is not a shim of this scenario.
+/// Runs the real program in this process: the first one on `PATH` that is not a shim of
+/// this scenario.
 fn run_real(dir: &Path, program: &str, args: &[OsString]) -> std::io::Result<ExitCode> {
-    let shims = dir.join("bin");
+    let shims = dir.join(BIN);
     let path = std::env::var_os("PATH").unwrap_or_default();
     let real = std::env::split_paths(&path)
         .filter(|p| *p != shims)
         .map(|p| p.join(program))
         .find(|p| p.is_file())
         .ok_or_else(|| std::io::Error::other(format!("`{program}` not found on PATH")))?;
-    let status = std::process::Command::new(real).args(args).status()?;
-    Ok(ExitCode::from(
-        status.code().unwrap_or(1).clamp(0, 255) as u8
-    ))
+    // Become the real program: its exit status and signals are the caller's to see.
+    use std::os::unix::process::CommandExt;
+    Err(std::process::Command::new(real)
+        .arg0(program)
+        .args(args)
+        .exec())
 }

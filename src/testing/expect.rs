@@ -92,8 +92,8 @@ fn unmatched_calls(calls: &[Call], out: &mut Vec<Mismatch>) {
             .map_or(String::new(), |c| format!("; closest double: `{c}`"));
         out.push(mismatch(
             "a call matched no double",
-            format!("a double for `{}`{closest}", call.line()),
-            format!("`{}` was called", call.line()),
+            format!("a double for `{}`{closest}", call.argv()),
+            format!("`{}` was called", call.argv()),
         ));
     }
 }

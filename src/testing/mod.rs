@@ -6,6 +6,7 @@
 
 pub mod double;
 pub mod expect;
+pub mod fixture;
 pub mod pattern;
 pub mod raw;
 pub mod report;
@@ -44,8 +45,14 @@ fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u64(d.as_millis() as u64)
 }
 
-/// Runs one scenario and judges it.
-pub fn run_one(exe: &Path, project: &Project, test: &TestFile, index: usize) -> Outcome {
+/// Runs one scenario and judges it; repo fixtures come from `fixtures`.
+pub fn run_one(
+    exe: &Path,
+    project: &Project,
+    fixtures: &fixture::Fixtures,
+    test: &TestFile,
+    index: usize,
+) -> Outcome {
     let scenario = &test.scenarios[index];
     let started = Instant::now();
     let mut outcome = Outcome {
@@ -60,7 +67,7 @@ pub fn run_one(exe: &Path, project: &Project, test: &TestFile, index: usize) -> 
         transcript: String::new(),
         duration: Duration::ZERO,
     };
-    match scenario::run(exe, project, test, scenario) {
+    match scenario::run(exe, project, fixtures, test, scenario) {
         Ok((observed, _workspace)) => {
             outcome.mismatches = expect::judge(&scenario.expect, &observed);
             outcome.exit = observed.exit;
@@ -86,17 +93,18 @@ pub fn run_all(
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; jobs.len()]);
     let (tx, rx) = mpsc::channel::<Outcome>();
+    let fixtures = fixture::Fixtures::new();
     std::thread::scope(|s| {
         for _ in 0..workers.clamp(1, jobs.len().max(1)) {
             let tx = tx.clone();
-            let (next, results) = (&next, &results);
+            let (next, results, fixtures) = (&next, &results, &fixtures);
             s.spawn(move || {
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some((test, index)) = jobs.get(i) else {
                         break;
                     };
-                    let outcome = run_one(exe, project, test, *index);
+                    let outcome = run_one(exe, project, fixtures, test, *index);
                     let _ = tx.send(outcome.clone());
                     results.lock().expect("no worker panics")[i] = Some(outcome);
                 }
@@ -147,7 +155,10 @@ pub fn load_tests(
             continue;
         }
         problems.extend(found);
-        tests.extend(test.map(Arc::new));
+        tests.extend(test.map(|mut t| {
+            t.closure = catalog.closure(&t.runbook);
+            Arc::new(t)
+        }));
     }
     Ok((tests, problems))
 }

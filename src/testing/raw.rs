@@ -118,7 +118,7 @@ pub struct Reply {
     pub stderr: String,
     #[serde(default)]
     pub exit: i32,
-    /// Files to write, relative to the repo fixture (or the command's directory).
+    /// Files to write, relative to the repo fixture (`check` requires one).
     #[serde(default)]
     pub files: BTreeMap<String, String>,
 }

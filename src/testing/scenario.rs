@@ -1,8 +1,9 @@
-//! Runs one scenario: a private temporary directory (state dir, shims, repo fixture, a
+//! Runs one scenario: a private temporary directory (a mirror of the project root whose
+//! `.runbook/` is the scenario's own state dir, shims, a copy of the repo fixture, a
 //! `KUBECONFIG` that does not exist), then the runbook binary itself as `runbook run NAME
-//! --yes|--auto`, so the scenario walks exactly what an operator would. Returns what
-//! happened (exit code, transcript, calls, the replayed journal) for `expect` to judge.
-//! This is test harness code: it spawns the binary under test and `git` for fixtures.
+//! --yes|--auto` in that mirror, so the scenario walks exactly what an operator would.
+//! Returns what happened (exit code, transcript, calls, the replayed journal) for
+//! `expect` to judge. This is test harness code: it spawns the binary under test.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -11,7 +12,8 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use super::double::{self, CALLS, Call, DOUBLES, Setup};
+use super::double::{self, CALLS, Call};
+use super::fixture::Fixtures;
 use super::raw::RunMode;
 use super::spec::{Scenario, TestFile};
 use crate::journal::record::{Choice, Entry};
@@ -19,8 +21,9 @@ use crate::journal::replay::{RunState, replay};
 use crate::journal::store::Store;
 use crate::runbook::model::Project;
 
-use crate::config::env_vars::TEST_ANSWERS as ANSWERS_ENV;
-use crate::config::env_vars::TEST_POLL_INTERVAL as POLL_ENV;
+use crate::config::env_vars::{
+    TEST_ANSWERS as ANSWERS_ENV, TEST_DOUBLES as DOUBLES_ENV, TEST_POLL_INTERVAL as POLL_ENV,
+};
 
 /// What one scenario's run did.
 #[derive(Debug)]
@@ -67,22 +70,25 @@ impl Workspace {
 pub fn run(
     exe: &Path,
     project: &Project,
+    fixtures: &Fixtures,
     test: &TestFile,
     scenario: &Scenario,
 ) -> std::io::Result<(Observed, Workspace)> {
     let ws = Workspace::create()?;
     let repo = match &scenario.repo {
-        Some(fixture) => Some(repo_fixture(fixture, &ws.root.join("repo"))?),
+        Some(fixture) => Some(fixtures.checkout(fixture, &ws.root.join("repo"))?),
         None => None,
     };
-    let setup = Setup {
-        doubles: scenario.doubles.clone(),
-        files_root: repo.clone(),
-    };
-    std::fs::write(ws.root.join(DOUBLES), serde_json::to_vec(&setup)?)?;
-    let bin = ws.root.join("bin");
-    double::write_shims(&bin, exe, &ws.root, &programs(scenario))?;
-    let mut cmd = runbook_command(exe, project, scenario, &ws.root, &bin)?;
+    double::install(
+        &ws.root,
+        exe,
+        &programs(scenario),
+        &scenario.doubles,
+        repo.as_deref(),
+    )?;
+    let mirror = mirror(project, &ws.root.join("project"), &test.closure)?;
+    let state_dir = mirror.root.join(Project::STATE_DIR);
+    let mut cmd = runbook_command(exe, &mirror, scenario, &ws.root)?;
     cmd.args(["run", &test.runbook]);
     for (key, value) in vars(scenario, &ws.root, repo.as_deref()) {
         cmd.arg("--var").arg(format!("{key}={value}"));
@@ -102,13 +108,13 @@ pub fn run(
     let (exit, mut transcript) = spawn(cmd, scenario.timeout)?;
     if scenario.rollback {
         // What an operator does after the run stopped: undo it back to its last checkpoint.
-        let mut cmd = runbook_command(exe, project, scenario, &ws.root, &bin)?;
+        let mut cmd = runbook_command(exe, &mirror, scenario, &ws.root)?;
         cmd.args(["rollback", "--yes"]);
         let (_, more) = spawn(cmd, scenario.timeout)?;
         transcript.push_str("\n$ runbook rollback --yes\n");
         transcript.push_str(&more);
     }
-    let (state, waiting_step) = match journal(&ws.root.join("state")) {
+    let (state, waiting_step) = match journal(&state_dir) {
         Some((state, waiting)) => (Some(state), waiting),
         None => (None, None),
     };
@@ -119,42 +125,43 @@ pub fn run(
         state,
         waiting_step,
         repo,
-        state_dir: ws.root.join("state"),
+        state_dir,
     };
     Ok((observed, ws))
 }
 
-/// `runbook --dir … --state-dir … --color never` in the project directory, with the shims
-/// first on `PATH`, a `KUBECONFIG` that does not exist, `TMPDIR` in the scenario's own
-/// directory and the scenario's `poll-interval`.
+/// `runbook --dir … --state-dir … --color never` in the scenario's mirror of the project
+/// (see [`mirror`]), its state dir the mirror's own `.runbook/`, with the shims first on
+/// `PATH`, `RUNBOOK_TEST_DOUBLES` naming the scenario's directory, a `KUBECONFIG` that
+/// does not exist, `TMPDIR` in the scenario's own directory and the scenario's
+/// `poll-interval`. Every command of a scenario (`run`, a later `rollback`) starts so.
 fn runbook_command(
     exe: &Path,
-    project: &Project,
+    mirror: &Project,
     scenario: &Scenario,
     root: &Path,
-    bin: &Path,
 ) -> std::io::Result<Command> {
     let mut cmd = Command::new(exe);
-    cmd.current_dir(&project.root)
+    cmd.current_dir(&mirror.root)
         .arg("--dir")
-        .arg(&project.runbooks_dir)
+        .arg(&mirror.runbooks_dir)
         .arg("--state-dir")
-        .arg(root.join("state"))
+        .arg(mirror.root.join(Project::STATE_DIR))
         .args(["--color", "never"]);
     cmd.env_remove(ANSWERS_ENV).env_remove(POLL_ENV);
     if let Some(interval) = scenario.poll_interval {
         cmd.env(POLL_ENV, crate::runbook::duration::format(interval));
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
-    let path = std::env::join_paths(
-        std::iter::once(bin.to_path_buf()).chain(std::env::split_paths(&path)),
-    )
-    .map_err(std::io::Error::other)?;
+    let bin = root.join(double::BIN);
+    let path = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&path)))
+        .map_err(std::io::Error::other)?;
     // Scratch files of parallel scenarios (`${TMPDIR:-/tmp}/runbook-<run id>`) must not
     // meet: run ids are timestamps, equal for scenarios started in the same second.
     let tmp = root.join("tmp");
     std::fs::create_dir_all(&tmp)?;
     cmd.env("PATH", path)
+        .env(DOUBLES_ENV, root)
         .env("TMPDIR", tmp)
         .env("KUBECONFIG", root.join("kubeconfig-that-does-not-exist"))
         .env("NO_COLOR", "1")
@@ -200,56 +207,44 @@ fn vars(scenario: &Scenario, tmp: &Path, repo: Option<&Path>) -> BTreeMap<String
     vars
 }
 
-/// Copies the fixture and commits it, so the runbook sees a clean git repository.
-fn repo_fixture(fixture: &Path, target: &Path) -> std::io::Result<PathBuf> {
-    copy_dir(fixture, target)?;
-    let git = |args: &[&str]| -> std::io::Result<()> {
-        let status = Command::new("git")
-            .args([
-                "-c",
-                "user.name=runbook test",
-                "-c",
-                "user.email=test@runbook.invalid",
-            ])
-            .args([
-                "-c",
-                "commit.gpgsign=false",
-                "-c",
-                "init.defaultBranch=main",
-            ])
-            .args(args)
-            .current_dir(target)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()?;
-        if status.success() {
-            Ok(())
-        } else {
-            Err(std::io::Error::other(format!(
-                "`git {}` failed in the repo fixture",
-                args.join(" ")
-            )))
-        }
-    };
-    git(&["init", "-q"])?;
-    git(&["add", "-A"])?;
-    git(&["commit", "-q", "--allow-empty", "-m", "fixture"])?;
-    Ok(target.to_path_buf())
-}
-
-fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), target)?;
+/// A private stand-in for the project root: a link to each of its entries except the
+/// state directory, so the run sees the project's files (`workdir`, scripts, fixtures)
+/// while everything it writes to `.runbook/` (its journal, its lock, a scratch workspace
+/// like the tour's) lands in the scenario's directory. A runbook that writes elsewhere in
+/// the project still reaches the real files, as it would in a run; fixtures are for that.
+/// Its runbooks directory holds only the runbooks in `closure` (and every other entry):
+/// the run loads what it walks, not the whole catalog.
+fn mirror(project: &Project, target: &Path, closure: &[String]) -> std::io::Result<Project> {
+    let inside = project
+        .runbooks_dir
+        .strip_prefix(&project.root)
+        .ok()
+        .filter(|p| p.components().count() == 1)
+        .map(Path::to_path_buf);
+    std::fs::create_dir_all(target)?;
+    for entry in std::fs::read_dir(&project.root)? {
+        let name = entry?.file_name();
+        if name != Project::STATE_DIR && inside.as_deref() != Some(Path::new(&name)) {
+            std::os::unix::fs::symlink(project.root.join(&name), target.join(&name))?;
         }
     }
-    Ok(())
+    let runbooks_dir = target.join(inside.unwrap_or_else(|| PathBuf::from("runbooks")));
+    std::fs::create_dir_all(&runbooks_dir)?;
+    let wanted: Vec<String> = closure.iter().map(|n| format!("{n}.toml")).collect();
+    for entry in std::fs::read_dir(&project.runbooks_dir)? {
+        let name = entry?.file_name();
+        let text = name.to_string_lossy();
+        let other_runbook = text.ends_with(".toml")
+            && !text.ends_with(super::spec::SUFFIX)
+            && !wanted.iter().any(|w| *w == text);
+        if !other_runbook {
+            std::os::unix::fs::symlink(project.runbooks_dir.join(&name), runbooks_dir.join(&name))?;
+        }
+    }
+    Ok(Project {
+        root: target.to_path_buf(),
+        runbooks_dir,
+    })
 }
 
 /// Runs the binary with stdout and stderr on one pipe (the transcript keeps their order),

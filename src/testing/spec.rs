@@ -24,6 +24,8 @@ pub use crate::runbook::discover::TEST_SUFFIX as SUFFIX;
 pub struct TestFile {
     pub display: String,
     pub runbook: String,
+    /// The runbook and every runbook it calls: all a scenario's run needs to load.
+    pub closure: Vec<String>,
     pub scenarios: Vec<Scenario>,
 }
 
@@ -135,10 +137,12 @@ pub fn load(
     let problems = v.problems;
     let test = TestFile {
         display: source.display.clone(),
+        closure: vec![name.clone()],
         runbook: name,
         scenarios,
     };
-    (Some(test).filter(|_| problems.is_empty()), problems)
+    let valid = !problems.iter().any(Diagnostic::is_error);
+    (Some(test).filter(|_| valid), problems)
 }
 
 struct Validator<'a> {
@@ -170,7 +174,12 @@ impl Validator<'_> {
             }
             path
         });
-        let doubles = raw.doubles.iter().map(|d| self.double(d, dir)).collect();
+        let has_repo = raw.repo.is_some();
+        let doubles = raw
+            .doubles
+            .iter()
+            .map(|d| self.double(d, dir, has_repo))
+            .collect();
         Scenario {
             name: raw.name.into_inner(),
             vars: raw.vars,
@@ -187,9 +196,16 @@ impl Validator<'_> {
         }
     }
 
-    fn double(&mut self, d: &raw::Double, dir: &Path) -> DoubleSpec {
+    fn double(&mut self, d: &raw::Double, dir: &Path, has_repo: bool) -> DoubleSpec {
         if let Some(args) = &d.args {
             self.pattern(args);
+        }
+        let files = d
+            .files
+            .keys()
+            .chain(d.then.iter().flat_map(|r| r.files.keys()));
+        for path in files {
+            self.file_path(path, has_repo, d.program.span());
         }
         let program = d.program.get_ref();
         if program.is_empty() || program.contains('/') || program.contains(char::is_whitespace) {
@@ -218,6 +234,30 @@ impl Validator<'_> {
             program: program.clone(),
             args: d.args.as_ref().map(|a| a.get_ref().clone()),
             replies,
+        }
+    }
+
+    /// A double writes files only into the repo fixture, at a path inside it: never into
+    /// the project, which the scenario's run sees through links.
+    fn file_path(&mut self, path: &str, has_repo: bool, span: std::ops::Range<usize>) {
+        use std::path::Component;
+        let inside = Path::new(path)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+        if !has_repo {
+            self.error(
+                span,
+                format!("a double writes `{path}` but the scenario has no `repo` fixture"),
+            )
+            .add_hint(
+                "`files` land in the repo fixture; the project's own files are never written",
+            );
+        } else if !inside || path.is_empty() {
+            self.error(
+                span,
+                format!("`{path}` is not a path inside the repo fixture"),
+            )
+            .add_hint("give a relative path without `..`: `apps/sonarr/values.yaml`");
         }
     }
 

@@ -30,5 +30,6 @@ mod runbooks;
 mod schema;
 mod secrets;
 mod show;
+mod test_mechanics;
 mod tty;
 mod walk;

@@ -260,6 +260,24 @@ fn the_shipped_runbooks_pass_their_own_scenarios_without_touching_dot_runbook() 
     assert_eq!(std::fs::read_dir(&runs).map_or(0, Iterator::count), before);
 }
 
+#[test]
+fn every_shipped_runbook_has_a_test_file_beside_it() {
+    let dir = repo_root().join("runbooks");
+    let mut runbooks: Vec<String> = std::fs::read_dir(&dir)
+        .expect("runbooks/")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".toml") && !n.ends_with(".test.toml"))
+        .map(|n| n.trim_end_matches(".toml").to_string())
+        .collect();
+    runbooks.sort();
+    let has_test = |name: &str| dir.join(format!("{name}.test.toml")).is_file();
+    let missing: Vec<&String> = runbooks.iter().filter(|n| !has_test(n)).collect();
+    assert!(
+        missing.is_empty(),
+        "shipped runbooks without `runbooks/<name>.test.toml`: {missing:?}"
+    );
+}
+
 /// Tags balance, attributes are quoted, every `&` starts an entity: enough to catch an
 /// unescaped scenario name or transcript.
 fn assert_well_formed(xml: &str) {
