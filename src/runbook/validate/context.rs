@@ -76,14 +76,12 @@ impl Context {
         if let Some(analysis) = simple_analysis(source) {
             return Ok(analysis);
         }
-        let cached = self
-            .analyses
-            .entry(source.to_string())
-            .or_insert_with(|| template::analyse(source));
-        match cached {
-            Ok(a) => Ok(a.clone()),
-            Err(e) => Err(e.clone()),
+        // Looked up before inserting: most lookups hit, and a key is allocated only on a miss.
+        if !self.analyses.contains_key(source) {
+            self.analyses
+                .insert(source.to_string(), template::analyse(source));
         }
+        self.analyses[source].clone()
     }
 
     /// Checks a `when` expression the same way as a template.
@@ -169,17 +167,16 @@ impl Context {
     }
 
     pub fn regex(&mut self, text: &Text) -> Option<Regex> {
-        let compiled = self
-            .regexes
-            .entry(text.get_ref().clone())
-            .or_insert_with(|| {
-                Regex::new(text.get_ref()).map_err(|e| {
-                    let detail = e.to_string();
-                    let last = detail.lines().last().unwrap_or_default().trim().to_string();
-                    last.trim_start_matches("error: ").to_string()
-                })
+        let source = text.get_ref();
+        if !self.regexes.contains_key(source) {
+            let compiled = Regex::new(source).map_err(|e| {
+                let detail = e.to_string();
+                let last = detail.lines().last().unwrap_or_default().trim().to_string();
+                last.trim_start_matches("error: ").to_string()
             });
-        match compiled.clone() {
+            self.regexes.insert(source.clone(), compiled);
+        }
+        match self.regexes[source].clone() {
             Ok(re) => Some(re),
             Err(message) => {
                 self.error(text.span(), format!("invalid regex: {message}"));
