@@ -225,10 +225,7 @@ fn summarize(path: &Path) -> (Result<Summary>, Option<String>) {
     };
     let mut fold = Fold::default();
     let mut first = None;
-    // Lines as `parse` counts them, so damage is reported at the same line.
-    let lines: Vec<&[u8]> = bytes.split_inclusive(|&b| b == b'\n').collect();
-    for (i, line) in lines.iter().enumerate() {
-        let content = line.strip_suffix(b"\n").unwrap_or(line);
+    for (number, content, last) in lines(&bytes) {
         if content.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
@@ -237,11 +234,11 @@ fn summarize(path: &Path) -> (Result<Summary>, Option<String>) {
         }
         match fold.line(content) {
             Ok(()) => {}
-            Err(_) if i + 1 == lines.len() => break,
+            Err(_) if last => break,
             Err(reason) => {
                 let damage = JournalError::Damaged {
                     path: path.to_path_buf(),
-                    line: i + 1,
+                    line: number,
                     reason,
                 };
                 return (Err(damage), first.flatten());
@@ -255,31 +252,51 @@ fn summarize(path: &Path) -> (Result<Summary>, Option<String>) {
 /// torn write, possibly cut inside a UTF-8 sequence): where the good part ends. Damage
 /// before the last line is an error naming the file and line.
 fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Record>, Option<usize>)> {
-    let lines: Vec<&[u8]> = bytes.split_inclusive(|&b| b == b'\n').collect();
-    let mut records = Vec::with_capacity(lines.len());
+    let mut records = Vec::new();
     let mut good_bytes = 0;
-    for (i, line) in lines.iter().enumerate() {
-        let content = line.strip_suffix(b"\n").unwrap_or(line);
+    for (number, content, last) in lines(bytes) {
+        let taken = content.len() + usize::from(!last || bytes.ends_with(b"\n"));
         if content.iter().all(u8::is_ascii_whitespace) {
-            good_bytes += line.len();
+            good_bytes += taken;
             continue;
         }
         match serde_json::from_slice::<Record>(content) {
             Ok(record) => {
                 records.push(record);
-                good_bytes += line.len();
+                good_bytes += taken;
             }
-            Err(_) if i + 1 == lines.len() => return Ok((records, Some(good_bytes))),
+            Err(_) if last => return Ok((records, Some(good_bytes))),
             Err(e) => {
                 return Err(JournalError::Damaged {
                     path: path.to_path_buf(),
-                    line: i + 1,
+                    line: number,
                     reason: e.to_string(),
                 });
             }
         }
     }
     Ok((records, None))
+}
+
+/// The lines of a journal: (1-based number, content without the newline, whether it is
+/// the last line). A final newline ends the last line; it does not start an empty one.
+/// `memchr` finds the newlines: a byte-at-a-time split was a tenth of `runs`.
+fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8], bool)> {
+    let mut start = 0;
+    let mut number = 0;
+    std::iter::from_fn(move || {
+        if start >= bytes.len() {
+            return None;
+        }
+        let rest = &bytes[start..];
+        let (content, next) = match memchr::memchr(b'\n', rest) {
+            Some(i) => (&rest[..i], start + i + 1),
+            None => (rest, bytes.len()),
+        };
+        start = next;
+        number += 1;
+        Some((number, content, next == bytes.len()))
+    })
 }
 
 /// Moves the torn tail of the journal at `path` to the first free `journal.jsonl.torn.N`
