@@ -45,7 +45,10 @@ fn main() {
         kb.map_or("", |k| verdict(k <= TARGET_RUNS_KB)),
     );
     let log = median(dir, &["log", &first], 21);
-    println!("log   median {:>8.1} ms  (one run of {records} records)", ms(log));
+    println!(
+        "log   median {:>8.1} ms  (one run of {records} records)",
+        ms(log)
+    );
 }
 
 /// Journals one run of a generated runbook and copies it under more run ids; returns the

@@ -79,11 +79,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
     )?;
     let _lock = lock(&store, &runbook.name, &run_id)?;
     // A process of an earlier attempt that outlived its run (killed): nothing starts beside it.
-    crate::journal::lock::refuse_survivors(
-        &records,
-        &run_id,
-        &format!("runbook resume {run_id}"),
-    )?;
+    crate::journal::lock::refuse_survivors(&records, &run_id, &format!("runbook resume {run_id}"))?;
     let done = state
         .steps
         .values()

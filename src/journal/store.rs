@@ -4,8 +4,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::record::Record;
 use super::brief::{self, Fold};
+use super::record::Record;
 use super::standing::Summary;
 use super::writer::sync_dir;
 
