@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::cli::GlobalArgs;
 use crate::ui::color::{self, ColorEnv};
@@ -19,6 +20,9 @@ pub mod env_vars {
     pub const CI: &str = "CI";
     /// Set by `runbook test` for a scenario's run: a JSON file of scripted answers.
     pub const TEST_ANSWERS: &str = "RUNBOOK_TEST_ANSWERS";
+    /// Set by `runbook test` for a scenario with `poll-interval`: the wait between a
+    /// check's attempts in place of its `interval` (doubles answer at once).
+    pub const TEST_POLL_INTERVAL: &str = "RUNBOOK_TEST_POLL_INTERVAL";
     /// Set by the completion scripts of `runbook completions SHELL` to the shell's name:
     /// the binary prints completion candidates instead of running (read by clap_complete).
     pub const RUNBOOK_COMPLETE: &str = "RUNBOOK_COMPLETE";
@@ -41,6 +45,8 @@ pub struct Config {
     pub environment: BTreeMap<String, String>,
     /// Scripted answers of a `runbook test` scenario (env `RUNBOOK_TEST_ANSWERS`).
     pub test_answers: Option<PathBuf>,
+    /// A `runbook test` scenario's `poll-interval` (env `RUNBOOK_TEST_POLL_INTERVAL`).
+    pub test_poll_interval: Option<Duration>,
 }
 
 impl Config {
@@ -85,6 +91,9 @@ impl Config {
                 .get(env_vars::TEST_ANSWERS)
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
+            test_poll_interval: environment
+                .get(env_vars::TEST_POLL_INTERVAL)
+                .and_then(|v| crate::runbook::duration::parse(v).ok()),
             environment,
         };
         Ok((config, printer))

@@ -101,6 +101,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
             no_reverify: args.no_reverify,
             operator: can_ask,
             from: args.from.clone().map(FromStep::Again),
+            poll_interval: config.test_poll_interval,
         },
         cwd: session::workdir(&catalog.project),
         scope: scope.clone(),

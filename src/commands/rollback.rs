@@ -88,6 +88,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Resul
             no_reverify: false,
             operator: false,
             from: None,
+            poll_interval: config.test_poll_interval,
         },
         cwd: session::workdir(&catalog.project),
         scope,

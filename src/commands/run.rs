@@ -120,6 +120,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &RunArgs) -> Result<()>
             no_reverify: false,
             operator,
             from: args.from.clone().map(FromStep::Skip),
+            poll_interval: config.test_poll_interval,
         },
         cwd: session::workdir(&catalog.project),
         scope: scope.clone(),

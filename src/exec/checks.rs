@@ -116,7 +116,7 @@ impl<'c, 'a> CheckRunner<'c, 'a> {
                 attempts,
                 passed,
                 reason: reason.clone(),
-                next_in: (!last).then_some(check.interval),
+                next_in: (!last).then_some(self.cx.commands.poll_interval(check.interval)),
                 output: if last && !passed {
                     tail.clone()
                 } else {
@@ -138,7 +138,11 @@ impl<'c, 'a> CheckRunner<'c, 'a> {
                     message,
                 });
             }
-            if !self.cx.commands.pause(check.interval) {
+            if !self
+                .cx
+                .commands
+                .pause(self.cx.commands.poll_interval(check.interval))
+            {
                 return Ok(CheckOutcome::Interrupted);
             }
         }

@@ -70,12 +70,14 @@ pub enum FailureAction {
 }
 
 impl Session<'_> {
+    /// `attempts`: the step's tries so far (retries included), journaled with the failure.
     pub fn handle_failure(
         &mut self,
         scope: &mut Scope,
         step: &Step,
         id: &str,
         failure: Failure,
+        attempts: u32,
     ) -> Result<FailureAction> {
         let title = self.shown(scope, &step.title);
         let reason = self.mask(&failure.reason);
@@ -91,7 +93,7 @@ impl Session<'_> {
                 reason: Some(reason.clone()),
                 value: None,
                 duration_ms: 0,
-                attempts: 0,
+                attempts,
             })?;
         }
         self.emit(Event::StepFinished {
@@ -104,7 +106,7 @@ impl Session<'_> {
             },
             reason: Some(reason.clone()),
             duration: std::time::Duration::ZERO,
-            attempts: 0,
+            attempts,
         });
         let message = format!("step `{id}` failed: {reason}");
         let operator = self.options.operator && self.cx.commands.interrupt.count() < 2;
@@ -123,7 +125,9 @@ impl Session<'_> {
                 self.push_summary(id, &title, StepEnd::Failed);
                 self.rollback_after(message)
             }
-            _ if operator => self.failure_menu(scope, step, id, &title, &failure, message),
+            _ if operator || self.prompter.answers_failure(id) => {
+                self.failure_menu(scope, step, id, &title, &failure, message)
+            }
             _ => {
                 self.push_summary(id, &title, StepEnd::Failed);
                 Ok(FailureAction::Stop(Stop::Failed(message)))

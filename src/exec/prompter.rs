@@ -138,6 +138,11 @@ pub trait Prompter {
     fn manual(&mut self, step: &StepView, instructions: &str) -> Answer<StepChoice>;
     fn ask(&mut self, ask: &AskView) -> Answer<String>;
     fn failure(&mut self, failure: &FailureView) -> Answer<FailureChoice>;
+    /// Whether a failure of `step` has an answer although no operator is there (a
+    /// `runbook test` scenario's scripted answer); without one, `on-failure = "ask"` halts.
+    fn answers_failure(&self, _step: &str) -> bool {
+        false
+    }
     fn unknown_outcome(&mut self, step: &StepView) -> Answer<UnknownChoice>;
     /// A done step's verify checks fail on resume: run it again, keep it, or abort.
     fn reverify_failed(&mut self, failure: &FailureView) -> Answer<ReverifyChoice>;
@@ -290,6 +295,9 @@ impl Prompter for Preset<'_> {
     }
     fn failure(&mut self, failure: &FailureView) -> Answer<FailureChoice> {
         self.inner.failure(failure)
+    }
+    fn answers_failure(&self, step: &str) -> bool {
+        self.inner.answers_failure(step)
     }
     fn unknown_outcome(&mut self, step: &StepView) -> Answer<UnknownChoice> {
         self.inner.unknown_outcome(step)

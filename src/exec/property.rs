@@ -271,6 +271,7 @@ impl World {
                 no_reverify: false,
                 operator: true,
                 from,
+                poll_interval: None,
             },
             cwd: self.dir.path().to_path_buf(),
             scope: scope.clone(),

@@ -20,6 +20,8 @@ pub struct CommandRunner {
     /// Where the run's log files go (`Store::log_path` names them).
     store: Store,
     run_id: String,
+    /// Replaces every check's `interval` (see `Options::poll_interval`).
+    poll_interval: Option<Duration>,
 }
 
 impl CommandRunner {
@@ -29,7 +31,18 @@ impl CommandRunner {
             interrupt,
             store,
             run_id,
+            poll_interval: None,
         }
+    }
+
+    pub fn with_poll_interval(mut self, poll_interval: Option<Duration>) -> Self {
+        self.poll_interval = poll_interval;
+        self
+    }
+
+    /// The wait between two attempts of a check whose own interval is `interval`.
+    pub fn poll_interval(&self, interval: Duration) -> Duration {
+        self.poll_interval.unwrap_or(interval)
     }
 
     /// A command spec in this scope: the runbook's shell, cwd, `env` and variables.

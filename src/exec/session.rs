@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::checks::{CheckOutcome, CheckRunner};
 use super::context::Context;
@@ -35,6 +36,8 @@ pub struct Options {
     pub operator: bool,
     /// `--from STEP`.
     pub from: Option<FromStep>,
+    /// Replaces every check's `interval` (a `runbook test` scenario's `poll-interval`).
+    pub poll_interval: Option<Duration>,
 }
 
 /// Where a walk starts.
@@ -123,7 +126,8 @@ impl<'a> Session<'a> {
             recorder: setup.recorder,
             reporter,
             text: Text::new(setup.run_id.clone(), setup.scope.secret_values()),
-            commands: CommandRunner::new(setup.cwd, setup.interrupt, setup.store, setup.run_id),
+            commands: CommandRunner::new(setup.cwd, setup.interrupt, setup.store, setup.run_id)
+                .with_poll_interval(setup.options.poll_interval),
         };
         Self {
             cx,

@@ -176,7 +176,7 @@ impl Session<'_> {
                 ActionResult::Stop(stop) => return Ok(Some(stop)),
                 ActionResult::Failed(failure) => failure,
             };
-            match self.handle_failure(scope, step, id, failure)? {
+            match self.handle_failure(scope, step, id, failure, attempts)? {
                 FailureAction::Retry => retrying = true,
                 FailureAction::Continue => return Ok(None),
                 FailureAction::Stop(stop) => return Ok(Some(stop)),
@@ -199,7 +199,7 @@ impl Session<'_> {
             interrupted: false,
             started: false,
         };
-        match self.handle_failure(scope, step, id, failure)? {
+        match self.handle_failure(scope, step, id, failure, 0)? {
             FailureAction::Stop(stop) => Ok(Some(stop)),
             FailureAction::Continue | FailureAction::Retry => Ok(None),
         }

@@ -63,6 +63,10 @@ pub fn judge(expect: &Expectations, observed: &Observed) -> Vec<Mismatch> {
             "no match (see the transcript)",
         ));
     }
+    if !expect.never_output.is_empty() {
+        let written = files_under(&observed.state_dir);
+        out.extend(leaks(&expect.never_output, &observed.transcript, &written));
+    }
     if let Some(run) = &observed.state {
         steps(expect, run, &mut out);
     }
@@ -221,5 +225,102 @@ fn files(expect: &Expectations, repo: &Path, out: &mut Vec<Mismatch>) {
                 "absent",
             )),
         }
+    }
+}
+
+/// Every `never-output` regex found in the run's output or in a file it wrote, each
+/// named by where it was found (the match itself is not repeated: it may be a secret).
+fn leaks(never: &[regex::Regex], transcript: &str, written: &[(String, String)]) -> Vec<Mismatch> {
+    let mut out = Vec::new();
+    for re in never {
+        let places: Vec<&str> = std::iter::once(("the run's output", transcript))
+            .chain(
+                written
+                    .iter()
+                    .map(|(path, text)| (path.as_str(), text.as_str())),
+            )
+            .filter(|(_, text)| re.is_match(text))
+            .map(|(place, _)| place)
+            .collect();
+        if !places.is_empty() {
+            out.push(mismatch(
+                "never output",
+                format!("no match for /{re}/ in the output or the state directory"),
+                format!("found in {}", places.join(", ")),
+            ));
+        }
+    }
+    out
+}
+
+/// The text of every file under `dir` (lossy: a journal is UTF-8, a log may not be),
+/// named relative to it.
+fn files_under(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                let name = path.strip_prefix(dir).unwrap_or(&path);
+                let name = format!("state/{}", name.display());
+                out.push((name, String::from_utf8_lossy(&bytes).into_owned()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written() -> Vec<(String, String)> {
+        vec![
+            (
+                "state/runs/r1/journal.jsonl".into(),
+                r#"{"step":"secret-synced"}"#.into(),
+            ),
+            ("state/runs/r1/log".into(), "token aHVudGVyMg==\n".into()),
+        ]
+    }
+
+    #[test]
+    fn a_value_in_a_written_file_is_a_leak_named_by_the_file_only() {
+        let never = [regex::Regex::new("aHVudGVyMg").unwrap()];
+        let found = leaks(&never, "✓ secret-synced", &written());
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].actual, "found in state/runs/r1/log");
+        assert!(!found[0].actual.contains("aHVudGVyMg=="));
+    }
+
+    #[test]
+    fn a_value_in_the_output_is_a_leak_and_an_absent_one_is_not() {
+        let never = [
+            regex::Regex::new("czNjcjN0").unwrap(),
+            regex::Regex::new("nowhere").unwrap(),
+        ];
+        let found = leaks(&never, "data: czNjcjN0", &written());
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].actual, "found in the run's output");
+    }
+
+    #[test]
+    fn files_under_reads_nested_files_relative_to_the_state_dir() {
+        let dir = std::env::temp_dir().join(format!("runbook-files-under-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("runs/r1")).unwrap();
+        std::fs::write(dir.join("runs/r1/journal.jsonl"), "x").unwrap();
+        let files = files_under(&dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            files,
+            vec![("state/runs/r1/journal.jsonl".to_string(), "x".to_string())]
+        );
     }
 }

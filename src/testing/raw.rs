@@ -39,6 +39,11 @@ pub struct Scenario {
     /// Seconds before the scenario's run is killed.
     #[serde(default = "default_timeout")]
     pub timeout: u64,
+    /// The wait between a check's attempts in place of its `interval` (`"0s"`).
+    pub poll_interval: Option<Spanned<String>>,
+    /// After the run, `runbook rollback --yes` undoes it (state and steps are judged after).
+    #[serde(default)]
+    pub rollback: bool,
     #[serde(default, rename = "double")]
     pub doubles: Vec<Double>,
     #[serde(default)]
@@ -128,6 +133,10 @@ pub struct Expect {
     pub message: Option<Spanned<String>>,
     /// Regex the run's output must match.
     pub output: Option<Spanned<String>>,
+    /// Regexes that must match neither the run's output nor any file the run wrote in its
+    /// state directory (journal, logs): a secret that must never be shown or stored.
+    #[serde(default)]
+    pub never_output: Vec<Spanned<String>>,
     #[serde(default)]
     pub steps: BTreeMap<String, Spanned<StepStatus>>,
     #[serde(default)]

@@ -20,6 +20,7 @@ use crate::journal::store::Store;
 use crate::runbook::model::Project;
 
 use crate::config::env_vars::TEST_ANSWERS as ANSWERS_ENV;
+use crate::config::env_vars::TEST_POLL_INTERVAL as POLL_ENV;
 
 /// What one scenario's run did.
 #[derive(Debug)]
@@ -35,6 +36,8 @@ pub struct Observed {
     pub waiting_step: Option<String>,
     /// Where the repo fixture was copied, while the scenario's directory exists.
     pub repo: Option<PathBuf>,
+    /// The run's state directory (journal, lock, logs), while the scenario's directory exists.
+    pub state_dir: PathBuf,
 }
 
 /// A scenario's temporary directory, removed when dropped.
@@ -79,13 +82,8 @@ pub fn run(
     std::fs::write(ws.root.join(DOUBLES), serde_json::to_vec(&setup)?)?;
     let bin = ws.root.join("bin");
     double::write_shims(&bin, exe, &ws.root, &programs(scenario))?;
-    let mut cmd = Command::new(exe);
-    cmd.current_dir(&project.root)
-        .arg("--dir")
-        .arg(&project.runbooks_dir)
-        .arg("--state-dir")
-        .arg(ws.root.join("state"))
-        .args(["--color", "never", "run", &test.runbook]);
+    let mut cmd = runbook_command(exe, project, scenario, &ws.root, &bin)?;
+    cmd.args(["run", &test.runbook]);
     for (key, value) in vars(scenario, &ws.root, repo.as_deref()) {
         cmd.arg("--var").arg(format!("{key}={value}"));
     }
@@ -96,22 +94,20 @@ pub fn run(
     if scenario.allow_destructive {
         cmd.arg("--allow-destructive");
     }
-    cmd.env_remove(ANSWERS_ENV);
     if !scenario.answers.is_empty() {
         let path = ws.root.join("answers.json");
         std::fs::write(&path, serde_json::to_vec(&scenario.answers)?)?;
         cmd.env(ANSWERS_ENV, path);
     }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let path =
-        std::env::join_paths(std::iter::once(bin.clone()).chain(std::env::split_paths(&path)))
-            .map_err(std::io::Error::other)?;
-    cmd.env("PATH", path)
-        .env("KUBECONFIG", ws.root.join("kubeconfig-that-does-not-exist"))
-        .env("NO_COLOR", "1")
-        .env_remove("RUNBOOK_DIR")
-        .env_remove("RUNBOOK_STATE_DIR");
-    let (exit, transcript) = spawn(cmd, scenario.timeout)?;
+    let (exit, mut transcript) = spawn(cmd, scenario.timeout)?;
+    if scenario.rollback {
+        // What an operator does after the run stopped: undo it back to its last checkpoint.
+        let mut cmd = runbook_command(exe, project, scenario, &ws.root, &bin)?;
+        cmd.args(["rollback", "--yes"]);
+        let (_, more) = spawn(cmd, scenario.timeout)?;
+        transcript.push_str("\n$ runbook rollback --yes\n");
+        transcript.push_str(&more);
+    }
     let (state, waiting_step) = match journal(&ws.root.join("state")) {
         Some((state, waiting)) => (Some(state), waiting),
         None => (None, None),
@@ -123,8 +119,48 @@ pub fn run(
         state,
         waiting_step,
         repo,
+        state_dir: ws.root.join("state"),
     };
     Ok((observed, ws))
+}
+
+/// `runbook --dir … --state-dir … --color never` in the project directory, with the shims
+/// first on `PATH`, a `KUBECONFIG` that does not exist, `TMPDIR` in the scenario's own
+/// directory and the scenario's `poll-interval`.
+fn runbook_command(
+    exe: &Path,
+    project: &Project,
+    scenario: &Scenario,
+    root: &Path,
+    bin: &Path,
+) -> std::io::Result<Command> {
+    let mut cmd = Command::new(exe);
+    cmd.current_dir(&project.root)
+        .arg("--dir")
+        .arg(&project.runbooks_dir)
+        .arg("--state-dir")
+        .arg(root.join("state"))
+        .args(["--color", "never"]);
+    cmd.env_remove(ANSWERS_ENV).env_remove(POLL_ENV);
+    if let Some(interval) = scenario.poll_interval {
+        cmd.env(POLL_ENV, crate::runbook::duration::format(interval));
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let path = std::env::join_paths(
+        std::iter::once(bin.to_path_buf()).chain(std::env::split_paths(&path)),
+    )
+    .map_err(std::io::Error::other)?;
+    // Scratch files of parallel scenarios (`${TMPDIR:-/tmp}/runbook-<run id>`) must not
+    // meet: run ids are timestamps, equal for scenarios started in the same second.
+    let tmp = root.join("tmp");
+    std::fs::create_dir_all(&tmp)?;
+    cmd.env("PATH", path)
+        .env("TMPDIR", tmp)
+        .env("KUBECONFIG", root.join("kubeconfig-that-does-not-exist"))
+        .env("NO_COLOR", "1")
+        .env_remove("RUNBOOK_DIR")
+        .env_remove("RUNBOOK_STATE_DIR");
+    Ok(cmd)
 }
 
 /// Every program that gets a shim: the doubled ones and those `calls`/`never` observe.

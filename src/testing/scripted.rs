@@ -30,13 +30,18 @@ impl Scripted {
         })
     }
 
-    /// The next scripted answer for a step: its full id first (`deploy[a]`), then its id.
-    fn next(&mut self, id: &str) -> Option<String> {
+    /// The key a step's answers are under: its full id first (`deploy[a]`), then its id.
+    fn key(&self, id: &str) -> Option<String> {
         let base = id.split('[').next().unwrap_or(id);
-        let key = [id, base]
+        [id, base]
             .into_iter()
-            .find(|k| self.answers.contains_key(*k))?
-            .to_string();
+            .find(|k| self.answers.contains_key(*k))
+            .map(str::to_string)
+    }
+
+    /// The next scripted answer for a step.
+    fn next(&mut self, id: &str) -> Option<String> {
+        let key = self.key(id)?;
         let used = self.used.entry(key.clone()).or_default();
         let answer = self.answers[&key].get(*used).cloned();
         *used += 1;
@@ -68,6 +73,13 @@ impl Prompter for Scripted {
             Some(answer) => Ok(answer),
             None => self.inner.ask(ask),
         }
+    }
+    /// A scripted answer left for the step is asked for, operator or not.
+    fn answers_failure(&self, step: &str) -> bool {
+        self.key(step).is_some_and(|key| {
+            let used = self.used.get(&key).copied().unwrap_or(0);
+            used < self.answers[&key].len()
+        })
     }
     fn failure(&mut self, failure: &FailureView) -> Answer<FailureChoice> {
         match self.next(&failure.step.id).as_deref() {
@@ -105,5 +117,56 @@ impl Prompter for Scripted {
         env: &std::collections::BTreeMap<String, String>,
     ) -> Answer<()> {
         self.inner.shell(cwd, env)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::prompter::Unattended;
+
+    fn scripted(json: &str) -> Scripted {
+        let path =
+            std::env::temp_dir().join(format!("runbook-scripted-{}.json", std::process::id()));
+        std::fs::write(&path, json).unwrap();
+        let scripted = Scripted::load(&path, Box::new(Unattended)).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        scripted
+    }
+
+    fn failure_of(id: &str) -> FailureView {
+        FailureView {
+            step: StepView {
+                id: id.into(),
+                title: id.into(),
+                details: String::new(),
+            },
+            reason: "verify failed".into(),
+            tail: Vec::new(),
+            can_rollback: true,
+        }
+    }
+
+    #[test]
+    fn a_failure_is_answered_while_a_scripted_answer_is_left() {
+        let mut p = scripted(r#"{"deploy": ["retry", "rollback"]}"#);
+        assert!(
+            p.answers_failure("deploy[a]"),
+            "the plain id answers an item"
+        );
+        assert!(!p.answers_failure("other"));
+        assert!(matches!(
+            p.failure(&failure_of("deploy")),
+            Ok(FailureChoice::Retry)
+        ));
+        assert!(p.answers_failure("deploy"));
+        assert!(matches!(
+            p.failure(&failure_of("deploy")),
+            Ok(FailureChoice::Rollback)
+        ));
+        assert!(
+            !p.answers_failure("deploy"),
+            "used up: the failure halts again"
+        );
     }
 }

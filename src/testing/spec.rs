@@ -37,6 +37,10 @@ pub struct Scenario {
     pub repo: Option<PathBuf>,
     pub repo_var: String,
     pub timeout: Duration,
+    /// Replaces every check's `interval` in the run (`poll-interval`).
+    pub poll_interval: Option<Duration>,
+    /// Run `runbook rollback --yes` after the run (`rollback = true`).
+    pub rollback: bool,
     pub doubles: Vec<DoubleSpec>,
     pub expect: Expectations,
 }
@@ -67,6 +71,7 @@ pub struct Expectations {
     pub stopped_at: Option<String>,
     pub message: Option<Regex>,
     pub output: Option<Regex>,
+    pub never_output: Vec<Regex>,
     pub steps: Vec<(String, StepStatus)>,
     pub attempts: Vec<(String, u32)>,
     pub calls: Vec<Pattern>,
@@ -175,6 +180,8 @@ impl Validator<'_> {
             repo,
             repo_var: raw.repo_var,
             timeout: Duration::from_secs(raw.timeout.max(1)),
+            poll_interval: raw.poll_interval.as_ref().and_then(|p| self.duration(p)),
+            rollback: raw.rollback,
             doubles,
             expect: self.expect(raw.expect, runbook),
         }
@@ -252,6 +259,11 @@ impl Validator<'_> {
             stopped_at: raw.stopped_at.map(Spanned::into_inner),
             message: raw.message.as_ref().and_then(|m| self.regex(m)),
             output: raw.output.as_ref().and_then(|m| self.regex(m)),
+            never_output: raw
+                .never_output
+                .iter()
+                .filter_map(|m| self.regex(m))
+                .collect(),
             steps,
             attempts,
             calls: raw.calls.iter().filter_map(|p| self.pattern(p)).collect(),
@@ -267,6 +279,16 @@ impl Validator<'_> {
             Ok(pattern) => Some(pattern),
             Err(e) => {
                 self.error(p.span(), format!("invalid pattern: {e}"));
+                None
+            }
+        }
+    }
+
+    fn duration(&mut self, d: &Spanned<String>) -> Option<Duration> {
+        match crate::runbook::duration::parse(d.get_ref()) {
+            Ok(duration) => Some(duration),
+            Err(e) => {
+                self.error(d.span(), format!("invalid duration: {e}"));
                 None
             }
         }
@@ -312,6 +334,8 @@ impl Validator<'_> {
             return;
         };
         let words: &[&str] = match step.action {
+            // A confirm step asks first (`yes`/`no`), then shows its instructions.
+            Action::Manual(_) if step.confirm => &["yes", "no", "done", "skip", "abort"],
             Action::Manual(_) => &["done", "skip", "abort"],
             Action::Ask(_) => return,
             _ if step.confirm => &["yes", "no", "retry", "skip", "rollback", "abort"],

@@ -345,6 +345,9 @@ retry = { attempts = 3, delay = "100ms" }
         .expect_exit(1)
         .expect_stderr_contains("after 3 attempts");
     assert_eq!(count(t.path(), "tries"), 3);
+    // The failure is journaled with its tries, as a success is.
+    let j = journal(t.path());
+    assert_eq!(records(&j, "step-finished", "broken")[0]["attempts"], 3);
 
     // Resumed, it gets its retries again; no earlier log is lost.
     t.invoke(&["resume", "--yes"]).expect_exit(1);

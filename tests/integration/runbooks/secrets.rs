@@ -100,6 +100,15 @@ fn sops_scope_lists_sops_files_outside_flux_vars() {
                 &repo.join("kubernetes/edge/apps/kube-system/cilium/app/secret.sops.yaml"),
                 sops,
             );
+            // The edit's check wants decryption exactly where SOPS files are applied.
+            let ks = repo.join("kubernetes/edge/apps/kube-system/cilium/ks.yaml");
+            let text = std::fs::read_to_string(&ks).expect("read cilium's ks.yaml");
+            let decrypting = text.replace(
+                "  prune: false\n",
+                "  prune: false\n  decryption:\n    provider: sops\n    secretRef:\n      name: sops-age\n",
+            );
+            assert_ne!(text, decrypting, "cilium's ks.yaml changed shape");
+            write(&ks, &decrypting);
         },
     );
     let run = e2e.run(
@@ -124,7 +133,7 @@ fn sops_scope_lists_sops_files_outside_flux_vars() {
         )
         .shows("kubernetes/edge/apps/kube-system/cilium/app/secret.sops.yaml")
         .hides("kubernetes/edge/flux/vars/cluster-secrets.sops.yaml")
-        .shows("./cilium/ks.yaml path=./kubernetes/edge/apps/kube-system/cilium/app sops_files=1")
+        .shows("./cilium/ks.yaml path=./kubernetes/edge/apps/kube-system/cilium/app sops_files=1 decryption=1")
         .calls_in_order(&[
             "flux --context edge reconcile kustomization cluster -n flux-system --with-source",
             "flux --context edge reconcile kustomization cluster-apps -n flux-system --with-source",
