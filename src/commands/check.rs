@@ -43,5 +43,8 @@ pub fn execute(config: &Config, printer: &Printer, names: &[String]) -> Result<(
             n => format!(" ({n} warning{})", if n == 1 { "" } else { "s" }),
         }
     ));
+    // The process ends next and the system takes the memory back at once; freeing every
+    // step, string and span one by one first was a tenth of checking a 40,000-step runbook.
+    std::mem::forget((catalog, tests));
     Ok(())
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::load_catalog;
-use super::session::{self, load_state, lock, outcome, store};
+use super::session::{self, load_records, lock, outcome, store};
 use crate::cli::ResumeArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -15,7 +15,7 @@ use crate::exec::vars;
 use crate::journal::lock::{host_name, user_name};
 use crate::journal::record::{Choice, Entry};
 use crate::journal::recorder::Recorder;
-use crate::journal::replay::{RunState, Status};
+use crate::journal::replay::{RunState, Status, replay};
 use crate::journal::store::Store;
 use crate::runbook::model::Runbook;
 use crate::ui::printer::Printer;
@@ -34,7 +34,9 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
             ),
         )?,
     };
-    let state = load_state(&store, &run_id, printer)?;
+    // Read once: the state and the survivor check below come from the same records.
+    let records = load_records(&store, &run_id, printer)?;
+    let state = replay(&records);
     if !state.resumable() {
         return Err(Error::usage_hint(
             format!(
@@ -77,11 +79,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
     )?;
     let _lock = lock(&store, &runbook.name, &run_id)?;
     // A process of an earlier attempt that outlived its run (killed): nothing starts beside it.
-    crate::journal::lock::refuse_survivors(
-        &store.peek(&run_id)?,
-        &run_id,
-        &format!("runbook resume {run_id}"),
-    )?;
+    crate::journal::lock::refuse_survivors(&records, &run_id, &format!("runbook resume {run_id}"))?;
     let done = state
         .steps
         .values()

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::load_catalog;
-use super::session::{self, load_state, lock, store};
+use super::session::{self, load_records, lock, store};
 use crate::cli::RollbackArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -14,7 +14,7 @@ use crate::exec::rollback::{Plan, Undone, plan};
 use crate::exec::scope::{Scope, secret_reference};
 use crate::exec::session::{Mode, Options, Session, Setup};
 use crate::journal::recorder::Recorder;
-use crate::journal::replay::RunState;
+use crate::journal::replay::{RunState, replay};
 use crate::runbook::model::Runbook;
 use crate::ui::printer::Printer;
 
@@ -29,7 +29,9 @@ pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Resul
             Error::usage_hint("no run to roll back", "`runbook runs` lists the runs"),
         )?,
     };
-    let state = load_state(&store, &run_id, printer)?;
+    // Read once: the state and the survivor check below come from the same records.
+    let records = load_records(&store, &run_id, printer)?;
+    let state = replay(&records);
     let plan = plan(&state, args.to.as_deref())
         .map_err(|m| Error::usage_hint(m, format!("`runbook log {run_id}` shows what ran")))?;
     if plan.steps.is_empty() {
@@ -50,7 +52,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Resul
     let _lock = lock(&store, &runbook.name, &run_id)?;
     // A process of an earlier attempt that outlived its run (killed): nothing starts beside it.
     crate::journal::lock::refuse_survivors(
-        &store.peek(&run_id)?,
+        &records,
         &run_id,
         &format!("runbook rollback {run_id}"),
     )?;

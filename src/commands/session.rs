@@ -12,7 +12,6 @@ use crate::exec::run::End;
 use crate::exec::session::{Mode, Stop};
 use crate::journal::lock::{Holder, RunLock, host_name};
 use crate::journal::record::Record;
-use crate::journal::replay::{RunState, replay};
 use crate::journal::standing::Summary;
 use crate::journal::store::Store;
 use crate::runbook::model::Project;
@@ -192,11 +191,6 @@ pub fn load_records(store: &Store, run_id: &str, printer: &Printer) -> Result<Ve
         printer.warning(&warning);
     }
     Ok(loaded.records)
-}
-
-/// Reads and replays a run's journal.
-pub fn load_state(store: &Store, run_id: &str, printer: &Printer) -> Result<RunState> {
-    Ok(replay(&load_records(store, run_id, printer)?))
 }
 
 /// The newest run that `wanted` accepts. A damaged journal newer than it stops the search:

@@ -2,6 +2,7 @@
 //! [`replay::RunState`], the state directory layout and the per-runbook lock. Never prints
 //! and never prompts.
 
+pub mod brief;
 pub mod lock;
 pub mod read;
 pub mod record;

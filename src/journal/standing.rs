@@ -1,6 +1,6 @@
 //! Where a run stands, folded down for `runs`, `run` (is there an unfinished run?) and the
-//! choice of "the newest run": [`Standing`] and the step-less [`Summary`]. Pure; derived
-//! from [`RunState`] only.
+//! choice of "the newest run": [`Standing`] and the step-less [`Summary`], both from the
+//! run-level [`Flags`] (of a [`RunState`], or of the summary-only fold in `brief`). Pure.
 
 use super::replay::RunState;
 use super::words::RunEnd;
@@ -51,22 +51,72 @@ pub struct Summary {
 
 impl RunState {
     pub fn summary(&self) -> Summary {
+        let flags = self.flags();
         Summary {
             runbook: self.runbook.clone(),
             started: self.started.clone(),
             updated: self.updated.clone(),
             current: self.current.clone(),
-            standing: self.standing(),
-            resumable: self.resumable(),
-            unfinished: self.unfinished(),
+            standing: flags.standing(),
+            resumable: flags.resumable(),
+            unfinished: flags.unfinished(),
+            rolling_back: flags.rolling_back,
+        }
+    }
+
+    /// The run-level flags of this state.
+    pub fn flags(&self) -> Flags {
+        Flags {
+            finished: self.finished,
             rolling_back: self.rollback.in_progress,
+            rollback_failed: self.rollback.failed.is_some(),
+            rolled_back: self.rolled_back,
+            interrupted: self.interrupted,
+            waiting: self.waiting,
         }
     }
 
     /// Where the run stands.
     pub fn standing(&self) -> Standing {
-        if self.rollback.in_progress {
-            return if self.rollback.failed.is_some() {
+        self.flags().standing()
+    }
+
+    /// Whether `resume` may continue this run.
+    pub fn resumable(&self) -> bool {
+        self.flags().resumable()
+    }
+
+    /// Not over: `run` of its runbook offers to resume it instead of starting anew.
+    pub fn unfinished(&self) -> bool {
+        self.flags().unfinished()
+    }
+}
+
+/// The run-level facts where a run stands follows from, kept by the replay (in
+/// [`RunState`]) and by the summary-only fold of `brief` alike.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flags {
+    /// From the last `run-finished`, unless something reopened the run since.
+    pub finished: Option<RunEnd>,
+    pub rolling_back: bool,
+    /// A step's undo failed in the rollback in progress.
+    pub rollback_failed: bool,
+    pub rolled_back: bool,
+    pub interrupted: bool,
+    pub waiting: bool,
+}
+
+impl Flags {
+    /// Something walks again (a resume, a rollback): earlier stops no longer describe it.
+    pub fn reopen(&mut self) {
+        self.interrupted = false;
+        self.waiting = false;
+        self.rolled_back = false;
+    }
+
+    pub fn standing(self) -> Standing {
+        if self.rolling_back {
+            return if self.rollback_failed {
                 Standing::RollbackFailed
             } else {
                 Standing::RollingBack
@@ -81,17 +131,15 @@ impl RunState {
         }
     }
 
-    /// Whether `resume` may continue this run.
-    pub fn resumable(&self) -> bool {
+    pub fn resumable(self) -> bool {
         !matches!(
             self.finished,
             Some(RunEnd::Succeeded | RunEnd::RolledBack | RunEnd::Abandoned)
         )
     }
 
-    /// Not over: `run` of its runbook offers to resume it instead of starting anew.
-    pub fn unfinished(&self) -> bool {
-        self.resumable() || self.rollback.in_progress
+    pub fn unfinished(self) -> bool {
+        self.resumable() || self.rolling_back
     }
 }
 

@@ -4,8 +4,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use super::brief::{self, Fold};
 use super::record::Record;
-use super::replay::replay;
 use super::standing::Summary;
 use super::writer::sync_dir;
 
@@ -141,22 +141,7 @@ impl Store {
         })
     }
 
-    /// Reads a run's journal without repairing it (a torn last line is left out, and left
-    /// in place for `load` to set aside and warn about).
-    pub fn peek(&self, run_id: &str) -> Result<Vec<Record>> {
-        let path = self.journal_path(run_id);
-        let bytes = std::fs::read(&path).map_err(|e| JournalError::io("read journal", &path, e))?;
-        Ok(parse(&path, &bytes)?.0)
-    }
-
-    /// The first record of a run's journal, if it parses.
-    fn first_record(&self, run_id: &str) -> Option<Record> {
-        let bytes = std::fs::read(self.journal_path(run_id)).ok()?;
-        let first = bytes.split(|&b| b == b'\n').next()?;
-        serde_json::from_slice(first).ok()
-    }
-
-    /// Every run with its replayed state (or its damage), oldest first: by the recorded
+    /// Every run with its summary (or its damage), oldest first: by the recorded
     /// start, then the id.
     pub fn list(&self) -> Result<Vec<Listed>> {
         self.list_where(|_| true)
@@ -189,12 +174,12 @@ impl Store {
             if !wanted(&id) || !self.journal_path(&id).is_file() {
                 continue;
             }
-            // One run's records and state at a time: only its summary is kept.
-            let journal = self.peek(&id).map(|records| replay(&records).summary());
+            // One journal at a time, folded to its summary as it is read.
+            let (journal, started) = summarize(&self.journal_path(&id));
             let started = match &journal {
                 Ok(state) => state.started.clone(),
                 // Damage is after the first line: its `run-started` still dates the run.
-                Err(_) => self.first_record(&id).map(|r| r.ts).unwrap_or_default(),
+                Err(_) => started.unwrap_or_default(),
             };
             runs.push((started, Listed { id, journal }));
         }
@@ -229,35 +214,89 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
+/// A journal's summary, read once through the summary-only fold of [`brief`] (no record
+/// is built), and the `ts` of its first line, which dates a run even when it is damaged.
+/// Like [`Store::load`], a last line that does not parse is a torn write; it is left out
+/// (and left in place for `load` to set aside and warn about).
+fn summarize(path: &Path) -> (Result<Summary>, Option<String>) {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) => return (Err(JournalError::io("read journal", path, e)), None),
+    };
+    let mut fold = Fold::default();
+    let mut first = None;
+    for (number, content, last) in lines(&bytes) {
+        if content.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        if first.is_none() {
+            first = Some(brief::timestamp(content));
+        }
+        match fold.line(content) {
+            Ok(()) => {}
+            Err(_) if last => break,
+            Err(reason) => {
+                let damage = JournalError::Damaged {
+                    path: path.to_path_buf(),
+                    line: number,
+                    reason,
+                };
+                return (Err(damage), first.flatten());
+            }
+        }
+    }
+    (Ok(fold.summary()), first.flatten())
+}
+
 /// Parses journal bytes into records. `Some(offset)` when the last line does not parse (a
 /// torn write, possibly cut inside a UTF-8 sequence): where the good part ends. Damage
 /// before the last line is an error naming the file and line.
 fn parse(path: &Path, bytes: &[u8]) -> Result<(Vec<Record>, Option<usize>)> {
-    let lines: Vec<&[u8]> = bytes.split_inclusive(|&b| b == b'\n').collect();
-    let mut records = Vec::with_capacity(lines.len());
+    let mut records = Vec::new();
     let mut good_bytes = 0;
-    for (i, line) in lines.iter().enumerate() {
-        let content = line.strip_suffix(b"\n").unwrap_or(line);
+    for (number, content, last) in lines(bytes) {
+        let taken = content.len() + usize::from(!last || bytes.ends_with(b"\n"));
         if content.iter().all(u8::is_ascii_whitespace) {
-            good_bytes += line.len();
+            good_bytes += taken;
             continue;
         }
         match serde_json::from_slice::<Record>(content) {
             Ok(record) => {
                 records.push(record);
-                good_bytes += line.len();
+                good_bytes += taken;
             }
-            Err(_) if i + 1 == lines.len() => return Ok((records, Some(good_bytes))),
+            Err(_) if last => return Ok((records, Some(good_bytes))),
             Err(e) => {
                 return Err(JournalError::Damaged {
                     path: path.to_path_buf(),
-                    line: i + 1,
+                    line: number,
                     reason: e.to_string(),
                 });
             }
         }
     }
     Ok((records, None))
+}
+
+/// The lines of a journal: (1-based number, content without the newline, whether it is
+/// the last line). A final newline ends the last line; it does not start an empty one.
+/// `memchr` finds the newlines: a byte-at-a-time split was a tenth of `runs`.
+fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8], bool)> {
+    let mut start = 0;
+    let mut number = 0;
+    std::iter::from_fn(move || {
+        if start >= bytes.len() {
+            return None;
+        }
+        let rest = &bytes[start..];
+        let (content, next) = match memchr::memchr(b'\n', rest) {
+            Some(i) => (&rest[..i], start + i + 1),
+            None => (rest, bytes.len()),
+        };
+        start = next;
+        number += 1;
+        Some((number, content, next == bytes.len()))
+    })
 }
 
 /// Moves the torn tail of the journal at `path` to the first free `journal.jsonl.torn.N`

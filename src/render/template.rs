@@ -170,6 +170,10 @@ pub fn error_text(error: &tera::Error) -> String {
 /// Whether a `{{ … }}` of a command template stands inside `'…'` or `"…"`, where the
 /// automatic quoting would close and reopen the author's quotes.
 pub fn expression_inside_quotes(source: &str) -> bool {
+    // Without a quote character there is nothing to be inside (most commands).
+    if memchr::memchr2(b'\'', b'"', source.as_bytes()).is_none() {
+        return false;
+    }
     let mut quote: Option<char> = None;
     let mut rest = source;
     while let Some(c) = rest.chars().next() {

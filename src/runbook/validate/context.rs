@@ -76,14 +76,12 @@ impl Context {
         if let Some(analysis) = simple_analysis(source) {
             return Ok(analysis);
         }
-        let cached = self
-            .analyses
-            .entry(source.to_string())
-            .or_insert_with(|| template::analyse(source));
-        match cached {
-            Ok(a) => Ok(a.clone()),
-            Err(e) => Err(e.clone()),
+        // Looked up before inserting: most lookups hit, and a key is allocated only on a miss.
+        if !self.analyses.contains_key(source) {
+            self.analyses
+                .insert(source.to_string(), template::analyse(source));
         }
+        self.analyses[source].clone()
     }
 
     /// Checks a `when` expression the same way as a template.
@@ -169,21 +167,28 @@ impl Context {
     }
 
     pub fn regex(&mut self, text: &Text) -> Option<Regex> {
-        let compiled = self
-            .regexes
-            .entry(text.get_ref().clone())
-            .or_insert_with(|| {
-                Regex::new(text.get_ref()).map_err(|e| {
-                    let detail = e.to_string();
-                    let last = detail.lines().last().unwrap_or_default().trim().to_string();
-                    last.trim_start_matches("error: ").to_string()
-                })
+        self.check_regex(text)
+            .then(|| self.regexes[text.get_ref()].clone().ok())
+            .flatten()
+    }
+
+    /// Compiles a regex once per distinct source and reports it if invalid; `false` then.
+    fn check_regex(&mut self, text: &Text) -> bool {
+        let source = text.get_ref();
+        if !self.regexes.contains_key(source) {
+            let compiled = Regex::new(source).map_err(|e| {
+                let detail = e.to_string();
+                let last = detail.lines().last().unwrap_or_default().trim().to_string();
+                last.trim_start_matches("error: ").to_string()
             });
-        match compiled.clone() {
-            Ok(re) => Some(re),
+            self.regexes.insert(source.clone(), compiled);
+        }
+        match &self.regexes[source] {
+            Ok(_) => true,
             Err(message) => {
-                self.error(text.span(), format!("invalid regex: {message}"));
-                None
+                let message = format!("invalid regex: {message}");
+                self.error(text.span(), message);
+                false
             }
         }
     }
@@ -191,8 +196,9 @@ impl Context {
     /// A regex that may contain template expressions: only a plain one can be checked now.
     pub fn templated_regex(&mut self, text: &Text, locals: &[&str]) -> String {
         let source = self.template(text, locals, false);
-        if !source.contains("{{") && !source.contains("{%") {
-            self.regex(text);
+        if find_pair(&source, *b"{{").is_none() && find_pair(&source, *b"{%").is_none() {
+            // Only whether it compiles matters here: no clone of the compiled regex.
+            self.check_regex(text);
         }
         source
     }
@@ -226,14 +232,14 @@ fn simple_analysis(source: &str) -> Option<Analysis> {
         "loop",
         "__tera_context",
     ];
-    if source.contains("{%") || source.contains("{#") {
+    if find_pair(source, *b"{%").is_some() || find_pair(source, *b"{#").is_some() {
         return None;
     }
     let mut analysis = Analysis::default();
     let mut rest = source;
-    while let Some(open) = rest.find("{{") {
+    while let Some(open) = find_pair(rest, *b"{{") {
         let after = &rest[open + 2..];
-        let close = after.find("}}")?;
+        let close = find_pair(after, *b"}}")?;
         let inner = after[..close].trim_matches(' ');
         let mut parts = inner.split('.');
         let root = parts.next()?;
@@ -249,6 +255,14 @@ fn simple_analysis(source: &str) -> Option<Analysis> {
         rest = &after[close + 2..];
     }
     Some(analysis)
+}
+
+/// Where the two ASCII bytes `pair` first occur in `text` (what `text.find(pair)` gives).
+/// `str::find` with a string pattern sets up a two-way searcher on every call, which was
+/// the largest part of checking a plain template.
+fn find_pair(text: &str, pair: [u8; 2]) -> Option<usize> {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(pair[0], bytes).find(|&i| bytes.get(i + 1) == Some(&pair[1]))
 }
 
 /// Condenses tera's multi-line parser message (`--> 1:9`, the source line, a marker, then
@@ -300,7 +314,12 @@ mod tests {
 
     #[test]
     fn simple_templates_skip_the_parser_and_agree_with_it() {
-        for source in ["echo {{ a }} {{b.c}} }} x", "plain", "{{ run.id }}"] {
+        for source in [
+            "echo {{ a }} {{b.c}} }} x",
+            "plain",
+            "{{ run.id }}",
+            "{ {{a}}{",
+        ] {
             let fast = simple_analysis(source).expect("simple");
             assert_eq!(
                 fast.names,
@@ -315,6 +334,8 @@ mod tests {
             "{% if a %}{% endif %}",
             "{{ a[0] }}",
             "{{ a",
+            "{{{ a }}",
+            "x {#c#}",
         ] {
             assert!(simple_analysis(source).is_none(), "{source}");
         }

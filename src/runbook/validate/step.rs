@@ -7,7 +7,7 @@ use std::time::Duration;
 use toml::Spanned;
 
 use super::context::{Context, is_step_id, strings};
-use super::{check, declared_vars, digest, suggest_runbook};
+use super::{check, declared_vars, suggest_runbook};
 use crate::runbook::load::Parsed;
 use crate::runbook::model::{
     Action, Ask, Call, Foreach, ForeachItems, Retry, RollbackCommand, Step,
@@ -60,7 +60,8 @@ pub fn validate(
     );
     let span = spanned.span();
     Step {
-        digest: digest(&cx.source.text[span.clone()]),
+        // The whole region's digest is set by `digest_step_regions` (the span is the header).
+        digest: String::new(),
         reads: std::collections::BTreeSet::new(),
         span,
         id,
