@@ -168,23 +168,54 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(JournalError::io("read directory", &dir, e)),
         };
-        let mut runs = Vec::new();
-        for entry in entries.flatten() {
-            let id = entry.file_name().to_string_lossy().into_owned();
-            if !wanted(&id) || !self.journal_path(&id).is_file() {
-                continue;
-            }
-            // One journal at a time, folded to its summary as it is read.
+        let ids: Vec<String> = entries
+            .flatten()
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .filter(|id| wanted(id) && self.journal_path(id).is_file())
+            .collect();
+        let mut runs = self.summarize_all(ids);
+        runs.sort_by(|a, b| (&a.0, &a.1.id).cmp(&(&b.0, &b.1.id)));
+        Ok(runs.into_iter().map(|(_, run)| run).collect())
+    }
+}
+
+impl Store {
+    /// Each journal folded to its summary as it is read, one journal at a time per thread:
+    /// journals are independent, so `runs` over a long history uses every core.
+    fn summarize_all(&self, ids: Vec<String>) -> Vec<(String, Listed)> {
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let per_thread = ids.len().div_ceil(threads).max(1);
+        let one = |id: String| {
             let (journal, started) = summarize(&self.journal_path(&id));
             let started = match &journal {
                 Ok(state) => state.started.clone(),
                 // Damage is after the first line: its `run-started` still dates the run.
                 Err(_) => started.unwrap_or_default(),
             };
-            runs.push((started, Listed { id, journal }));
+            (started, Listed { id, journal })
+        };
+        if ids.len() <= per_thread {
+            return ids.into_iter().map(one).collect();
         }
-        runs.sort_by(|a, b| (&a.0, &a.1.id).cmp(&(&b.0, &b.1.id)));
-        Ok(runs.into_iter().map(|(_, run)| run).collect())
+        let mut chunks = Vec::new();
+        let mut ids = ids.into_iter().peekable();
+        while ids.peek().is_some() {
+            chunks.push(ids.by_ref().take(per_thread).collect::<Vec<_>>());
+        }
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = chunks
+                .into_iter()
+                .map(|chunk| scope.spawn(move || chunk.into_iter().map(one).collect::<Vec<_>>()))
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|worker| {
+                    worker
+                        .join()
+                        .unwrap_or_else(|e| std::panic::resume_unwind(e))
+                })
+                .collect()
+        })
     }
 }
 
