@@ -118,7 +118,7 @@ impl Session<'_> {
             } => {
                 let what = format!("precondition `{name}`");
                 return Ok(ActionResult::Failed(Failure::check(
-                    &what, &reason, message, tail, false,
+                    &what, &reason, message, tail,
                 )));
             }
         }
@@ -161,7 +161,7 @@ impl Session<'_> {
             {
                 let what = format!("verify `{name}`");
                 return Ok(ActionResult::Failed(Failure::check(
-                    &what, &reason, message, tail, true,
+                    &what, &reason, message, tail,
                 )));
             } else if self.cx.commands.interrupt.is_set() {
                 return Ok(ActionResult::Failed(Failure::interrupted()));

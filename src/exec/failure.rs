@@ -18,8 +18,6 @@ pub struct Failure {
     pub exit_code: Option<i32>,
     /// Ctrl-C stopped the command: the step gets no outcome (unknown on resume).
     pub interrupted: bool,
-    /// The step's action began (so there may be something to undo).
-    pub started: bool,
 }
 
 impl Failure {
@@ -29,25 +27,17 @@ impl Failure {
             tail: Vec::new(),
             exit_code: None,
             interrupted: true,
-            started: true,
         }
     }
 
     /// A failing check; `what` names it (``verify `ready` ``), `message` is its hint.
-    pub fn check(
-        what: &str,
-        reason: &str,
-        message: Option<String>,
-        tail: Vec<String>,
-        started: bool,
-    ) -> Self {
+    pub fn check(what: &str, reason: &str, message: Option<String>, tail: Vec<String>) -> Self {
         let hint = message.map(|m| format!(" ({m})")).unwrap_or_default();
         Self {
             reason: format!("{what} failed: {reason}{hint}"),
             tail,
             exit_code: None,
             interrupted: false,
-            started,
         }
     }
 
@@ -57,7 +47,6 @@ impl Failure {
             tail: Vec::new(),
             exit_code: None,
             interrupted: false,
-            started: false,
         }
     }
 }

@@ -32,7 +32,6 @@ fn capture_too_long(tail: Vec<String>) -> Failure {
         tail,
         exit_code: Some(0),
         interrupted: false,
-        started: true,
     }
 }
 
@@ -152,7 +151,6 @@ impl Session<'_> {
                         tail: Vec::new(),
                         exit_code: None,
                         interrupted: false,
-                        started: false,
                     };
                     return Ok(Acted::Failed(failure));
                 }
@@ -206,7 +204,6 @@ impl Session<'_> {
                     tail,
                     exit_code,
                     interrupted: false,
-                    started: true,
                 }));
             }
         }
@@ -418,9 +415,7 @@ impl Session<'_> {
                 message,
             } => {
                 let what = format!("precondition `{name}` of runbook `{}`", call.runbook);
-                return Ok(Acted::Failed(Failure::check(
-                    &what, &reason, message, tail, false,
-                )));
+                return Ok(Acted::Failed(Failure::check(&what, &reason, message, tail)));
             }
         }
         Ok(match self.walk(&mut inner)? {

@@ -197,7 +197,6 @@ impl Session<'_> {
             tail: Vec::new(),
             exit_code: None,
             interrupted: false,
-            started: false,
         };
         match self.handle_failure(scope, step, id, failure, 0)? {
             FailureAction::Stop(stop) => Ok(Some(stop)),

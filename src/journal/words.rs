@@ -78,13 +78,6 @@ words! {
     }
 }
 
-impl StepKind {
-    /// Whether the step's action can change something outside the run (so it may need undoing).
-    pub fn acts(self) -> bool {
-        matches!(self, StepKind::Run | StepKind::Call)
-    }
-}
-
 words! {
     /// A step's final outcome (`step-finished`).
     Outcome {
