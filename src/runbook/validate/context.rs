@@ -3,6 +3,8 @@
 //! problem: each helper records what it found and returns a usable value.
 
 use std::collections::{BTreeSet, HashMap};
+use std::ops::Range;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,8 +31,10 @@ pub struct Context {
     pub used: BTreeSet<String>,
     /// Parsed templates and compiled regexes by source text: a large runbook repeats the
     /// same check commands and patterns many times, and compiling is the costly part.
-    analyses: HashMap<String, Result<Analysis, String>>,
+    analyses: HashMap<String, Rc<Result<Analysis, String>>>,
     regexes: HashMap<String, Result<Regex, String>>,
+    /// Reused buffer of [`simple_names`], so checking a template allocates nothing.
+    simple_names: Vec<Range<usize>>,
 }
 
 impl Context {
@@ -43,6 +47,7 @@ impl Context {
             used: BTreeSet::new(),
             analyses: HashMap::new(),
             regexes: HashMap::new(),
+            simple_names: Vec::new(),
         }
     }
 
@@ -60,41 +65,50 @@ impl Context {
 
     /// Checks a template: syntax, unknown variables, and `| raw` in commands.
     pub fn template(&mut self, text: &Text, locals: &[&str], command: bool) -> String {
-        let result = self.analyse(text.get_ref());
-        self.report_analysis(text, result, locals, command, false);
-        if command && template::expression_inside_quotes(text.get_ref()) {
+        let source = text.get_ref();
+        // The fast path reads names in place (no `Analysis`, no allocation per name): most
+        // templates of a large runbook are plain `{{ name }}` and differ only in literal text.
+        let mut names = std::mem::take(&mut self.simple_names);
+        if simple_names(source, &mut names) {
+            self.report_names(text, names.iter().map(|r| &source[r.clone()]), locals);
+        } else {
+            let analysis = self.analyse(source);
+            self.report_analysis(text, &analysis, locals, command, false);
+        }
+        names.clear();
+        self.simple_names = names;
+        if command && template::expression_inside_quotes(source) {
             self.warning(text.span(), "template expression inside shell quotes")
                 .add_hint(
                     "values are quoted for you: write `echo {{ name }}`, not `echo '{{ name }}'`",
                 );
         }
-        text.get_ref().clone()
+        source.clone()
     }
 
-    /// [`template::analyse`], with a fast path for plain `{{ name }}` templates and a cache.
-    fn analyse(&mut self, source: &str) -> Result<Analysis, String> {
-        if let Some(analysis) = simple_analysis(source) {
-            return Ok(analysis);
-        }
+    /// [`template::analyse`] through a cache: a large runbook repeats the same templates.
+    fn analyse(&mut self, source: &str) -> Rc<Result<Analysis, String>> {
         // Looked up before inserting: most lookups hit, and a key is allocated only on a miss.
-        if !self.analyses.contains_key(source) {
-            self.analyses
-                .insert(source.to_string(), template::analyse(source));
+        if let Some(analysis) = self.analyses.get(source) {
+            return Rc::clone(analysis);
         }
-        self.analyses[source].clone()
+        let analysis = Rc::new(template::analyse(source));
+        self.analyses
+            .insert(source.to_string(), Rc::clone(&analysis));
+        analysis
     }
 
     /// Checks a `when` expression the same way as a template.
     pub fn condition(&mut self, text: &Text, locals: &[&str]) -> String {
         let result = template::analyse_condition(text.get_ref());
-        self.report_analysis(text, result, locals, false, true);
+        self.report_analysis(text, &result, locals, false, true);
         text.get_ref().clone()
     }
 
     fn report_analysis(
         &mut self,
         text: &Text,
-        result: Result<Analysis, String>,
+        result: &Result<Analysis, String>,
         locals: &[&str],
         command: bool,
         condition: bool,
@@ -103,23 +117,50 @@ impl Context {
             Ok(a) => a,
             Err(message) if condition => {
                 // The condition was wrapped in `{% if … %}`: 6 characters before it.
-                let message = syntax_message(&message, "{% if ".len());
+                let message = syntax_message(message, "{% if ".len());
                 self.error(text.span(), format!("invalid condition: {message}"))
                     .add_hint("`when` is a tera expression, for example `kind != 'cronjob'`");
                 return;
             }
             Err(message) => {
-                let message = syntax_message(&message, 0);
+                let message = syntax_message(message, 0);
                 self.error(text.span(), format!("invalid template: {message}"))
                     .add_hint("a literal `{{` is written inside `{% raw %}…{% endraw %}`");
                 return;
             }
         };
-        self.used.extend(analysis.names.iter().cloned());
-        for name in &analysis.names {
-            if self.known.contains(name) || locals.contains(&name.as_str()) {
-                continue;
+        self.report_names(text, analysis.names.iter().map(String::as_str), locals);
+        if analysis.filter_section && command {
+            self.error(text.span(), "`{% filter %}` section in a command")
+                .add_hint(
+                    "its filter would run on quoted text; apply the filter inside the `{{ … }}`",
+                );
+        }
+        if analysis.uses_raw && command {
+            self.warning(text.span(), "`| raw` turns off shell quoting for this value")
+                .add_hint("a value with spaces or `;` will be split or run as shell syntax; prefer plain `{{ x }}`");
+        }
+    }
+
+    /// Records the names a template reads in `used` and reports the unknown ones, each once
+    /// and in name order (the order of [`Analysis::names`]), whatever order `names` has.
+    fn report_names<'a>(
+        &mut self,
+        text: &Text,
+        names: impl Iterator<Item = &'a str>,
+        locals: &[&str],
+    ) {
+        let mut unknown: BTreeSet<&str> = BTreeSet::new();
+        for name in names {
+            // Looked up first: a step reads the same few names again and again.
+            if !self.used.contains(name) {
+                self.used.insert(name.to_string());
             }
+            if !self.known.contains(name) && !locals.contains(&name) {
+                unknown.insert(name);
+            }
+        }
+        for name in unknown {
             let candidates: Vec<&str> = self
                 .known
                 .iter()
@@ -137,16 +178,6 @@ impl Context {
                 format!("template uses unknown variable `{name}`"),
             )
             .add_hint(hint);
-        }
-        if analysis.filter_section && command {
-            self.error(text.span(), "`{% filter %}` section in a command")
-                .add_hint(
-                    "its filter would run on quoted text; apply the filter inside the `{{ … }}`",
-                );
-        }
-        if analysis.uses_raw && command {
-            self.warning(text.span(), "`| raw` turns off shell quoting for this value")
-                .add_hint("a value with spaces or `;` will be split or run as shell syntax; prefer plain `{{ x }}`");
         }
     }
 
@@ -175,22 +206,23 @@ impl Context {
     /// Compiles a regex once per distinct source and reports it if invalid; `false` then.
     fn check_regex(&mut self, text: &Text) -> bool {
         let source = text.get_ref();
-        if !self.regexes.contains_key(source) {
-            let compiled = Regex::new(source).map_err(|e| {
-                let detail = e.to_string();
-                let last = detail.lines().last().unwrap_or_default().trim().to_string();
-                last.trim_start_matches("error: ").to_string()
-            });
-            self.regexes.insert(source.clone(), compiled);
-        }
-        match &self.regexes[source] {
-            Ok(_) => true,
-            Err(message) => {
-                let message = format!("invalid regex: {message}");
-                self.error(text.span(), message);
-                false
+        // One lookup on a hit (the common case); the message is cloned only when invalid.
+        let problem = match self.regexes.get(source) {
+            Some(compiled) => compiled.as_ref().err().cloned(),
+            None => {
+                let compiled = Regex::new(source).map_err(|e| {
+                    let detail = e.to_string();
+                    let last = detail.lines().last().unwrap_or_default().trim().to_string();
+                    last.trim_start_matches("error: ").to_string()
+                });
+                let problem = compiled.as_ref().err().cloned();
+                self.regexes.insert(source.clone(), compiled);
+                problem
             }
-        }
+        };
+        let Some(message) = problem else { return true };
+        self.error(text.span(), format!("invalid regex: {message}"));
+        false
     }
 
     /// A regex that may contain template expressions: only a plain one can be checked now.
@@ -215,10 +247,38 @@ impl Context {
     }
 }
 
-/// The analysis of a template whose only tags are `{{ name }}` or `{{ name.field }}`,
-/// found without tera's parser (the common case, and parsing is the slow part of checking a
-/// large runbook). `None` for anything else, which goes to tera.
-fn simple_analysis(source: &str) -> Option<Analysis> {
+/// The byte ranges of the variable names of a template whose only tags are `{{ name }}`
+/// or `{{ name.field }}` (in order, repeats kept), found in one pass without tera's parser
+/// (the common case, and parsing is the slow part of checking a large runbook). `false` for
+/// anything else, which goes to tera; `out` then holds no meaning.
+fn simple_names(source: &str, out: &mut Vec<Range<usize>>) -> bool {
+    let bytes = source.as_bytes();
+    let mut at = 0;
+    while let Some(found) = memchr::memchr(b'{', &bytes[at..]) {
+        let open = at + found;
+        match bytes.get(open + 1) {
+            // `{%` and `{#` anywhere need tera; inside a `{{ … }}` they fail `simple_name`.
+            Some(b'%' | b'#') => return false,
+            Some(b'{') => {
+                let start = open + 2;
+                let Some(close) = find_pair(&source[start..], *b"}}") else {
+                    return false;
+                };
+                let Some(name) = simple_name(source, start..start + close) else {
+                    return false;
+                };
+                out.push(name);
+                at = start + close + 2;
+            }
+            _ => at = open + 1,
+        }
+    }
+    true
+}
+
+/// The range of the root name of `{{ inner }}` when `inner` is `name` or `name.field…`
+/// (spaces around allowed), not a tera keyword.
+fn simple_name(source: &str, inner: Range<usize>) -> Option<Range<usize>> {
     const KEYWORDS: &[&str] = &[
         "true",
         "false",
@@ -232,29 +292,33 @@ fn simple_analysis(source: &str) -> Option<Analysis> {
         "loop",
         "__tera_context",
     ];
-    if find_pair(source, *b"{%").is_some() || find_pair(source, *b"{#").is_some() {
+    let text = &source[inner.clone()];
+    let start = inner.start + (text.len() - text.trim_start_matches(' ').len());
+    let trimmed = text.trim_matches(' ');
+    let mut parts = trimmed.split('.');
+    let root = parts.next()?;
+    let ident = |p: &str| {
+        let mut chars = p.bytes();
+        matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == b'_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == b'_')
+    };
+    if !ident(root) || KEYWORDS.contains(&root) || !parts.all(ident) {
         return None;
     }
-    let mut analysis = Analysis::default();
-    let mut rest = source;
-    while let Some(open) = find_pair(rest, *b"{{") {
-        let after = &rest[open + 2..];
-        let close = find_pair(after, *b"}}")?;
-        let inner = after[..close].trim_matches(' ');
-        let mut parts = inner.split('.');
-        let root = parts.next()?;
-        let ident = |p: &str| {
-            let mut chars = p.chars();
-            matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        };
-        if !ident(root) || KEYWORDS.contains(&root) || !parts.all(ident) {
-            return None;
-        }
-        analysis.names.insert(root.to_string());
-        rest = &after[close + 2..];
-    }
-    Some(analysis)
+    Some(start..start + root.len())
+}
+
+/// The [`Analysis`] [`simple_names`] stands for, to compare it with tera's.
+#[cfg(test)]
+fn simple_analysis(source: &str) -> Option<Analysis> {
+    let mut ranges = Vec::new();
+    simple_names(source, &mut ranges).then(|| Analysis {
+        names: ranges
+            .iter()
+            .map(|r| source[r.clone()].to_string())
+            .collect(),
+        ..Analysis::default()
+    })
 }
 
 /// Where the two ASCII bytes `pair` first occur in `text` (what `text.find(pair)` gives).
@@ -339,5 +403,63 @@ mod tests {
         ] {
             assert!(simple_analysis(source).is_none(), "{source}");
         }
+    }
+
+    fn context() -> Context {
+        let source = SourceFile::new("t.toml".into(), "t.toml".into(), "x".repeat(40));
+        let mut cx = Context::new(&source);
+        cx.known.insert("known".to_string());
+        cx
+    }
+
+    #[test]
+    fn unknown_names_are_reported_once_each_in_name_order() {
+        let mut cx = context();
+        let text = Spanned::new(
+            0..10,
+            "{{ zeta }} {{ known }} {{ alpha.x }} {{zeta}}".to_string(),
+        );
+        cx.template(&text, &[], false);
+        let messages: Vec<&str> = cx.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "template uses unknown variable `alpha`",
+                "template uses unknown variable `zeta`"
+            ]
+        );
+        let used: Vec<&str> = cx.used.iter().map(String::as_str).collect();
+        assert_eq!(used, ["alpha", "known", "zeta"]);
+    }
+
+    #[test]
+    fn templates_tera_parses_report_the_same_way_and_locals_are_known() {
+        let mut cx = context();
+        let text = Spanned::new(
+            0..10,
+            "{{ zeta | upper }} {{ item }} {{ alpha }}".to_string(),
+        );
+        cx.template(&text, &["item"], false);
+        let messages: Vec<&str> = cx.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "template uses unknown variable `alpha`",
+                "template uses unknown variable `zeta`"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_invalid_regex_is_reported_each_time_it_is_used() {
+        let mut cx = context();
+        let bad = Spanned::new(0..3, "a(".to_string());
+        let good = Spanned::new(0..3, "a+".to_string());
+        assert!(cx.regex(&good).is_some());
+        assert!(cx.regex(&good).is_some());
+        assert!(cx.regex(&bad).is_none());
+        assert!(cx.regex(&bad).is_none());
+        assert_eq!(cx.diagnostics.len(), 2);
+        assert!(cx.diagnostics[1].message.starts_with("invalid regex: "));
     }
 }
