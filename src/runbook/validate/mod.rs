@@ -3,6 +3,7 @@
 
 mod check;
 mod context;
+mod digest;
 mod graph;
 mod step;
 
@@ -51,6 +52,17 @@ fn validate_one(
     parsed: &Parsed,
     all: &BTreeMap<&str, &Parsed>,
 ) -> (Runbook, Vec<Diagnostic>, Vec<String>) {
+    let (digest, (mut runbook, diagnostics, calls)) =
+        digest::digest_beside(&parsed.source.text, || validate_parts(parsed, all));
+    runbook.digest = digest;
+    (runbook, diagnostics, calls)
+}
+
+/// Everything of [`validate_one`] but the file's digest.
+fn validate_parts(
+    parsed: &Parsed,
+    all: &BTreeMap<&str, &Parsed>,
+) -> (Runbook, Vec<Diagnostic>, Vec<String>) {
     let file = &parsed.file;
     let mut cx = Context::new(&parsed.source);
     let vars = validate_vars(&mut cx, file);
@@ -77,7 +89,7 @@ fn validate_one(
             step
         })
         .collect();
-    digest_step_regions(&parsed.source.text, file, &mut steps);
+    digest::digest_step_regions(&parsed.source.text, file, &mut steps);
     let order = graph::resolve_needs(&mut cx, file, &mut steps);
     graph::check_outputs_come_first(&mut cx, file, &order, &used);
     for (step, names) in steps.iter_mut().zip(used) {
@@ -114,7 +126,8 @@ fn validate_one(
         preconditions,
         steps,
         order,
-        digest: digest(&parsed.source.text),
+        // Set by `validate_one`, computed beside the rest.
+        digest: String::new(),
     };
     (runbook, cx.diagnostics, calls)
 }
@@ -182,33 +195,4 @@ pub fn declared_vars(file: &raw::File) -> Vec<&str> {
 /// Suggests a runbook name for an unknown `call`.
 pub fn suggest_runbook<'a>(name: &str, all: &BTreeMap<&'a str, &Parsed>) -> Option<&'a str> {
     suggest(name, all.keys().copied())
-}
-
-/// A step's digest covers its whole region of the file — the `[[step]]` table and its
-/// `[[step.verify]]`/`[[step.rollback]]`/… tables — up to the next top-level table. The
-/// span serde gives a `[[step]]` is only its header, so it cannot be used alone.
-fn digest_step_regions(text: &str, file: &raw::File, steps: &mut [super::model::Step]) {
-    let mut starts: Vec<usize> = std::iter::once(file.runbook.span().start)
-        .chain(file.vars.values().map(|v| v.span().start))
-        .chain(file.precondition.iter().map(|p| p.span().start))
-        .chain(file.step.iter().map(|s| s.span().start))
-        .collect();
-    starts.sort_unstable();
-    for (step, raw_step) in steps.iter_mut().zip(&file.step) {
-        let start = raw_step.span().start;
-        // Binary search: a linear scan per step made `check` quadratic in steps.
-        let next = starts.partition_point(|&s| s <= start);
-        let end = starts.get(next).copied().unwrap_or(text.len());
-        step.digest = digest(&text[start..end]);
-    }
-}
-
-/// FNV-1a: a stable digest to notice edits; not a security boundary.
-pub fn digest(text: &str) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in text.bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{hash:016x}")
 }
