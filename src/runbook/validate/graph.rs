@@ -3,6 +3,7 @@
 //! ties by file order). Also finds recursive `call` chains across runbooks.
 
 use std::cmp::Reverse;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
 use super::context::Context;
@@ -11,15 +12,49 @@ use crate::runbook::load::Parsed;
 use crate::runbook::model::Step;
 use crate::runbook::raw;
 
+/// The steps by id, built once for `needs` and for duplicate ids.
+pub struct StepIndex<'a> {
+    /// Each id's first and latest step.
+    steps: HashMap<&'a str, (usize, usize)>,
+    /// Each step that repeats an earlier id, with the previous step of that id (file order).
+    pub repeats: Vec<(usize, usize)>,
+}
+
+impl<'a> StepIndex<'a> {
+    pub fn new(file: &'a raw::File) -> Self {
+        let mut steps: HashMap<&str, (usize, usize)> = HashMap::with_capacity(file.step.len());
+        let mut repeats = Vec::new();
+        for (i, step) in file.step.iter().enumerate() {
+            match steps.entry(step.get_ref().id.get_ref().as_str()) {
+                Entry::Occupied(mut e) => {
+                    repeats.push((i, e.get().1));
+                    e.get_mut().1 = i;
+                }
+                Entry::Vacant(e) => {
+                    e.insert((i, i));
+                }
+            }
+        }
+        Self { steps, repeats }
+    }
+
+    /// The first step with `id`.
+    fn first(&self, id: &str) -> Option<usize> {
+        self.steps.get(id).map(|&(first, _)| first)
+    }
+
+    fn ids(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.steps.keys().copied()
+    }
+}
+
 /// Fills each step's `needs` and returns the walk order.
-pub fn resolve_needs(cx: &mut Context, file: &raw::File, steps: &mut [Step]) -> Vec<usize> {
-    let index: HashMap<&str, usize> = file
-        .step
-        .iter()
-        .enumerate()
-        .rev()
-        .map(|(i, s)| (s.get_ref().id.get_ref().as_str(), i))
-        .collect();
+pub fn resolve_needs(
+    cx: &mut Context,
+    file: &raw::File,
+    index: &StepIndex<'_>,
+    steps: &mut [Step],
+) -> Vec<usize> {
     for (i, raw_step) in file.step.iter().enumerate() {
         let raw_step = raw_step.get_ref();
         let needs = match &raw_step.needs {
@@ -35,19 +70,19 @@ fn resolve_names(
     cx: &mut Context,
     step: &raw::Step,
     names: &[raw::Text],
-    index: &HashMap<&str, usize>,
+    index: &StepIndex<'_>,
     me: usize,
 ) -> Vec<usize> {
     let mut needs = Vec::new();
     for name in names {
-        match index.get(name.get_ref().as_str()) {
-            Some(&j) if j == me => {
+        match index.first(name.get_ref()) {
+            Some(j) if j == me => {
                 cx.error(
                     name.span(),
                     format!("step `{}` needs itself", step.id.get_ref()),
                 );
             }
-            Some(&j) => {
+            Some(j) => {
                 if !needs.contains(&j) {
                     needs.push(j);
                 }
@@ -61,7 +96,7 @@ fn resolve_names(
                         name.get_ref()
                     ),
                 );
-                if let Some(s) = suggest(name.get_ref(), index.keys().copied()) {
+                if let Some(s) = suggest(name.get_ref(), index.ids()) {
                     d.add_hint(format!("did you mean `{s}`?"));
                 }
             }
@@ -230,5 +265,27 @@ pub fn check_outputs_come_first(
                 id.get_ref()
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_resolves_to_its_first_step_and_each_repeat_names_the_previous_one() {
+        let steps = ["a", "b", "a", "a"]
+            .map(|id| format!("[[step]]\nid = \"{id}\"\n"))
+            .concat();
+        let file: raw::File =
+            toml::from_str(&format!("[runbook]\ntitle = \"t\"\n{steps}")).expect("parses");
+        let index = StepIndex::new(&file);
+        assert_eq!(index.first("a"), Some(0));
+        assert_eq!(index.first("b"), Some(1));
+        assert_eq!(index.first("c"), None);
+        assert_eq!(index.repeats, [(2, 0), (3, 2)]);
+        let mut ids: Vec<&str> = index.ids().collect();
+        ids.sort_unstable();
+        assert_eq!(ids, ["a", "b"]);
     }
 }

@@ -90,7 +90,8 @@ fn validate_parts(
         })
         .collect();
     digest::digest_step_regions(&parsed.source.text, file, &mut steps);
-    let order = graph::resolve_needs(&mut cx, file, &mut steps);
+    let index = graph::StepIndex::new(file);
+    let order = graph::resolve_needs(&mut cx, file, &index, &mut steps);
     graph::check_outputs_come_first(&mut cx, file, &order, &used);
     for (step, names) in steps.iter_mut().zip(used) {
         step.reads = names;
@@ -102,7 +103,7 @@ fn validate_parts(
             _ => None,
         })
         .collect();
-    step::check_duplicate_ids(&mut cx, file);
+    step::check_duplicate_ids(&mut cx, file, &index.repeats);
     let runbook = Runbook {
         name: parsed.name.clone(),
         source: Arc::clone(&parsed.source),

@@ -375,14 +375,15 @@ fn validate_foreach(cx: &mut Context, spanned: &Spanned<raw::Foreach>) -> Foreac
     }
 }
 
-pub fn check_duplicate_ids(cx: &mut Context, file: &raw::File) {
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    for step in &file.step {
-        let id = &step.get_ref().id;
-        if let Some(first) = seen.insert(id.get_ref(), id.span().start) {
-            let line = cx.source.position(first).line;
-            cx.error(id.span(), format!("duplicate step id `{}`", id.get_ref()))
-                .add_hint(format!("the first step with this id is on line {line}"));
-        }
+/// Reports each step whose id an earlier step has, naming the line of the previous one.
+pub fn check_duplicate_ids(cx: &mut Context, file: &raw::File, repeats: &[(usize, usize)]) {
+    for &(i, previous) in repeats {
+        let id = &file.step[i].get_ref().id;
+        let line = cx
+            .source
+            .position(file.step[previous].get_ref().id.span().start)
+            .line;
+        cx.error(id.span(), format!("duplicate step id `{}`", id.get_ref()))
+            .add_hint(format!("the first step with this id is on line {line}"));
     }
 }
