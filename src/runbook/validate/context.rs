@@ -37,6 +37,24 @@ pub struct Context {
     simple_names: Vec<Range<usize>>,
 }
 
+/// The settled part of a [`Context`], sent to another thread (the caches are not `Send`).
+pub struct Detached {
+    source: Arc<SourceFile>,
+    known: BTreeSet<String>,
+    declared: BTreeSet<String>,
+}
+
+impl Detached {
+    /// A context with the same variables, no diagnostics and empty caches.
+    pub fn into_context(self) -> Context {
+        Context {
+            known: self.known,
+            declared: self.declared,
+            ..Context::new(&self.source)
+        }
+    }
+}
+
 impl Context {
     pub fn new(source: &Arc<SourceFile>) -> Self {
         Self {
@@ -48,6 +66,15 @@ impl Context {
             analyses: HashMap::new(),
             regexes: HashMap::new(),
             simple_names: Vec::new(),
+        }
+    }
+
+    /// What another thread needs to validate steps as this context would.
+    pub fn detached(&self) -> Detached {
+        Detached {
+            source: Arc::clone(&self.source),
+            known: self.known.clone(),
+            declared: self.declared.clone(),
         }
     }
 

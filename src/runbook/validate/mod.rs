@@ -6,6 +6,7 @@ mod context;
 mod digest;
 mod graph;
 mod step;
+mod steps;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -78,17 +79,7 @@ fn validate_parts(
         .iter()
         .map(|c| check::validate(&mut cx, c, &[]))
         .collect();
-    let mut used = Vec::with_capacity(file.step.len());
-    let mut steps: Vec<_> = file
-        .step
-        .iter()
-        .map(|s| {
-            cx.used.clear();
-            let step = step::validate(&mut cx, s, all);
-            used.push(std::mem::take(&mut cx.used));
-            step
-        })
-        .collect();
+    let (mut steps, used) = steps::validate_steps(&mut cx, file, all);
     digest::digest_step_regions(&parsed.source.text, file, &mut steps);
     let index = graph::StepIndex::new(file);
     let order = graph::resolve_needs(&mut cx, file, &index, &mut steps);

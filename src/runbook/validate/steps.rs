@@ -1,0 +1,116 @@
+//! Validation of all the steps of a runbook, split over two threads for a large one. Each
+//! step's checks read only what is settled before the steps (`known`, `declared`) and
+//! write only its own `used` set and diagnostics, so the second half can be validated with
+//! a context of its own; its diagnostics are appended after the first half's, which keeps
+//! them in the order a single thread gives. Owns no check of its own (see `step`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use toml::Spanned;
+
+use super::context::Context;
+use super::step;
+use crate::runbook::load::Parsed;
+use crate::runbook::model::Step;
+use crate::runbook::raw;
+
+/// Below this many steps one thread is faster than starting a second.
+const THREAD_FROM: usize = 2_000;
+
+/// The validated steps, in file order, and the variables each one's templates read.
+pub type Validated = (Vec<Step>, Vec<BTreeSet<String>>);
+
+pub fn validate_steps(
+    cx: &mut Context,
+    file: &raw::File,
+    all: &BTreeMap<&str, &Parsed>,
+) -> Validated {
+    validate_split(cx, &file.step, all, THREAD_FROM)
+}
+
+fn validate_split(
+    cx: &mut Context,
+    raw: &[Spanned<raw::Step>],
+    all: &BTreeMap<&str, &Parsed>,
+    thread_from: usize,
+) -> Validated {
+    if raw.len() < thread_from {
+        return validate_range(cx, raw, all);
+    }
+    let (first, second) = raw.split_at(raw.len() / 2);
+    let detached = cx.detached();
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("steps".into())
+            .spawn_scoped(scope, move || {
+                let mut other = detached.into_context();
+                let validated = validate_range(&mut other, second, all);
+                (validated, other.diagnostics)
+            });
+        let (mut steps, mut used) = validate_range(cx, first, all);
+        let ((more_steps, more_used), diagnostics) = match spawned {
+            Ok(handle) => handle.join().expect("step validation does not panic"),
+            Err(_) => (validate_range(cx, second, all), Vec::new()),
+        };
+        steps.extend(more_steps);
+        used.extend(more_used);
+        cx.diagnostics.extend(diagnostics);
+        (steps, used)
+    })
+}
+
+fn validate_range(
+    cx: &mut Context,
+    raw: &[Spanned<raw::Step>],
+    all: &BTreeMap<&str, &Parsed>,
+) -> Validated {
+    let mut used = Vec::with_capacity(raw.len());
+    let steps = raw
+        .iter()
+        .map(|s| {
+            cx.used.clear();
+            let step = step::validate(cx, s, all);
+            used.push(std::mem::take(&mut cx.used));
+            step
+        })
+        .collect();
+    (steps, used)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::source::SourceFile;
+
+    #[test]
+    fn two_threads_give_the_steps_reads_and_diagnostics_of_one() {
+        let text = format!(
+            "[runbook]\ntitle = \"t\"\n[vars.known]\ndefault = \"k\"\n{}",
+            (0..9)
+                .map(|i| format!(
+                    "[[step]]\nid = \"s{i}\"\nrun = \"echo {{{{ known }}}} {{{{ v{} }}}}\"\n[[step.verify]]\nrun = \"true\"\nexpect-stdout = \"(\"\n",
+                    i % 3
+                ))
+                .collect::<String>()
+                .replace("[[step]]\nid = \"s4\"\nrun", "[[step]]\nid = \"S4\"\nmanual")
+        );
+        let source = SourceFile::new("t.toml".into(), "t.toml".into(), text);
+        let file: raw::File = toml::from_str(&source.text).expect("parses");
+        let run = |thread_from| {
+            let mut cx = Context::new(&source);
+            cx.known.insert("known".into());
+            let (steps, used) = validate_split(&mut cx, &file.step, &BTreeMap::new(), thread_from);
+            let ids: Vec<String> = steps.iter().map(|s| s.id.clone()).collect();
+            let messages: Vec<(String, usize)> = cx
+                .diagnostics
+                .iter()
+                .map(|d| (d.message.clone(), d.span.clone().map_or(0, |s| s.start)))
+                .collect();
+            (ids, used, messages)
+        };
+        let one = run(usize::MAX);
+        let two = run(1);
+        assert!(one.2.len() > 9, "the runbook has problems: {:?}", one.2);
+        assert_eq!(one, two);
+    }
+}
