@@ -117,28 +117,30 @@ fn validate_action(
     locals: &[&str],
 ) -> Action {
     let raw = spanned.get_ref();
-    let kinds: Vec<(&str, &raw::Text)> = [
+    let kinds = [
         ("run", &raw.run),
         ("manual", &raw.manual),
         ("ask", &raw.ask),
         ("call", &raw.call),
-    ]
-    .into_iter()
-    .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
-    .collect();
-    if kinds.len() > 1 {
+    ];
+    let mut present = kinds
+        .iter()
+        .filter_map(|&(k, v)| v.as_ref().map(|v| (k, v)));
+    let first = present.next();
+    if let Some((_, second)) = present.next() {
         let names = kinds
             .iter()
+            .filter(|(_, v)| v.is_some())
             .map(|(k, _)| format!("`{k}`"))
             .collect::<Vec<_>>()
             .join(", ");
         cx.error(
-            kinds[1].1.span(),
+            second.span(),
             format!("step `{}` has more than one of {names}", raw.id.get_ref()),
         )
         .add_hint("a step does one thing: split it into several steps");
     }
-    match kinds.first() {
+    match first {
         None => Action::Gate,
         Some(("run", t)) => Action::Run(cx.template(t, locals, true)),
         Some(("manual", t)) => Action::Manual(cx.template(t, locals, false)),
