@@ -5,6 +5,7 @@
 use std::cmp::Reverse;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::context::Context;
 use crate::runbook::diagnostic::{Diagnostic, suggest};
@@ -15,14 +16,15 @@ use crate::runbook::raw;
 /// The steps by id, built once for `needs` and for duplicate ids.
 pub struct StepIndex<'a> {
     /// Each id's first and latest step.
-    steps: HashMap<&'a str, (usize, usize)>,
+    steps: IdMap<'a>,
     /// Each step that repeats an earlier id, with the previous step of that id (file order).
     pub repeats: Vec<(usize, usize)>,
 }
 
 impl<'a> StepIndex<'a> {
     pub fn new(file: &'a raw::File) -> Self {
-        let mut steps: HashMap<&str, (usize, usize)> = HashMap::with_capacity(file.step.len());
+        let mut steps: IdMap<'_> =
+            HashMap::with_capacity_and_hasher(file.step.len(), BuildHasherDefault::default());
         let mut repeats = Vec::new();
         for (i, step) in file.step.iter().enumerate() {
             match steps.entry(step.get_ref().id.get_ref().as_str()) {
@@ -45,6 +47,30 @@ impl<'a> StepIndex<'a> {
 
     fn ids(&self) -> impl Iterator<Item = &'a str> + '_ {
         self.steps.keys().copied()
+    }
+}
+
+type IdMap<'a> = HashMap<&'a str, (usize, usize), BuildHasherDefault<IdHasher>>;
+
+/// FNV-1a for step ids: they are short and come from the author's own file, so SipHash's
+/// resistance to chosen keys buys nothing, and it was most of building the index.
+struct IdHasher(u64);
+
+impl Default for IdHasher {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
