@@ -304,35 +304,38 @@ fn simple_names(source: &str, out: &mut Vec<Range<usize>>) -> bool {
 }
 
 /// The range of the root name of `{{ inner }}` when `inner` is `name` or `name.field…`
-/// (spaces around allowed), not a tera keyword.
+/// (spaces around allowed), not a tera keyword. Works on bytes: a name is ASCII.
 fn simple_name(source: &str, inner: Range<usize>) -> Option<Range<usize>> {
-    const KEYWORDS: &[&str] = &[
-        "true",
-        "false",
-        "True",
-        "False",
-        "and",
-        "or",
-        "not",
-        "in",
-        "is",
-        "loop",
-        "__tera_context",
-    ];
-    let text = &source[inner.clone()];
-    let start = inner.start + (text.len() - text.trim_start_matches(' ').len());
-    let trimmed = text.trim_matches(' ');
-    let mut parts = trimmed.split('.');
-    let root = parts.next()?;
-    let ident = |p: &str| {
-        let mut chars = p.bytes();
-        matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == b'_')
-            && chars.all(|c| c.is_ascii_alphanumeric() || c == b'_')
+    let bytes = &source.as_bytes()[inner.clone()];
+    let start = bytes.iter().position(|&b| b != b' ')?;
+    let end = bytes.iter().rposition(|&b| b != b' ')? + 1;
+    let trimmed = &bytes[start..end];
+    let root_len = memchr::memchr(b'.', trimmed).unwrap_or(trimmed.len());
+    let (root, fields) = trimmed.split_at(root_len);
+    let ident = |p: &[u8]| {
+        matches!(p.first(), Some(c) if c.is_ascii_alphabetic() || *c == b'_')
+            && p.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
     };
-    if !ident(root) || KEYWORDS.contains(&root) || !parts.all(ident) {
+    let keyword = matches!(
+        root,
+        b"true"
+            | b"false"
+            | b"True"
+            | b"False"
+            | b"and"
+            | b"or"
+            | b"not"
+            | b"in"
+            | b"is"
+            | b"loop"
+            | b"__tera_context"
+    );
+    let fields_ok = fields.is_empty() || fields[1..].split(|&b| b == b'.').all(ident);
+    if !ident(root) || keyword || !fields_ok {
         return None;
     }
-    Some(start..start + root.len())
+    let root_start = inner.start + start;
+    Some(root_start..root_start + root_len)
 }
 
 /// The [`Analysis`] [`simple_names`] stands for, to compare it with tera's.
@@ -488,5 +491,33 @@ mod tests {
         assert!(cx.regex(&bad).is_none());
         assert_eq!(cx.diagnostics.len(), 2);
         assert!(cx.diagnostics[1].message.starts_with("invalid regex: "));
+    }
+
+    #[test]
+    fn odd_tags_go_to_tera_and_field_paths_read_their_root() {
+        for source in [
+            "{{ a. }}",
+            "{{ a..b }}",
+            "{{   }}",
+            "{{ é }}",
+            "{{ 1a }}",
+            "{{ a .b }}",
+            "{{ loop.index }}",
+        ] {
+            assert!(simple_analysis(source).is_none(), "{source}");
+        }
+        for (source, root) in [
+            ("{{ a.b.c }}", "a"),
+            ("{{_x}}", "_x"),
+            ("{{  b2.c_d  }}", "b2"),
+        ] {
+            let fast = simple_analysis(source).expect("simple");
+            assert_eq!(fast.names.iter().collect::<Vec<_>>(), [root], "{source}");
+            assert_eq!(
+                fast.names,
+                template::analyse(source).unwrap().names,
+                "{source}"
+            );
+        }
     }
 }
