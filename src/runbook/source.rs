@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A byte range into a [`SourceFile`].
 pub type Span = Range<usize>;
@@ -15,7 +15,8 @@ pub struct SourceFile {
     /// Path as shown to the user (relative to the project when possible).
     pub display: String,
     pub text: String,
-    line_starts: Vec<usize>,
+    /// Built on the first position asked for: a file without problems never needs it.
+    line_starts: OnceLock<Vec<usize>>,
 }
 
 /// A 1-based line and column.
@@ -27,14 +28,19 @@ pub struct Position {
 
 impl SourceFile {
     pub fn new(path: PathBuf, display: String, text: String) -> Arc<Self> {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
         Arc::new(Self {
             path,
             display,
             text,
-            line_starts,
+            line_starts: OnceLock::new(),
+        })
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', self.text.as_bytes()).map(|i| i + 1))
+                .collect()
         })
     }
 
@@ -65,11 +71,12 @@ impl SourceFile {
     /// Line and column (counted in characters) of a byte offset.
     pub fn position(&self, offset: usize) -> Position {
         let offset = self.boundary(offset);
-        let line = match self.line_starts.binary_search(&offset) {
+        let line_starts = self.line_starts();
+        let line = match line_starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let start = self.line_starts[line];
+        let start = line_starts[line];
         let column = self.text[start..offset].chars().count() + 1;
         Position {
             line: line + 1,
@@ -79,9 +86,9 @@ impl SourceFile {
 
     /// The text of a 1-based line, without its newline.
     pub fn line_text(&self, line: usize) -> &str {
-        let start = self.line_starts[line - 1];
-        let end = self
-            .line_starts
+        let line_starts = self.line_starts();
+        let start = line_starts[line - 1];
+        let end = line_starts
             .get(line)
             .map_or(self.text.len(), |next| next - 1);
         self.text[start..end].trim_end_matches('\r')
