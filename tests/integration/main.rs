@@ -25,6 +25,8 @@ mod readme;
 mod report;
 mod resume;
 mod rollback;
+mod rollback_failures;
+mod rollback_steps;
 mod run_checks;
 mod run_flux;
 mod run_modes;
