@@ -4,6 +4,8 @@ mod support;
 
 mod ask;
 mod check;
+mod check_references;
+mod check_values;
 mod cli;
 mod completions;
 mod ctrl_c;
@@ -33,6 +35,7 @@ mod run_modes;
 mod run_steps;
 mod run_vars;
 mod runbook_test;
+mod runbook_test_steps;
 mod runbooks;
 mod schema;
 mod secrets;

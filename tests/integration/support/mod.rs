@@ -246,6 +246,11 @@ pub fn project(toml: &str) -> Test {
     Test::new().runbook("rb", toml)
 }
 
+/// Runs `runbook check` on a project holding one runbook `rb`.
+pub fn check_runbook(toml: &str) -> Output {
+    Test::new().runbook("rb", toml).args(["check"]).run()
+}
+
 /// A shell command that counts its calls in `file` and succeeds from call `n` on.
 pub fn passes_on_call(file: &str, n: usize) -> String {
     format!("echo call >> {file}; test $(wc -l < {file}) -ge {n}")
