@@ -27,6 +27,7 @@ mod processes_resources;
 mod quoting;
 mod readme;
 mod report;
+mod report_output;
 mod resume;
 mod resume_killed;
 mod rollback;

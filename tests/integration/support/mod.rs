@@ -31,6 +31,7 @@ mod files;
 mod journal;
 mod output;
 mod process;
+pub mod report;
 pub mod rollback;
 mod screen;
 mod terminal;
