@@ -33,6 +33,7 @@ mod output;
 mod process;
 pub mod report;
 pub mod rollback;
+pub mod schema;
 mod screen;
 mod terminal;
 
