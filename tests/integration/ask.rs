@@ -4,10 +4,7 @@
 
 use rexpect::session::PtySession;
 
-use crate::support::{Test, log_json, project, pty, pty_exit_code, pty_send, read};
-
-const ENTER: &str = "\r";
-const DOWN: &str = "\x1b[B";
+use crate::support::{DOWN, ENTER, Test, log_json, project, pty_exit_code, pty_send, read};
 
 /// Everything the terminal showed, gathered while waiting for the texts expected.
 struct Screen {
@@ -17,10 +14,8 @@ struct Screen {
 
 impl Screen {
     fn start(test: &Test, args: &[&str]) -> Self {
-        let mut command = test.std_command();
-        command.args(args);
         Self {
-            session: pty(command),
+            session: test.pty(args),
             seen: String::new(),
         }
     }

@@ -4,7 +4,7 @@
 
 use std::fs;
 
-use crate::support::rollback::{lines, only_run, order, rollback_steps};
+use crate::support::rollback::{lines, only_run, order, rollback_steps, undone};
 use crate::support::{Test, run_journal_path};
 
 #[test]
@@ -39,11 +39,7 @@ run = "echo undo-{{ app }} >> order"
     );
     assert_eq!(order(&p), lines(&["undo-c", "undo-b", "undo-a"]));
     let (id, _) = only_run(&p);
-    let undone: Vec<String> = rollback_steps(&p, &id)
-        .into_iter()
-        .filter(|(_, o)| o == "succeeded")
-        .map(|(s, _)| s)
-        .collect();
+    let undone = undone(&p, &id);
     assert_eq!(undone, lines(&["deploy[c]", "deploy[b]", "deploy[a]"]));
 }
 
@@ -95,11 +91,7 @@ run = "echo undo-fix >> order"
         lines(&["undo-fix-b", "undo-fix-a prod", "undo-fix"])
     );
     let (id, _) = only_run(&p);
-    let undone: Vec<String> = rollback_steps(&p, &id)
-        .into_iter()
-        .filter(|(_, o)| o == "succeeded")
-        .map(|(s, _)| s)
-        .collect();
+    let undone = undone(&p, &id);
     assert_eq!(undone, lines(&["fix/b", "fix/a", "fix"]));
 }
 

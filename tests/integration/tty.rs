@@ -3,9 +3,7 @@
 //! transcript goes where the operator sent it. Without any terminal the exit-2 rule holds.
 //! Driven through a real pseudo-terminal (rexpect) running a shell pipeline.
 
-use crate::support::{Test, pty, pty_exit_code, pty_expect, pty_send, read};
-
-const ENTER: &str = "\r";
+use crate::support::{ENTER, Test, pty, pty_exit_code, pty_expect, pty_send, read};
 
 const WALK: &str = r#"
 [runbook]

@@ -54,6 +54,16 @@ pub fn rollback_steps(p: &Test, run_id: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The steps a run's rollback undid (its `rollback-step` records that succeeded), in order.
+#[track_caller]
+pub fn undone(p: &Test, run_id: &str) -> Vec<String> {
+    rollback_steps(p, run_id)
+        .into_iter()
+        .filter(|(_, o)| o == "succeeded")
+        .map(|(s, _)| s)
+        .collect()
+}
+
 pub fn lines(expected: &[&str]) -> Vec<String> {
     expected.iter().map(|s| (*s).to_string()).collect()
 }
