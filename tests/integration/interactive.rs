@@ -5,6 +5,8 @@
 use std::path::Path;
 use std::process::Command;
 
+use rexpect::session::PtySession;
+
 use crate::support::{DOWN, ENTER, Test, log_json, pty_exit_code, pty_expect, pty_send, wait_for};
 
 const WALK: &str = r#"
@@ -35,6 +37,28 @@ fn trail(project: &Path) -> String {
     std::fs::read_to_string(project.join("trail")).unwrap_or_default()
 }
 
+/// Runs `walk`, takes the first step and the default colour, then aborts at the second
+/// step's offer (the menu's fourth item).
+fn abort_at_the_second_step(test: &Test) -> PtySession {
+    let mut s = test.pty(&["run", "walk"]);
+    pty_expect(&mut s, "run this step?");
+    pty_send(&mut s, ENTER);
+    pty_expect(&mut s, "Which colour?");
+    pty_send(&mut s, ENTER);
+    pty_expect(&mut s, "run this step?");
+    pty_send(&mut s, &format!("{DOWN}{DOWN}{DOWN}{ENTER}"));
+    s
+}
+
+/// At the second step's offer: runs it, confirms with `y`, and the walk succeeds.
+fn confirm_the_second_step(mut s: PtySession) {
+    pty_send(&mut s, ENTER);
+    pty_expect(&mut s, "asks for confirmation");
+    pty_send(&mut s, "y");
+    pty_expect(&mut s, "walk: succeeded");
+    assert_eq!(pty_exit_code(s), 0);
+}
+
 #[test]
 fn full_walk_with_default_choices() {
     let test = Test::new().runbook("walk", WALK);
@@ -46,11 +70,7 @@ fn full_walk_with_default_choices() {
     pty_expect(&mut s, "Which colour?");
     pty_send(&mut s, ENTER);
     pty_expect(&mut s, "run this step?");
-    pty_send(&mut s, ENTER);
-    pty_expect(&mut s, "asks for confirmation");
-    pty_send(&mut s, "y");
-    pty_expect(&mut s, "walk: succeeded");
-    assert_eq!(pty_exit_code(s), 0);
+    confirm_the_second_step(s);
     assert_eq!(trail(test.path()), "first\nsecond-green\n");
 }
 
@@ -80,13 +100,7 @@ fn skip_then_a_refused_confirmation_aborts_resumably() {
 #[test]
 fn abort_then_resume_continues_where_it_stopped() {
     let test = Test::new().runbook("walk", WALK);
-    let mut s = test.pty(&["run", "walk"]);
-    pty_expect(&mut s, "run this step?");
-    pty_send(&mut s, ENTER);
-    pty_expect(&mut s, "Which colour?");
-    pty_send(&mut s, ENTER);
-    pty_expect(&mut s, "run this step?");
-    pty_send(&mut s, &format!("{DOWN}{DOWN}{DOWN}{ENTER}"));
+    let mut s = abort_at_the_second_step(&test);
     pty_expect(&mut s, "runbook resume");
     assert_eq!(pty_exit_code(s), 1);
     assert_eq!(trail(test.path()), "first\n");
@@ -95,11 +109,7 @@ fn abort_then_resume_continues_where_it_stopped() {
     pty_expect(&mut s, "resuming: 2 steps already done");
     pty_expect(&mut s, "done in an earlier session");
     pty_expect(&mut s, "[3/3] Second step");
-    pty_send(&mut s, ENTER);
-    pty_expect(&mut s, "asks for confirmation");
-    pty_send(&mut s, "y");
-    pty_expect(&mut s, "walk: succeeded");
-    assert_eq!(pty_exit_code(s), 0);
+    confirm_the_second_step(s);
     assert_eq!(
         trail(test.path()),
         "first\nsecond-green\n",
@@ -217,13 +227,7 @@ run = "echo after >> trail"
 #[test]
 fn run_offers_an_unfinished_run_for_resume() {
     let test = Test::new().runbook("walk", WALK);
-    let mut s = test.pty(&["run", "walk"]);
-    pty_expect(&mut s, "run this step?");
-    pty_send(&mut s, ENTER);
-    pty_expect(&mut s, "Which colour?");
-    pty_send(&mut s, ENTER);
-    pty_expect(&mut s, "run this step?");
-    pty_send(&mut s, &format!("{DOWN}{DOWN}{DOWN}{ENTER}"));
+    let s = abort_at_the_second_step(&test);
     assert_eq!(pty_exit_code(s), 1);
 
     let mut s = test.pty(&["run", "walk"]);
@@ -231,11 +235,7 @@ fn run_offers_an_unfinished_run_for_resume() {
     pty_send(&mut s, ENTER);
     pty_expect(&mut s, "resuming: 2 steps already done");
     pty_expect(&mut s, "[3/3] Second step");
-    pty_send(&mut s, ENTER);
-    pty_expect(&mut s, "asks for confirmation");
-    pty_send(&mut s, "y");
-    pty_expect(&mut s, "walk: succeeded");
-    assert_eq!(pty_exit_code(s), 0);
+    confirm_the_second_step(s);
     assert_eq!(trail(test.path()), "first\nsecond-green\n");
     let runs = std::fs::read_dir(test.path().join(".runbook/runs"))
         .unwrap()

@@ -77,22 +77,29 @@ fn sigquit_is_handled_like_sigterm() {
     signal_ends_the_group(libc::SIGQUIT);
 }
 
-#[test]
-fn a_timeout_ends_background_members_that_ignore_sigint() {
-    let t = project(
+/// A project whose step `hang` runs `run` with a timeout of 1s, after a run in which the
+/// step timed out (exit 1).
+fn timed_out(run: &str) -> Test {
+    let t = project(&format!(
         r#"
 [runbook]
 title = "Timeout"
 
 [[step]]
 id = "hang"
-run = "sleep 300 & echo $! > bg.pid; wait"
+run = "{run}"
 timeout = "1s"
-"#,
-    );
+"#
+    ));
     t.invoke(&["run", "rb", "--yes"])
         .expect_exit(1)
         .expect_stderr_contains("timed out");
+    t
+}
+
+#[test]
+fn a_timeout_ends_background_members_that_ignore_sigint() {
+    let t = timed_out("sleep 300 & echo $! > bg.pid; wait");
     let sleeper = read(t.path(), "bg.pid");
     let left = alive(&sleeper);
     kill_leftover(&sleeper);
@@ -315,20 +322,7 @@ fn signal_ends_a_blocked_dry_run(signal: i32) {
 
 #[test]
 fn timeout_kills_the_whole_process_group() {
-    let t = project(
-        r#"
-[runbook]
-title = "Timeout"
-
-[[step]]
-id = "hang"
-run = "sleep 30 & echo $! > bg.pid; echo $$ > fg.pid; sleep 30"
-timeout = "1s"
-"#,
-    );
-    t.invoke(&["run", "rb", "--yes"])
-        .expect_exit(1)
-        .expect_stderr_contains("timed out");
+    let t = timed_out("sleep 30 & echo $! > bg.pid; echo $$ > fg.pid; sleep 30");
     for file in ["bg.pid", "fg.pid"] {
         let pid = read(t.path(), file);
         assert!(!alive(&pid), "{file}: process {} still runs", pid.trim());
