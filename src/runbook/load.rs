@@ -131,7 +131,7 @@ impl Catalog {
 /// on a one-line `key = value` is set aside and parsing goes on, so one typo does not hide
 /// the file's other problems.
 pub fn parse(source: &Arc<SourceFile>) -> (Option<raw::File>, Vec<Diagnostic>) {
-    if let Some(file) = super::fast_toml::from_str(&source.text) {
+    if let Some(file) = super::fast_toml::parse(&source.text) {
         return (Some(file), Vec::new());
     }
     let mut text = source.text.clone();
