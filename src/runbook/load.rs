@@ -131,6 +131,9 @@ impl Catalog {
 /// on a one-line `key = value` is set aside and parsing goes on, so one typo does not hide
 /// the file's other problems.
 pub fn parse(source: &Arc<SourceFile>) -> (Option<raw::File>, Vec<Diagnostic>) {
+    if let Some(file) = super::fast_toml::parse(&source.text) {
+        return (Some(file), Vec::new());
+    }
     let mut text = source.text.clone();
     let mut diagnostics = Vec::new();
     // Keys set aside so far: their absence must not be reported as a missing key.

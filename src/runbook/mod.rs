@@ -5,6 +5,7 @@
 pub mod diagnostic;
 pub mod discover;
 pub mod duration;
+pub mod fast_toml;
 pub mod load;
 pub mod model;
 pub mod raw;

@@ -15,8 +15,7 @@ pub struct SourceFile {
     /// Path as shown to the user (relative to the project when possible).
     pub display: String,
     pub text: String,
-    /// Offsets of line starts, found on the first diagnostic: a valid file never needs them
-    /// (600,000 lines of a 12 MB runbook were a tenth of checking it).
+    /// Built on the first position asked for: a file without problems never needs it.
     line_starts: OnceLock<Vec<usize>>,
 }
 

@@ -4,10 +4,7 @@
 
 use rexpect::session::PtySession;
 
-use crate::support::{Test, log_json, pty, pty_exit_code, pty_send, read};
-
-const ENTER: &str = "\r";
-const DOWN: &str = "\x1b[B";
+use crate::support::{DOWN, ENTER, Test, log_json, project, pty_exit_code, pty_send, read};
 
 /// Everything the terminal showed, gathered while waiting for the texts expected.
 struct Screen {
@@ -17,10 +14,8 @@ struct Screen {
 
 impl Screen {
     fn start(test: &Test, args: &[&str]) -> Self {
-        let mut command = test.std_command();
-        command.args(args);
         Self {
-            session: pty(command),
+            session: test.pty(args),
             seen: String::new(),
         }
     }
@@ -202,4 +197,34 @@ fn a_choice_ask_offers_abort_and_resume_asks_again() {
     let (code, seen) = s.finish();
     assert_eq!(code, 0, "{seen}");
     assert_eq!(read(test.path(), "trail"), "green-north\n");
+}
+
+/// Under `--yes` the transcript keeps every `ask` answer, a secret one masked (issue #15:
+/// `? Which environment…` was followed by `✓ choose-target` with no answer).
+#[test]
+fn ask_answers_are_shown_under_yes_and_secrets_masked() {
+    let t = project(
+        r#"
+[runbook]
+title = "Answers"
+
+[[step]]
+id = "pick"
+ask = "Which colour?"
+into = "colour"
+choices = ["blue", "green"]
+default = "green"
+
+[[step]]
+id = "token"
+ask = "Which token?"
+into = "token"
+secret = true
+"#,
+    );
+    let ran = t.invoke(&["run", "rb", "--yes", "--var", "token=s3cr3t-value-123"]);
+    ran.expect_exit(0)
+        .expect_stderr_contains("→ colour = green")
+        .expect_stderr_contains("→ token = ")
+        .expect_stderr_lacks("s3cr3t-value-123");
 }

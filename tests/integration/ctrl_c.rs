@@ -4,10 +4,10 @@
 
 use rexpect::session::PtySession;
 
-use crate::support::{Test, pty, pty_exit_code, pty_expect, pty_send, screen};
+use crate::support::{
+    DOWN, ENTER, Test, pty, pty_exit_code, pty_expect, pty_send, screen, wait_for,
+};
 
-const DOWN: &str = "\x1b[B";
-const ENTER: &str = "\r";
 const WIDTH: usize = 80;
 
 const SLOW: &str = r#"
@@ -25,9 +25,7 @@ fn started(test: &Test, args: &str) -> PtySession {
     let script = format!(r#"stty cols {WIDTH} rows 40; exec "$RUNBOOK" {args}"#);
     let mut s = pty(test.bash(&script));
     pty_expect(&mut s, "running slow");
-    while !test.path().join("started").exists() {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    wait_for(&test.path().join("started"));
     pty_expect(&mut s, "one");
     std::thread::sleep(std::time::Duration::from_millis(400));
     s

@@ -2,19 +2,7 @@
 //! synced (seen through strace, skipped with a notice where it is not installed), and
 //! every torn tail set aside is kept in its own file.
 
-use std::io::Write;
-
 use crate::support::*;
-
-/// Appends `bytes` to the journal, as a write cut short by a crash would.
-fn append(path: &std::path::Path, bytes: &[u8]) {
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(path)
-        .unwrap()
-        .write_all(bytes)
-        .unwrap();
-}
 
 const ONE_STEP: &str = "[runbook]\ntitle = \"One\"\n\n[[step]]\nid = \"only\"\nrun = \"true\"\n";
 

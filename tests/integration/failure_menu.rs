@@ -2,17 +2,7 @@
 //! first, and never undoes a step whose command did not start; `runbook rollback` follows
 //! the same rule.
 
-use crate::support::{Test, log_json, pty, pty_exit_code, pty_expect, pty_send, read};
-
-const ENTER: &str = "\r";
-const DOWN: &str = "\x1b[B";
-
-/// `runbook ARGS` in the test's hermetic environment, for [`pty`].
-fn runbook(test: &Test, args: &[&str]) -> std::process::Command {
-    let mut command = test.std_command();
-    command.args(args);
-    command
-}
+use crate::support::{DOWN, ENTER, Test, log_json, pty, pty_exit_code, pty_expect, pty_send, read};
 
 /// `b` fails to render (it reads a capture of a step skipped by `when`): its command never
 /// starts, so its undo must never run. `base` is the checkpoint to go back to.
@@ -49,7 +39,7 @@ run = "echo undo-b >> trail"
 #[test]
 fn the_menus_rollback_shows_the_plan_asks_and_a_no_returns_to_the_menu() {
     let test = Test::new().runbook("never", NEVER_STARTED);
-    let mut s = pty(runbook(&test, &["run", "never", "--auto"]));
+    let mut s = test.pty(&["run", "never", "--auto"]);
     pty_expect(&mut s, "`b` failed. what now?");
     pty_send(&mut s, &format!("{DOWN}{DOWN}{ENTER}"));
     pty_expect(&mut s, "rollback plan (newest first):");

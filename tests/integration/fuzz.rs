@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::support::{Test, project};
+use crate::support::{Test, contains, project};
 
 /// Longer than any healthy run on a loaded machine; a hang or a quadratic walk over a
 /// huge string exceeds it by far.
@@ -214,10 +214,6 @@ fn batch_project(root: &Path, shipped: &[(String, Vec<u8>)], mutants: &[(String,
     for (name, bytes) in shipped.iter().chain(mutants) {
         std::fs::write(dir.join(format!("{name}.toml")), bytes).unwrap();
     }
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// The runbooks `check` found an error in, from its `error:` / `--> file:` pairs.

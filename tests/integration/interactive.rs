@@ -5,44 +5,9 @@
 use std::path::Path;
 use std::process::Command;
 
-use rexpect::process::WaitStatus;
-use rexpect::session::{PtySession, spawn_command};
+use rexpect::session::PtySession;
 
-use crate::support::{Test, log_json};
-
-const ENTER: &str = "\r";
-const DOWN: &str = "\x1b[B";
-const TIMEOUT_MS: u64 = 20_000;
-
-/// Starts `runbook ARGS` in a pseudo-terminal inside the test's project, in the hermetic
-/// environment of [`Test::command`] plus a `TERM`.
-fn pty(test: &Test, args: &[&str]) -> PtySession {
-    let mut command = test.std_command();
-    command.args(args).env("TERM", "xterm-256color");
-    spawn_command(command, Some(TIMEOUT_MS)).expect("spawn runbook in a pty")
-}
-
-fn send(session: &mut PtySession, keys: &str) {
-    session.send(keys).expect("write to the pty");
-    session.flush().expect("flush the pty");
-}
-
-fn expect(session: &mut PtySession, text: &str) {
-    if let Err(e) = session.exp_string(text) {
-        panic!("expected {text:?} on the terminal: {e}");
-    }
-}
-
-/// Waits for the process to end and returns its exit code.
-fn exit_code(session: PtySession) -> i32 {
-    let mut session = session;
-    let _ = session.exp_eof();
-    match session.process().wait() {
-        Ok(WaitStatus::Exited(_, code)) => code,
-        Ok(WaitStatus::Signaled(_, signal, _)) => 128 + signal as i32,
-        other => panic!("runbook did not exit normally: {other:?}"),
-    }
-}
+use crate::support::{DOWN, ENTER, Test, log_json, pty_exit_code, pty_expect, pty_send, wait_for};
 
 const WALK: &str = r#"
 [runbook]
@@ -72,41 +37,59 @@ fn trail(project: &Path) -> String {
     std::fs::read_to_string(project.join("trail")).unwrap_or_default()
 }
 
+/// Runs `walk`, takes the first step and the default colour, then aborts at the second
+/// step's offer (the menu's fourth item).
+fn abort_at_the_second_step(test: &Test) -> PtySession {
+    let mut s = test.pty(&["run", "walk"]);
+    pty_expect(&mut s, "run this step?");
+    pty_send(&mut s, ENTER);
+    pty_expect(&mut s, "Which colour?");
+    pty_send(&mut s, ENTER);
+    pty_expect(&mut s, "run this step?");
+    pty_send(&mut s, &format!("{DOWN}{DOWN}{DOWN}{ENTER}"));
+    s
+}
+
+/// At the second step's offer: runs it, confirms with `y`, and the walk succeeds.
+fn confirm_the_second_step(mut s: PtySession) {
+    pty_send(&mut s, ENTER);
+    pty_expect(&mut s, "asks for confirmation");
+    pty_send(&mut s, "y");
+    pty_expect(&mut s, "walk: succeeded");
+    assert_eq!(pty_exit_code(s), 0);
+}
+
 #[test]
 fn full_walk_with_default_choices() {
     let test = Test::new().runbook("walk", WALK);
-    let mut s = pty(&test, &["run", "walk"]);
-    expect(&mut s, "[1/3] First step");
-    expect(&mut s, "Writes one line.");
-    expect(&mut s, "run this step?");
-    send(&mut s, ENTER);
-    expect(&mut s, "Which colour?");
-    send(&mut s, ENTER);
-    expect(&mut s, "run this step?");
-    send(&mut s, ENTER);
-    expect(&mut s, "asks for confirmation");
-    send(&mut s, "y");
-    expect(&mut s, "walk: succeeded");
-    assert_eq!(exit_code(s), 0);
+    let mut s = test.pty(&["run", "walk"]);
+    pty_expect(&mut s, "[1/3] First step");
+    pty_expect(&mut s, "Writes one line.");
+    pty_expect(&mut s, "run this step?");
+    pty_send(&mut s, ENTER);
+    pty_expect(&mut s, "Which colour?");
+    pty_send(&mut s, ENTER);
+    pty_expect(&mut s, "run this step?");
+    confirm_the_second_step(s);
     assert_eq!(trail(test.path()), "first\nsecond-green\n");
 }
 
 #[test]
 fn skip_then_a_refused_confirmation_aborts_resumably() {
     let test = Test::new().runbook("walk", WALK);
-    let mut s = pty(&test, &["run", "walk"]);
-    expect(&mut s, "run this step?");
-    send(&mut s, &format!("{DOWN}{ENTER}"));
-    expect(&mut s, "skipped by the operator");
-    expect(&mut s, "Which colour?");
-    send(&mut s, &format!("{DOWN}{ENTER}"));
-    expect(&mut s, "run this step?");
-    send(&mut s, ENTER);
-    expect(&mut s, "asks for confirmation");
+    let mut s = test.pty(&["run", "walk"]);
+    pty_expect(&mut s, "run this step?");
+    pty_send(&mut s, &format!("{DOWN}{ENTER}"));
+    pty_expect(&mut s, "skipped by the operator");
+    pty_expect(&mut s, "Which colour?");
+    pty_send(&mut s, &format!("{DOWN}{ENTER}"));
+    pty_expect(&mut s, "run this step?");
+    pty_send(&mut s, ENTER);
+    pty_expect(&mut s, "asks for confirmation");
     // The default of a confirmation is no.
-    send(&mut s, ENTER);
-    expect(&mut s, "aborted");
-    assert_eq!(exit_code(s), 1);
+    pty_send(&mut s, ENTER);
+    pty_expect(&mut s, "aborted");
+    assert_eq!(pty_exit_code(s), 1);
     assert_eq!(
         trail(test.path()),
         "",
@@ -117,26 +100,16 @@ fn skip_then_a_refused_confirmation_aborts_resumably() {
 #[test]
 fn abort_then_resume_continues_where_it_stopped() {
     let test = Test::new().runbook("walk", WALK);
-    let mut s = pty(&test, &["run", "walk"]);
-    expect(&mut s, "run this step?");
-    send(&mut s, ENTER);
-    expect(&mut s, "Which colour?");
-    send(&mut s, ENTER);
-    expect(&mut s, "run this step?");
-    send(&mut s, &format!("{DOWN}{DOWN}{DOWN}{ENTER}"));
-    expect(&mut s, "runbook resume");
-    assert_eq!(exit_code(s), 1);
+    let mut s = abort_at_the_second_step(&test);
+    pty_expect(&mut s, "runbook resume");
+    assert_eq!(pty_exit_code(s), 1);
     assert_eq!(trail(test.path()), "first\n");
 
-    let mut s = pty(&test, &["resume"]);
-    expect(&mut s, "resuming: 2 steps already done");
-    expect(&mut s, "done in an earlier session");
-    expect(&mut s, "[3/3] Second step");
-    send(&mut s, ENTER);
-    expect(&mut s, "asks for confirmation");
-    send(&mut s, "y");
-    expect(&mut s, "walk: succeeded");
-    assert_eq!(exit_code(s), 0);
+    let mut s = test.pty(&["resume"]);
+    pty_expect(&mut s, "resuming: 2 steps already done");
+    pty_expect(&mut s, "done in an earlier session");
+    pty_expect(&mut s, "[3/3] Second step");
+    confirm_the_second_step(s);
     assert_eq!(
         trail(test.path()),
         "first\nsecond-green\n",
@@ -155,14 +128,14 @@ id = "flaky"
 run = "echo try >> trail; if [ -f ok ]; then echo fine; else touch ok; echo 'boom: 502' >&2; exit 1; fi"
 "#;
     let test = Test::new().runbook("flaky", flaky);
-    let mut s = pty(&test, &["run", "flaky"]);
-    expect(&mut s, "run this step?");
-    send(&mut s, ENTER);
-    expect(&mut s, "boom: 502");
-    expect(&mut s, "`flaky` failed. what now?");
-    send(&mut s, ENTER);
-    expect(&mut s, "flaky: succeeded");
-    assert_eq!(exit_code(s), 0);
+    let mut s = test.pty(&["run", "flaky"]);
+    pty_expect(&mut s, "run this step?");
+    pty_send(&mut s, ENTER);
+    pty_expect(&mut s, "boom: 502");
+    pty_expect(&mut s, "`flaky` failed. what now?");
+    pty_send(&mut s, ENTER);
+    pty_expect(&mut s, "flaky: succeeded");
+    assert_eq!(pty_exit_code(s), 0);
     assert_eq!(trail(test.path()), "try\ntry\n");
 }
 
@@ -177,13 +150,11 @@ id = "slow"
 run = "echo $$ > pid; touch started; sleep 30"
 "#;
     let test = Test::new().runbook("slow", slow);
-    let mut s = pty(&test, &["run", "slow", "--auto"]);
-    expect(&mut s, "running slow");
-    while !test.path().join("started").exists() {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    send(&mut s, "\x03");
-    expect(&mut s, "what now?");
+    let mut s = test.pty(&["run", "slow", "--auto"]);
+    pty_expect(&mut s, "running slow");
+    wait_for(&test.path().join("started"));
+    pty_send(&mut s, "\x03");
+    pty_expect(&mut s, "what now?");
     let pid = std::fs::read_to_string(test.path().join("pid")).expect("pid file");
     let alive = Command::new("kill")
         .args(["-0", pid.trim()])
@@ -191,8 +162,8 @@ run = "echo $$ > pid; touch started; sleep 30"
         .expect("run kill")
         .success();
     assert!(!alive, "the command's process group was stopped");
-    send(&mut s, "\x03");
-    assert_eq!(exit_code(s), 130);
+    pty_send(&mut s, "\x03");
+    assert_eq!(pty_exit_code(s), 130);
     assert!(log_json(&test).iter().any(|r| r["type"] == "interrupted"));
 }
 
@@ -239,13 +210,13 @@ id = "after"
 run = "echo after >> trail"
 "#;
     let test = Test::new().runbook("manual", manual);
-    let mut s = pty(&test, &["run", "manual", "--auto"]);
-    expect(&mut s, "Open Grafana and check the error rate.");
-    expect(&mut s, "when you have done this:");
-    send(&mut s, &format!("{DOWN}{ENTER}"));
-    expect(&mut s, "look skipped: skipped by the operator");
-    expect(&mut s, "manual: succeeded");
-    assert_eq!(exit_code(s), 0);
+    let mut s = test.pty(&["run", "manual", "--auto"]);
+    pty_expect(&mut s, "Open Grafana and check the error rate.");
+    pty_expect(&mut s, "when you have done this:");
+    pty_send(&mut s, &format!("{DOWN}{ENTER}"));
+    pty_expect(&mut s, "look skipped: skipped by the operator");
+    pty_expect(&mut s, "manual: succeeded");
+    assert_eq!(pty_exit_code(s), 0);
     assert_eq!(
         trail(test.path()),
         "after\n",
@@ -256,25 +227,15 @@ run = "echo after >> trail"
 #[test]
 fn run_offers_an_unfinished_run_for_resume() {
     let test = Test::new().runbook("walk", WALK);
-    let mut s = pty(&test, &["run", "walk"]);
-    expect(&mut s, "run this step?");
-    send(&mut s, ENTER);
-    expect(&mut s, "Which colour?");
-    send(&mut s, ENTER);
-    expect(&mut s, "run this step?");
-    send(&mut s, &format!("{DOWN}{DOWN}{DOWN}{ENTER}"));
-    assert_eq!(exit_code(s), 1);
+    let s = abort_at_the_second_step(&test);
+    assert_eq!(pty_exit_code(s), 1);
 
-    let mut s = pty(&test, &["run", "walk"]);
-    expect(&mut s, "is unfinished (aborted). what now?");
-    send(&mut s, ENTER);
-    expect(&mut s, "resuming: 2 steps already done");
-    expect(&mut s, "[3/3] Second step");
-    send(&mut s, ENTER);
-    expect(&mut s, "asks for confirmation");
-    send(&mut s, "y");
-    expect(&mut s, "walk: succeeded");
-    assert_eq!(exit_code(s), 0);
+    let mut s = test.pty(&["run", "walk"]);
+    pty_expect(&mut s, "is unfinished (aborted). what now?");
+    pty_send(&mut s, ENTER);
+    pty_expect(&mut s, "resuming: 2 steps already done");
+    pty_expect(&mut s, "[3/3] Second step");
+    confirm_the_second_step(s);
     assert_eq!(trail(test.path()), "first\nsecond-green\n");
     let runs = std::fs::read_dir(test.path().join(".runbook/runs"))
         .unwrap()
@@ -299,19 +260,19 @@ run = "echo v{{ config_version }} >> trail"
 #[test]
 fn skipping_a_step_whose_capture_is_read_later_says_so_and_resume_from_runs_it() {
     let test = Test::new().runbook("cap", CAPTURES);
-    let mut s = pty(&test, &["run", "cap"]);
-    expect(&mut s, "run this step?");
-    send(&mut s, &format!("{DOWN}{ENTER}"));
-    expect(
+    let mut s = test.pty(&["run", "cap"]);
+    pty_expect(&mut s, "run this step?");
+    pty_send(&mut s, &format!("{DOWN}{ENTER}"));
+    pty_expect(
         &mut s,
         "`read-config` sets `config_version`, which `use` reads",
     );
-    expect(&mut s, "runbook resume --from read-config");
-    expect(&mut s, "run this step?");
-    send(&mut s, ENTER);
-    expect(&mut s, "what now?");
-    send(&mut s, &format!("{DOWN}{DOWN}{DOWN}{DOWN}{ENTER}"));
-    assert_eq!(exit_code(s), 1);
+    pty_expect(&mut s, "runbook resume --from read-config");
+    pty_expect(&mut s, "run this step?");
+    pty_send(&mut s, ENTER);
+    pty_expect(&mut s, "what now?");
+    pty_send(&mut s, &format!("{DOWN}{DOWN}{DOWN}{DOWN}{ENTER}"));
+    assert_eq!(pty_exit_code(s), 1);
     assert_eq!(trail(test.path()), "");
 
     let resumed = test.invoke(&["resume", "--yes", "--from", "read-config"]);
@@ -340,11 +301,11 @@ run = "test -f fixed"
     test.invoke(&["run", "drift", "--yes"]).expect_exit(1);
     std::fs::remove_file(test.path().join("applied")).unwrap();
     std::fs::write(test.path().join("fixed"), "").unwrap();
-    let mut s = pty(&test, &["resume", "--auto"]);
-    expect(&mut s, "its verify fails now. what now?");
-    send(&mut s, &format!("{DOWN}{ENTER}"));
-    expect(&mut s, "drift: succeeded");
-    assert_eq!(exit_code(s), 0);
+    let mut s = test.pty(&["resume", "--auto"]);
+    pty_expect(&mut s, "its verify fails now. what now?");
+    pty_send(&mut s, &format!("{DOWN}{ENTER}"));
+    pty_expect(&mut s, "drift: succeeded");
+    assert_eq!(pty_exit_code(s), 0);
     assert_eq!(trail(test.path()), "run\n", "kept as done, not run again");
     assert!(
         log_json(&test)
@@ -359,11 +320,11 @@ run = "test -f fixed"
 fn a_dry_run_on_a_terminal_never_prompts() {
     let manual = "\n[[step]]\nid = \"hand\"\nmanual = \"Press the button.\"\n";
     let test = Test::new().runbook("walk", &format!("{WALK}{manual}"));
-    let mut s = pty(&test, &["run", "walk", "--dry-run"]);
-    expect(&mut s, "[1/4] First step");
-    expect(&mut s, "Which colour?");
-    expect(&mut s, "Press the button.");
-    expect(&mut s, "walk: dry run finished: nothing was executed");
-    assert_eq!(exit_code(s), 0);
+    let mut s = test.pty(&["run", "walk", "--dry-run"]);
+    pty_expect(&mut s, "[1/4] First step");
+    pty_expect(&mut s, "Which colour?");
+    pty_expect(&mut s, "Press the button.");
+    pty_expect(&mut s, "walk: dry run finished: nothing was executed");
+    assert_eq!(pty_exit_code(s), 0);
     assert_eq!(trail(test.path()), "", "a dry run runs nothing");
 }

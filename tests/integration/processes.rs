@@ -1,8 +1,8 @@
 //! What a run leaves running: an interrupt, a signal to `runbook` or a timeout ends the
 //! step's whole process group (background members included) before the run journals and
 //! exits; SIGHUP and SIGQUIT are handled like SIGTERM; a dry run ends at once on SIGTERM;
-//! a process of a killed run's attempt blocks `resume` and `rollback` while it lives; and
-//! memory does not grow with a command's output.
+//! a process of a killed run's attempt blocks `resume` and `rollback` while it lives; an
+//! undo cut off by a crash is marked. Memory and log names are processes_resources.rs.
 
 use std::process::Stdio;
 
@@ -77,22 +77,29 @@ fn sigquit_is_handled_like_sigterm() {
     signal_ends_the_group(libc::SIGQUIT);
 }
 
-#[test]
-fn a_timeout_ends_background_members_that_ignore_sigint() {
-    let t = project(
+/// A project whose step `hang` runs `run` with a timeout of 1s, after a run in which the
+/// step timed out (exit 1).
+fn timed_out(run: &str) -> Test {
+    let t = project(&format!(
         r#"
 [runbook]
 title = "Timeout"
 
 [[step]]
 id = "hang"
-run = "sleep 300 & echo $! > bg.pid; wait"
+run = "{run}"
 timeout = "1s"
-"#,
-    );
+"#
+    ));
     t.invoke(&["run", "rb", "--yes"])
         .expect_exit(1)
         .expect_stderr_contains("timed out");
+    t
+}
+
+#[test]
+fn a_timeout_ends_background_members_that_ignore_sigint() {
+    let t = timed_out("sleep 300 & echo $! > bg.pid; wait");
     let sleeper = read(t.path(), "bg.pid");
     let left = alive(&sleeper);
     kill_leftover(&sleeper);
@@ -154,139 +161,6 @@ run = "echo start >> slow.calls; touch started; test -f fast || sleep 300; echo 
     std::fs::write(t.path().join("fast"), "").unwrap();
     t.invoke(&["resume", "--yes"]).expect_exit(0);
     assert_eq!(outcome(&journal(t.path()), "slow"), "succeeded");
-}
-
-/// Peak memory of the runbook process (read by its own next step from /proc) while a step
-/// prints 500 MB.
-#[test]
-fn memory_does_not_grow_with_output() {
-    let t = project(
-        r#"
-[runbook]
-title = "Loud"
-
-[[step]]
-id = "loud"
-run = "yes \"$(printf '%0999d' 0)\" | head -c 500000000"
-
-[[step]]
-id = "measure"
-run = "grep VmHWM /proc/$PPID/status > hwm"
-"#,
-    );
-    let status = t
-        .std_command()
-        .args(["run", "rb", "--yes"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let hwm = read(t.path(), "hwm");
-    let kib: u64 = hwm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no VmHWM in {hwm:?}"));
-    assert!(kib < 64 * 1024, "peak RSS {kib} KiB for 500 MB of output");
-}
-
-#[test]
-fn a_capture_beyond_its_limit_fails_clearly() {
-    let t = project(
-        r#"
-[runbook]
-title = "Capture"
-
-[[step]]
-id = "big"
-run = "head -c 2000000 /dev/zero | tr '\\0' x"
-capture = "blob"
-
-[[step]]
-id = "small"
-run = "echo ok"
-capture = "fine"
-"#,
-    );
-    t.invoke(&["run", "rb", "--yes"])
-        .expect_exit(1)
-        .expect_stderr_contains("`capture` keeps at most 64 KiB");
-    assert_eq!(outcome(&journal(t.path()), "big"), "failed");
-}
-
-/// Every log file name of a run, and the step ids of its journal.
-fn log_names_and_steps(t: &Test) -> (Vec<String>, Vec<String>) {
-    let logs = t
-        .path()
-        .join(".runbook/runs")
-        .join(&run_ids(t.path())[0])
-        .join("logs");
-    let names = std::fs::read_dir(logs)
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    let steps = journal(t.path())
-        .iter()
-        .filter(|r| r["type"] == "step-finished")
-        .map(|r| r["step"].as_str().unwrap().to_string())
-        .collect();
-    (names, steps)
-}
-
-#[test]
-fn a_long_foreach_item_gets_a_short_log_name_and_keeps_its_id() {
-    let item = "x".repeat(300);
-    let t = project(&format!(
-        r#"
-[runbook]
-title = "Long"
-
-[[step]]
-id = "loop"
-foreach = {{ var = "it", in = ["{item}", "short"] }}
-run = "echo {{{{ it }}}}"
-"#
-    ));
-    t.invoke(&["run", "rb", "--yes"]).expect_exit(0);
-    let (names, steps) = log_names_and_steps(&t);
-    assert_eq!(names.len(), 2, "{names:?}");
-    assert!(names.iter().all(|n| n.len() <= 120), "{names:?}");
-    assert!(
-        names.contains(&"loop[short].1.log".to_string()),
-        "{names:?}"
-    );
-    assert!(steps.contains(&format!("loop[{item}]")), "{steps:?}");
-}
-
-#[test]
-fn a_deep_call_chain_gets_short_log_names() {
-    let mut t = Test::new();
-    for depth in 0..50 {
-        let body = if depth == 49 {
-            "[[step]]\nid = \"leaf\"\nrun = \"echo leaf\"\n".to_string()
-        } else {
-            format!(
-                "[[step]]\nid = \"call-level-{depth}\"\ncall = \"level{}\"\n",
-                depth + 1
-            )
-        };
-        t = t.runbook(
-            &format!("level{depth}"),
-            &format!("[runbook]\ntitle = \"Level {depth}\"\n\n{body}"),
-        );
-    }
-    t.invoke(&["run", "level0", "--yes"]).expect_exit(0);
-    let (names, steps) = log_names_and_steps(&t);
-    assert_eq!(names.len(), 1, "{names:?}");
-    assert!(names[0].len() <= 120, "{names:?}");
-    let leaf = steps
-        .iter()
-        .find(|s| s.ends_with("/leaf"))
-        .expect("the leaf ran");
-    assert!(leaf.len() > 255, "the journal keeps the whole id: {leaf}");
 }
 
 /// `rollback` killed during an undo command: the next `rollback` refuses while that
@@ -444,4 +318,21 @@ fn signal_ends_a_blocked_dry_run(signal: i32) {
     let mut said = String::new();
     std::io::Read::read_to_string(&mut stderr, &mut said).unwrap();
     assert!(!said.contains("resume"), "a dry run hints a resume: {said}");
+}
+
+#[test]
+fn timeout_kills_the_whole_process_group() {
+    let t = timed_out("sleep 30 & echo $! > bg.pid; echo $$ > fg.pid; sleep 30");
+    for file in ["bg.pid", "fg.pid"] {
+        let pid = read(t.path(), file);
+        assert!(!alive(&pid), "{file}: process {} still runs", pid.trim());
+    }
+    let j = journal(t.path());
+    assert_eq!(outcome(&j, "hang"), "failed");
+    assert!(
+        records(&j, "step-finished", "hang")[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("timed out after 1s")
+    );
 }

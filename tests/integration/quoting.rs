@@ -7,7 +7,7 @@
 use runbook::render::quote::Markers;
 use runbook::render::template::{Escape, Renderer};
 
-use crate::run::{NASTY, nasty_strings};
+use crate::run_vars::{NASTY, nasty_strings};
 use crate::support::{project, read};
 
 #[test]

@@ -7,7 +7,7 @@ use std::fs;
 
 use rexpect::ReadUntil;
 
-use crate::support::{Test, pty, pty_exit_code, pty_expect, pty_send, repo_root};
+use crate::support::{Test, pty_exit_code, pty_expect, pty_send, repo_root};
 
 /// The lines of the README's ```sh blocks, comments removed.
 fn readme_commands() -> Vec<String> {
@@ -79,9 +79,7 @@ fn the_yes_tour_command_ends_the_tour_on_every_walk() {
 #[test]
 fn the_interactive_tour_ends_with_exit_0() {
     let test = tour();
-    let mut command = test.std_command();
-    command.args(["run", "tour"]);
-    let mut session = pty(command);
+    let mut session = test.pty(&["run", "tour"]);
     // What only an active prompt shows (an answered one clears itself, and an ask's
     // question is printed by the transcript too): the menus' last item, the unselected
     // choice of each ask, the confirmation's [y/N].

@@ -7,13 +7,9 @@
 
 use std::path::Path;
 
-use crate::support::{files_below, journal, project, read};
+use crate::support::{contains, files_below, journal, project, read};
 
 const PW: &str = "p@ss w0rd";
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
 
 /// Fails when `secret` is in a file below `.runbook/` or in a file's name.
 fn assert_nowhere_on_disk(root: &Path, secret: &str) {
@@ -292,4 +288,74 @@ run = "exit 1"
         .expect_exit(2)
         .expect_stderr_contains("needs `key`, a capture that held a secret");
     assert!(!t.path().join("undone").exists());
+}
+
+#[test]
+fn a_secret_reaches_the_command_and_nothing_on_disk_or_screen() {
+    const TOKEN: &str = "s3cr3t-T0ken-4242";
+    let t = project(
+        r#"
+[runbook]
+title = "Secret"
+
+[vars.token]
+secret = true
+from-env = "TEST_TOKEN"
+
+[vars.cluster]
+default = "edge"
+
+[[step]]
+id = "login"
+run = "test \"$RUNBOOK_VAR_TOKEN\" = s3cr3t-T0ken-4242 && echo ok > env-ok; test {{ token }} = s3cr3t-T0ken-4242 && echo ok > template-ok; printf %s {{ token }} | wc -c > length"
+checkpoint = true
+
+[[step.verify]]
+run = "echo token is {{ token }}; echo {{ token }} >&2"
+expect-stdout = "token is"
+
+[[step.rollback]]
+run = "echo undo {{ token }}"
+
+[[step]]
+id = "talk"
+run = "echo the token is {{ token }}; echo {{ token }} >&2; echo $RUNBOOK_VAR_TOKEN"
+capture = "echoed"
+
+[[step]]
+id = "fail"
+run = "echo failing with {{ token }}; exit 1"
+"#,
+    );
+    let ran = t.invoke_env(&["run", "rb", "--yes"], &[("TEST_TOKEN", TOKEN)]);
+    ran.expect_exit(1);
+    assert_eq!(read(t.path(), "env-ok"), "ok\n", "{}", ran.report());
+    assert_eq!(read(t.path(), "template-ok"), "ok\n");
+    assert_eq!(read(t.path(), "length").trim(), TOKEN.len().to_string());
+    assert!(
+        !ran.stdout.contains(TOKEN) && !ran.stderr.contains(TOKEN),
+        "the secret was printed\n{}",
+        ran.report()
+    );
+    let log = t.invoke(&["log"]);
+    log.expect_exit(0);
+    assert!(!log.stdout.contains(TOKEN) && !log.stderr.contains(TOKEN));
+    let files = files_below(&t.path().join(".runbook"));
+    assert!(files.iter().any(|f| f.ends_with("journal.jsonl")));
+    assert!(
+        files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "log"))
+            .count()
+            >= 2,
+        "the steps that printed have logs (a silent success leaves none): {files:?}"
+    );
+    for file in files {
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(
+            !contains(&bytes, TOKEN.as_bytes()),
+            "{} holds the secret",
+            file.display()
+        );
+    }
 }

@@ -3,9 +3,9 @@
 //! transcript goes where the operator sent it. Without any terminal the exit-2 rule holds.
 //! Driven through a real pseudo-terminal (rexpect) running a shell pipeline.
 
-use crate::support::{Test, pty, pty_exit_code, pty_expect, pty_send, read};
+use rexpect::session::PtySession;
 
-const ENTER: &str = "\r";
+use crate::support::{ENTER, Test, pty, pty_exit_code, pty_expect, pty_send, read};
 
 const WALK: &str = r#"
 [runbook]
@@ -22,14 +22,8 @@ title = "Second step"
 run = "echo second >> trail"
 "#;
 
-/// The issue's case: `runbook run tour 2>&1 | tee walk.log` failed with "no terminal to
-/// walk the runbook interactively" while the operator sat at one.
-#[test]
-fn piped_through_tee_the_operator_still_walks() {
-    let test = Test::new().runbook("walk", WALK);
-    let mut s =
-        pty(test
-            .bash(r#"set -o pipefail; "$RUNBOOK" run walk 2>&1 | tee walk.log; echo "exit=$?""#));
+/// Takes both steps at their offers; the shell then reports exit 0 and both ran.
+fn take_both_steps(mut s: PtySession, test: &Test) {
     pty_expect(&mut s, "run this step?");
     pty_send(&mut s, ENTER);
     pty_expect(&mut s, "run this step?");
@@ -37,6 +31,17 @@ fn piped_through_tee_the_operator_still_walks() {
     pty_expect(&mut s, "exit=0");
     assert_eq!(pty_exit_code(s), 0);
     assert_eq!(read(test.path(), "trail"), "first\nsecond\n");
+}
+
+/// The issue's case: `runbook run tour 2>&1 | tee walk.log` failed with "no terminal to
+/// walk the runbook interactively" while the operator sat at one.
+#[test]
+fn piped_through_tee_the_operator_still_walks() {
+    let test = Test::new().runbook("walk", WALK);
+    let s =
+        pty(test
+            .bash(r#"set -o pipefail; "$RUNBOOK" run walk 2>&1 | tee walk.log; echo "exit=$?""#));
+    take_both_steps(s, &test);
     let log = read(test.path(), "walk.log");
     for line in ["First step", "Second step", "first", "second"] {
         assert!(
@@ -55,15 +60,8 @@ fn piped_through_tee_the_operator_still_walks() {
 #[test]
 fn every_stream_redirected_the_prompts_use_dev_tty() {
     let test = Test::new().runbook("walk", WALK);
-    let mut s =
-        pty(test.bash(r#""$RUNBOOK" run walk </dev/null >out.log 2>err.log; echo "exit=$?""#));
-    pty_expect(&mut s, "run this step?");
-    pty_send(&mut s, ENTER);
-    pty_expect(&mut s, "run this step?");
-    pty_send(&mut s, ENTER);
-    pty_expect(&mut s, "exit=0");
-    assert_eq!(pty_exit_code(s), 0);
-    assert_eq!(read(test.path(), "trail"), "first\nsecond\n");
+    let s = pty(test.bash(r#""$RUNBOOK" run walk </dev/null >out.log 2>err.log; echo "exit=$?""#));
+    take_both_steps(s, &test);
     let err = read(test.path(), "err.log");
     assert!(err.contains("Second step"), "{err}");
     assert!(!err.contains("run this step?"), "{err}");

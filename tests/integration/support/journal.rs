@@ -7,6 +7,20 @@ use serde_json::Value;
 
 use super::Test;
 
+/// Two steps; `second` fails until the file `fixed` exists (the journal tests' runbook).
+pub const FAILS_SECOND: &str = r#"
+[runbook]
+title = "Journal"
+
+[[step]]
+id = "first"
+run = "echo run >> first.calls"
+
+[[step]]
+id = "second"
+run = "echo run >> second.calls; test -f fixed"
+"#;
+
 /// The ids of the runs in the project's state directory, sorted.
 pub fn run_ids(root: &Path) -> Vec<String> {
     let mut ids: Vec<String> = std::fs::read_dir(root.join(".runbook/runs"))

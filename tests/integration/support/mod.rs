@@ -27,12 +27,17 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use tempfile::TempDir;
 
+mod files;
 mod journal;
 mod output;
 mod process;
+pub mod report;
+pub mod rollback;
+pub mod schema;
 mod screen;
 mod terminal;
 
+pub use files::*;
 pub use journal::*;
 pub use output::Output;
 pub use process::*;
@@ -243,34 +248,9 @@ pub fn project(toml: &str) -> Test {
     Test::new().runbook("rb", toml)
 }
 
-/// Lines in a file below the project (0 when it does not exist).
-pub fn count(root: &Path, file: &str) -> usize {
-    fs::read_to_string(root.join(file))
-        .map(|t| t.lines().count())
-        .unwrap_or(0)
-}
-
-/// A file below the project, which must exist.
-#[track_caller]
-pub fn read(root: &Path, file: &str) -> String {
-    fs::read_to_string(root.join(file)).unwrap_or_else(|e| panic!("read {file}: {e}"))
-}
-
-/// Every file below `dir`, recursively.
-pub fn files_below(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path)
-            } else {
-                files.push(path)
-            }
-        }
-    }
-    files
+/// Runs `runbook check` on a project holding one runbook `rb`.
+pub fn check_runbook(toml: &str) -> Output {
+    Test::new().runbook("rb", toml).args(["check"]).run()
 }
 
 /// A shell command that counts its calls in `file` and succeeds from call `n` on.

@@ -1,6 +1,7 @@
-//! A shell in the test's hermetic environment, and a pseudo-terminal to drive it
-//! (rexpect): for tests of shell completion and of pipelines at a terminal
-//! (`runbook run x 2>&1 | tee log`).
+//! A pseudo-terminal to drive the binary (rexpect), directly or through a shell in the
+//! test's hermetic environment (for shell completion and pipelines at a terminal,
+//! `runbook run x 2>&1 | tee log`), and the keys an operator presses. It drives and
+//! reads the terminal; what the tests expect on it is theirs.
 
 use std::process::Command;
 
@@ -9,10 +10,23 @@ use rexpect::session::{PtySession, spawn_command};
 
 use super::Test;
 
+/// The Enter key as a terminal sends it.
+pub const ENTER: &str = "\r";
+/// The down-arrow key (moves a menu's selection one item down).
+pub const DOWN: &str = "\x1b[B";
+
 /// How long a pseudo-terminal waits for expected text before the test fails.
 const TIMEOUT_MS: u64 = 60_000;
 
 impl Test {
+    /// `runbook ARGS` in a pseudo-terminal, in the hermetic environment of
+    /// [`Test::std_command`].
+    pub fn pty(&self, args: &[&str]) -> PtySession {
+        let mut command = self.std_command();
+        command.args(args);
+        pty(command)
+    }
+
     /// `bash --norc -c SCRIPT` with the same variables and directory as the binary gets
     /// ([`Test::std_command`]); the script finds the binary as `$RUNBOOK`.
     pub fn bash(&self, script: &str) -> Command {

@@ -1,0 +1,126 @@
+//! A fast path for reading a well-formed runbook file into the raw types: the `toml` crate
+//! spends most of `check`'s time on a large file building its own document (an index map
+//! and spanned copies of every key) before serde sees it. This path drives `toml`'s own
+//! lexer and parser (`toml_parser`), builds a lean tree, and deserializes the same
+//! `raw` types from it; a large file is cut into runs of steps, each parsed, laid out
+//! and deserialized on its own core.
+//!
+//! It only ever answers for files `toml` accepts, with the same result: any error,
+//! anything unusual (floats, dates, dotted keys in inline tables, an implicit table given
+//! its own header later, a table of hundreds of keys) returns `None` and the caller parses
+//! with `toml`, which gives the located diagnostics. It must never produce a diagnostic.
+
+mod chunk;
+mod de;
+mod layout;
+mod tree;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::raw;
+use chunk::ChunkParser;
+use layout::Layout;
+use tree::{Node, Table, Value};
+
+/// Chunks are cut near multiples of this size; below twice it the file is one chunk.
+const CHUNK: usize = 256 * 1024;
+
+/// The line that opens a step; chunks are cut only before it (see [`cut`]).
+const STEP_HEADER: &[u8] = b"\n[[step]]";
+
+/// `text` as `toml::from_str::<raw::File>` reads it, or `None` to ask `toml`.
+pub fn parse(text: &str) -> Option<raw::File> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    parse_in(text, CHUNK, cores.clamp(1, 8))
+}
+
+/// [`parse`] with chunks of about `size` bytes laid out in up to `threads` runs (tests
+/// cut files into tiny chunks and many runs).
+fn parse_in(text: &str, size: usize, threads: usize) -> Option<raw::File> {
+    let bounds = cut(text, size);
+    let chunks: Vec<(usize, &str)> = bounds
+        .windows(2)
+        .map(|w| (w[0], &text[w[0]..w[1]]))
+        .collect();
+    let per = chunks.len().div_ceil(threads.clamp(1, chunks.len()));
+    let mut runs = chunks.chunks(per);
+    let head = runs.next()?;
+    let (file, rest) = std::thread::scope(|scope| {
+        let workers: Vec<_> = runs.map(|run| scope.spawn(move || steps(run))).collect();
+        let file = file(head);
+        let rest: Vec<_> = workers.into_iter().map(|w| w.join().ok().flatten()).collect();
+        (file, rest)
+    });
+    let mut file = file?;
+    for steps in rest {
+        file.step.extend(steps?);
+    }
+    Some(file)
+}
+
+/// Chunk boundaries: the file's start, then the start of a `[[step]]` line after every
+/// `size` bytes, then the end. Each run of chunks after the first starts with a step, so
+/// every table it opens (`[[step.verify]]`, `[step.with]`) belongs to one of its own
+/// steps and it can be laid out apart. A cut that falls inside a multi-line string or
+/// array leaves the chunk before it unterminated, which its parse reports, so the file
+/// goes to `toml`.
+fn cut(text: &str, size: usize) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut bounds = vec![0];
+    let mut from = size;
+    while from + size < bytes.len() {
+        let Some(at) = memchr::memmem::find(&bytes[from..], STEP_HEADER) else {
+            break;
+        };
+        let start = from + at + 1;
+        let after = bytes.get(start + STEP_HEADER.len() - 1).copied();
+        if matches!(after, Some(b'\n' | b'\r' | b' ' | b'\t' | b'#')) {
+            bounds.push(start);
+            from = start + size;
+        } else {
+            from = start;
+        }
+    }
+    bounds.push(bytes.len());
+    bounds
+}
+
+/// The first run of chunks: the whole file's header, vars and its first steps.
+fn file(run: &[(usize, &str)]) -> Option<raw::File> {
+    let root = layout(run)?;
+    raw::File::deserialize(de::NodeDeserializer(table_node(root))).ok()
+}
+
+/// A later run of chunks, which must hold steps and nothing else.
+fn steps(run: &[(usize, &str)]) -> Option<Vec<Spanned<raw::Step>>> {
+    let mut root = layout(run)?;
+    let (key, node) = root.entries.pop()?;
+    if !root.entries.is_empty() || key.0 != "step" || !matches!(node.value, Value::Tables(_)) {
+        return None;
+    }
+    Vec::deserialize(de::NodeDeserializer(node)).ok()
+}
+
+fn layout<'a>(run: &[(usize, &'a str)]) -> Option<Table<'a>> {
+    let mut parser = ChunkParser::default();
+    let mut layout = Layout::new();
+    let mut exprs = Vec::new();
+    for &(offset, chunk) in run {
+        parser.parse(chunk, offset, &mut exprs)?;
+        for expr in exprs.drain(..) {
+            layout.apply(expr)?;
+        }
+    }
+    layout.finish()
+}
+
+fn table_node(table: Table<'_>) -> Node<'_> {
+    Node {
+        span: 0..0,
+        value: Value::Table(table),
+    }
+}
+
+#[cfg(test)]
+mod tests;

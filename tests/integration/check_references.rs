@@ -1,0 +1,213 @@
+//! `runbook check` on what a runbook refers to: `needs` of unknown steps, of itself and in a
+//! cycle; `call` of unknown or recursive runbooks and the variables a call sets; captures
+//! read before they are set; an `ask` into a declared variable.
+
+use crate::runbook_snapshot;
+use crate::support::{Test, check_runbook};
+
+#[test]
+fn needs_unknown_step_suggests_a_name() {
+    let toml = "[runbook]\ntitle = \"T\"\n\n[[step]]\nid = \"prepare\"\n\n[[step]]\nid = \"deploy\"\nneeds = [\"prepar\"]\n";
+    check_runbook(toml)
+        .expect_exit(3)
+        .expect_diagnostic(
+            "step `deploy` needs unknown step `prepar`",
+            "runbooks/rb.toml:9:10",
+        )
+        .expect_stderr_contains("hint: did you mean `prepare`?");
+}
+
+#[test]
+fn needs_itself() {
+    check_runbook("[runbook]\ntitle = \"T\"\n\n[[step]]\nid = \"a\"\nneeds = [\"a\"]\n")
+        .expect_exit(3)
+        .expect_diagnostic("step `a` needs itself", "runbooks/rb.toml:6:10");
+}
+
+#[test]
+fn dependency_cycle_prints_the_path() {
+    let toml = r#"[runbook]
+title = "T"
+
+[[step]]
+id = "a"
+needs = ["c"]
+
+[[step]]
+id = "b"
+
+[[step]]
+id = "c"
+"#;
+    let output = check_runbook(toml);
+    output
+        .expect_exit(3)
+        .expect_diagnostic("dependency cycle: b → c → a → b", "runbooks/rb.toml:9:6");
+    runbook_snapshot!(output);
+}
+
+#[test]
+fn call_of_unknown_runbook_suggests_a_name() {
+    Test::new()
+        .runbook("reconcile", "[runbook]\ntitle = \"R\"\n")
+        .runbook(
+            "main",
+            "[runbook]\ntitle = \"M\"\n\n[[step]]\nid = \"go\"\ncall = \"reconcil\"\n",
+        )
+        .args(["check"])
+        .run()
+        .expect_exit(3)
+        .expect_diagnostic(
+            "`call` names unknown runbook `reconcil`",
+            "runbooks/main.toml:6:8",
+        )
+        .expect_stderr_contains("hint: did you mean `reconcile`?");
+}
+
+#[test]
+fn recursive_call_chain() {
+    let output = Test::new()
+        .runbook(
+            "one",
+            "[runbook]\ntitle = \"1\"\n\n[[step]]\nid = \"go\"\ncall = \"two\"\n",
+        )
+        .runbook(
+            "two",
+            "[runbook]\ntitle = \"2\"\n\n[[step]]\nid = \"back\"\ncall = \"one\"\n",
+        )
+        .runbook(
+            "self",
+            "[runbook]\ntitle = \"S\"\n\n[[step]]\nid = \"again\"\ncall = \"self\"\n",
+        )
+        .args(["check"])
+        .run();
+    output
+        .expect_exit(3)
+        .expect_diagnostic(
+            "recursive `call` chain: one → two → one",
+            "runbooks/one.toml:6:8",
+        )
+        .expect_diagnostic(
+            "recursive `call` chain: two → one → two",
+            "runbooks/two.toml:6:8",
+        )
+        .expect_diagnostic(
+            "recursive `call` chain: self → self",
+            "runbooks/self.toml:6:8",
+        );
+}
+
+#[test]
+fn call_with_keys_the_callee_does_not_declare() {
+    let callee = "[runbook]\ntitle = \"R\"\n\n[vars.release]\ndefault = \"x\"\n";
+    Test::new()
+        .runbook("reconcile", callee)
+        .runbook("main", "[runbook]\ntitle = \"M\"\n\n[[step]]\nid = \"go\"\ncall = \"reconcile\"\nwith = { relase = \"a\" }\n")
+        .args(["check"])
+        .run()
+        .expect_exit(3)
+        .expect_diagnostic(
+            "`with` sets `relase`, which runbook `reconcile` does not declare",
+            "runbooks/main.toml:7:8",
+        )
+        .expect_stderr_contains("hint: did you mean `release`?");
+}
+
+#[test]
+fn call_with_keys_when_the_callee_declares_nothing() {
+    Test::new()
+        .runbook("plain", "[runbook]\ntitle = \"P\"\n")
+        .runbook("main", "[runbook]\ntitle = \"M\"\n\n[[step]]\nid = \"go\"\ncall = \"plain\"\nwith = { x = \"a\" }\n")
+        .args(["check"])
+        .run()
+        .expect_exit(3)
+        .expect_diagnostic("`with` sets `x`, which runbook `plain` does not declare", "runbooks/main.toml:7:8")
+        .expect_stderr_contains("hint: runbook `plain` declares no variables");
+}
+
+#[test]
+fn call_must_set_required_variables() {
+    Test::new()
+        .runbook(
+            "callee",
+            "[runbook]\ntitle = \"C\"\n\n[vars.app]\ndescription = \"required\"\n",
+        )
+        .runbook(
+            "main",
+            "[runbook]\ntitle = \"M\"\n\n[[step]]\nid = \"go\"\ncall = \"callee\"\n",
+        )
+        .args(["check"])
+        .run()
+        .expect_exit(3)
+        .expect_diagnostic(
+            "`call` of `callee` does not set its required variable `app`",
+            "runbooks/main.toml:6:8",
+        );
+}
+
+#[test]
+fn check_name_covers_called_runbooks() {
+    Test::new()
+        .runbook(
+            "callee",
+            "[runbook]\ntitle = \"C\"\n\n[[step]]\nid = \"Bad\"\n",
+        )
+        .runbook(
+            "main",
+            "[runbook]\ntitle = \"M\"\n\n[[step]]\nid = \"go\"\ncall = \"callee\"\n",
+        )
+        .runbook("other", "[runbook]\ntitle = \"O\"\n")
+        .args(["check", "main"])
+        .run()
+        .expect_exit(3)
+        .expect_diagnostic("step id `Bad` is not valid", "runbooks/callee.toml:5:6");
+}
+
+#[test]
+fn an_ask_into_a_declared_variable_is_an_error() {
+    let toml = r#"[runbook]
+title = "T"
+
+[vars.cluster]
+default = "edge"
+
+[[step]]
+id = "pick"
+ask = "Which cluster?"
+into = "cluster"
+"#;
+    check_runbook(toml).expect_exit(3).expect_diagnostic(
+        "`into` names `cluster`, which is already a declared variable",
+        "runbooks/rb.toml:10:8",
+    );
+}
+
+#[test]
+fn a_step_that_reads_a_capture_must_come_after_the_step_that_sets_it() {
+    let toml = r#"[runbook]
+title = "T"
+
+[[step]]
+id = "delete"
+run = "kubectl delete {{ workload }}"
+
+[[step]]
+id = "find"
+needs = []
+run = "echo deployment/sonarr"
+capture = "workload"
+
+[[step]]
+id = "check"
+needs = ["find"]
+run = "echo {{ workload }}"
+"#;
+    check_runbook(toml)
+        .expect_exit(3)
+        .expect_diagnostic(
+            "step `delete` uses `workload`, which step `find` sets later in the walk",
+            "runbooks/rb.toml:5:6",
+        )
+        .expect_stderr_contains("hint: make `delete` run after `find`")
+        .expect_stderr_lacks("step `check` uses");
+}
