@@ -85,7 +85,7 @@ pub fn resolve_needs(
         let raw_step = raw_step.get_ref();
         let needs = match &raw_step.needs {
             None => i.checked_sub(1).into_iter().collect(),
-            Some(names) => resolve_names(cx, raw_step, names, &index, i),
+            Some(names) => resolve_names(cx, raw_step, names, index, i),
         };
         steps[i].needs = needs;
     }
