@@ -49,7 +49,10 @@ fn parse_in(text: &str, size: usize, threads: usize) -> Option<raw::File> {
     let (file, rest) = std::thread::scope(|scope| {
         let workers: Vec<_> = runs.map(|run| scope.spawn(move || steps(run))).collect();
         let file = file(head);
-        let rest: Vec<_> = workers.into_iter().map(|w| w.join().ok().flatten()).collect();
+        let rest: Vec<_> = workers
+            .into_iter()
+            .map(|w| w.join().ok().flatten())
+            .collect();
         (file, rest)
     });
     let mut file = file?;
