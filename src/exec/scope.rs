@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tera::Context;
 
 use crate::render::context::context;
-use crate::render::template::{Escape, Markers, Renderer};
+use crate::render::template::{Escape, Markers, Renderer, is_templated};
 use crate::runbook::model::Runbook;
 
 pub const MASK: &str = "********";
@@ -85,6 +85,10 @@ impl Scope {
         run_id: &str,
         source: &str,
     ) -> Result<String, String> {
+        // Plain text renders to itself: no context to build (most steps' commands).
+        if !is_templated(source) {
+            return Ok(source.to_string());
+        }
         let markers = Markers::new();
         let mut values = self.values.clone();
         for name in &self.secret_names {
@@ -95,6 +99,9 @@ impl Scope {
 
     /// Renders prose for the operator: secrets masked.
     pub fn display(&self, renderer: &mut Renderer, run_id: &str, source: &str) -> String {
+        if !is_templated(source) {
+            return source.to_string();
+        }
         renderer
             .render(
                 source,
@@ -112,6 +119,9 @@ impl Scope {
         source: &str,
         escape: Escape,
     ) -> Result<String, String> {
+        if !is_templated(source) {
+            return Ok(source.to_string());
+        }
         renderer.render(source, escape, &self.context_with(run_id, &self.values))
     }
 

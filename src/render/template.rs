@@ -42,7 +42,8 @@ pub fn analyse(source: &str) -> Result<Analysis, String> {
     Ok(analysis)
 }
 
-fn is_templated(source: &str) -> bool {
+/// Whether `source` holds template syntax at all; text without it renders to itself.
+pub fn is_templated(source: &str) -> bool {
     source.contains("{{") || source.contains("{%") || source.contains("{#")
 }
 
