@@ -56,6 +56,10 @@ impl Catalog {
             }
         }
         let outcome = validate::validate_all(&parsed);
+        // The raw files are not needed past validation, and a process loads its catalog
+        // once: freeing tens of thousands of steps' strings one by one would cost more
+        // than the rest of validation's bookkeeping (the OS takes them back at exit).
+        std::mem::forget(parsed);
         for (name, found) in outcome.diagnostics {
             diagnostics.entry(name).or_default().extend(found);
         }
