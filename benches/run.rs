@@ -70,6 +70,17 @@ fn main() {
             "runbook, state on tmpfs",
             Box::new(move || runbook(dir, &state)),
         ));
+        // The floor with its journal on tmpfs: what the tmpfs row can be compared to.
+        let journal = shm.path().join("floor.journal");
+        let me = me.clone();
+        contenders.push((
+            "floor, journal on tmpfs",
+            Box::new(move || {
+                let mut c = Command::new(&me);
+                c.arg("--floor").arg(&journal);
+                c
+            }),
+        ));
     }
     if let Some(program) = &just {
         contenders.push((
@@ -109,6 +120,15 @@ fn main() {
         println!(
             "  runbook (disk) / just                {:>17.2}×",
             medians[2].as_secs_f64() / just.as_secs_f64()
+        );
+    }
+    let at = |name: &str| contenders.iter().position(|(n, _)| *n == name);
+    if let (Some(runbook), Some(floor)) =
+        (at("runbook, state on tmpfs"), at("floor, journal on tmpfs"))
+    {
+        println!(
+            "  runbook (tmpfs) / floor (tmpfs)      {:>17.2}×",
+            medians[runbook].as_secs_f64() / medians[floor].as_secs_f64()
         );
     }
     if shm.is_none() {
