@@ -143,6 +143,7 @@ fn a_deep_call_chain_gets_short_log_names() {
 /// all 64 cost 64 syscalls a step): every signal runbook catches while a step runs must be
 /// on that list, or its handler could run in the child. Read by the step from /proc.
 #[test]
+#[allow(clippy::print_stderr, reason = "the notice that the test is skipped")]
 fn a_step_sees_runbook_catch_only_signals_the_child_resets() {
     if !std::path::Path::new("/proc/self/status").exists() {
         eprintln!("notice: no /proc; skipping the caught-signals check");
