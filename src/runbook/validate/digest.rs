@@ -6,7 +6,8 @@
 use crate::runbook::model::Step;
 use crate::runbook::raw;
 
-const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+/// FNV-1a's starting state (also the step-id hasher's, in `graph`).
+pub const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const PRIME: u64 = 0x0100_0000_01b3;
 
 /// Below this size the whole-file digest is computed in line: a thread costs more.
@@ -14,7 +15,7 @@ const THREAD_FROM: usize = 1 << 20;
 
 /// FNV-1a: a stable digest to notice edits; not a security boundary.
 pub fn digest(text: &str) -> String {
-    hex(fnv1a(OFFSET, text.as_bytes()))
+    hex(fnv1a(FNV_OFFSET, text.as_bytes()))
 }
 
 /// The digest of `text` and the result of `work`, the digest computed on a second thread
@@ -62,9 +63,9 @@ pub fn digest_step_regions(text: &str, file: &raw::File, steps: &mut [Step]) {
         let hashes = match regions {
             &[a, b, c, d] => fnv1a_four([a, b, c, d]),
             _ => {
-                let mut hashes = [OFFSET; 4];
+                let mut hashes = [FNV_OFFSET; 4];
                 for (hash, region) in hashes.iter_mut().zip(regions) {
-                    *hash = fnv1a(OFFSET, region);
+                    *hash = fnv1a(FNV_OFFSET, region);
                 }
                 hashes
             }
@@ -75,22 +76,26 @@ pub fn digest_step_regions(text: &str, file: &raw::File, steps: &mut [Step]) {
     }
 }
 
-fn fnv1a(mut hash: u64, bytes: &[u8]) -> u64 {
-    for &byte in bytes {
-        hash = (hash ^ u64::from(byte)).wrapping_mul(PRIME);
-    }
-    hash
+/// FNV-1a continued from `hash` over `bytes`.
+pub fn fnv1a(hash: u64, bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .fold(hash, |hash, &byte| fnv1a_byte(hash, byte))
+}
+
+fn fnv1a_byte(hash: u64, byte: u8) -> u64 {
+    (hash ^ u64::from(byte)).wrapping_mul(PRIME)
 }
 
 /// Four FNV-1a digests at once: each is a serial chain of multiplies, so four in lockstep
 /// keep the multiplier busy and take about the time of one.
 fn fnv1a_four(texts: [&[u8]; 4]) -> [u64; 4] {
     let common = texts.iter().map(|t| t.len()).min().unwrap_or(0);
-    let mut hashes = [OFFSET; 4];
+    let mut hashes = [FNV_OFFSET; 4];
     let [a, b, c, d] = texts.map(|t| &t[..common]);
     for (((&a, &b), &c), &d) in a.iter().zip(b).zip(c).zip(d) {
         for (hash, byte) in hashes.iter_mut().zip([a, b, c, d]) {
-            *hash = (*hash ^ u64::from(byte)).wrapping_mul(PRIME);
+            *hash = fnv1a_byte(*hash, byte);
         }
     }
     for (hash, text) in hashes.iter_mut().zip(texts) {
@@ -124,7 +129,7 @@ mod tests {
     #[test]
     fn four_at_once_agree_with_one_at_a_time() {
         let texts: [&[u8]; 4] = [b"step one", b"", b"a longer step region", b"xy"];
-        let expected = texts.map(|t| fnv1a(OFFSET, t));
+        let expected = texts.map(|t| fnv1a(FNV_OFFSET, t));
         assert_eq!(fnv1a_four(texts), expected);
     }
 

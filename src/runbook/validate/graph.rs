@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::context::Context;
+use super::digest;
 use crate::runbook::diagnostic::{Diagnostic, suggest};
 use crate::runbook::load::Parsed;
 use crate::runbook::model::Step;
@@ -58,15 +59,13 @@ struct IdHasher(u64);
 
 impl Default for IdHasher {
     fn default() -> Self {
-        Self(0xcbf2_9ce4_8422_2325)
+        Self(digest::FNV_OFFSET)
     }
 }
 
 impl Hasher for IdHasher {
     fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-        }
+        self.0 = digest::fnv1a(self.0, bytes);
     }
 
     fn finish(&self) -> u64 {
