@@ -108,10 +108,7 @@ impl<'a> Cursor<'_, 'a> {
                 }
                 EventKind::SimpleKey => {
                     let (path, key) = self.key(event)?;
-                    self.skip_whitespace();
-                    (self.next()?.kind() == EventKind::KeyValSep).then_some(())?;
-                    self.skip_whitespace();
-                    let value = self.value()?;
+                    let value = self.assigned()?;
                     out.push(Expr::KeyVal { path, key, value });
                 }
                 _ => return None,
@@ -170,6 +167,14 @@ impl<'a> Cursor<'_, 'a> {
         let mut error: Option<ParseError> = None;
         raw.decode_key(&mut decoded, &mut error);
         error.is_none().then(|| (decoded, self.span(event.span())))
+    }
+
+    /// What follows a key: ` = value`.
+    fn assigned(&mut self) -> Option<Node<'a>> {
+        self.skip_whitespace();
+        (self.next()?.kind() == EventKind::KeyValSep).then_some(())?;
+        self.skip_whitespace();
+        self.value()
     }
 
     fn value(&mut self) -> Option<Node<'a>> {
@@ -242,10 +247,7 @@ impl<'a> Cursor<'_, 'a> {
                     let (path, key) = self.key(event)?;
                     // Dotted keys inside `{ }` are left to `toml`.
                     path.is_empty().then_some(())?;
-                    self.skip_whitespace();
-                    (self.next()?.kind() == EventKind::KeyValSep).then_some(())?;
-                    self.skip_whitespace();
-                    let value = self.value()?;
+                    let value = self.assigned()?;
                     table.insert(key, value)?;
                     expect_key = false;
                 }
