@@ -15,6 +15,10 @@ pub struct Layout<'a> {
     root: Table<'a>,
     current: Table<'a>,
     header: Option<Header<'a>>,
+    /// The root's array of tables whose finished elements are handed out as they finish
+    /// (see [`Layout::take_finished`]), so a run never holds all its steps as a tree.
+    streamed: &'static str,
+    finished: Vec<Node<'a>>,
 }
 
 struct Header<'a> {
@@ -25,11 +29,41 @@ struct Header<'a> {
 }
 
 impl<'a> Layout<'a> {
-    pub fn new() -> Self {
+    /// A layout that hands out the elements of the root's `[[streamed]]` array of tables
+    /// as soon as nothing can extend them any more.
+    pub fn new(streamed: &'static str) -> Self {
         Self {
             root: Table::new(Origin::Header),
             current: Table::new(Origin::Header),
             header: None,
+            streamed,
+            finished: Vec::new(),
+        }
+    }
+
+    /// The elements of `[[streamed]]` that are complete, in file order, taken out of the
+    /// tree; the array itself stays, so later headers still extend it as `toml` would.
+    pub fn take_finished(&mut self) -> std::vec::Drain<'_, Node<'a>> {
+        self.finished.drain(..)
+    }
+
+    /// The document once every expression is applied, with the elements of
+    /// `[[streamed]]` not yet taken, in file order.
+    pub fn finish(mut self) -> Option<(Table<'a>, Vec<Node<'a>>)> {
+        self.finish_table()?;
+        self.release_streamed();
+        Some((self.root, self.finished))
+    }
+
+    /// Moves every element of the root's `[[streamed]]` to `finished`. Sound only when
+    /// no later header can reach them: headers extend only an array's last element.
+    fn release_streamed(&mut self) {
+        if let Some(Node {
+            value: Value::Tables(items),
+            ..
+        }) = self.root.get_mut(self.streamed)
+        {
+            self.finished.append(items);
         }
     }
 
@@ -42,6 +76,11 @@ impl<'a> Layout<'a> {
                 span,
             } => {
                 self.finish_table()?;
+                // A new `[[streamed]]` element is about to start: headers after it reach
+                // only it, so every element before it is final.
+                if array && path.is_empty() && key.0 == self.streamed {
+                    self.release_streamed();
+                }
                 self.header = Some(Header {
                     path,
                     key,
@@ -59,12 +98,6 @@ impl<'a> Layout<'a> {
                 parent.insert(key, value).map(|_| ())
             }
         }
-    }
-
-    /// The document, once every expression is applied.
-    pub fn finish(mut self) -> Option<Table<'a>> {
-        self.finish_table()?;
-        Some(self.root)
     }
 
     fn finish_table(&mut self) -> Option<()> {

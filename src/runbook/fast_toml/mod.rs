@@ -48,7 +48,7 @@ fn parse_in(text: &str, size: usize, threads: usize) -> Option<raw::File> {
     let head = runs.next()?;
     let (file, rest) = std::thread::scope(|scope| {
         let workers: Vec<_> = runs.map(|run| scope.spawn(move || steps(run))).collect();
-        let file = file(head);
+        let file = file(head, text.len());
         let rest: Vec<_> = workers
             .into_iter()
             .map(|w| w.join().ok().flatten())
@@ -89,33 +89,67 @@ fn cut(text: &str, size: usize) -> Vec<usize> {
     bounds
 }
 
-/// The first run of chunks: the whole file's header, vars and its first steps.
-fn file(run: &[(usize, &str)]) -> Option<raw::File> {
-    let root = layout(run)?;
-    raw::File::deserialize(de::NodeDeserializer(table_node(root))).ok()
+/// The first run of chunks: the whole file's header, vars and its first steps, with room
+/// for the steps the later runs will add (estimated from this run's share of the text;
+/// room never used is never touched, so an estimate too large costs no memory).
+fn file(run: &[(usize, &str)], total: usize) -> Option<raw::File> {
+    let bytes: usize = run.iter().map(|(_, chunk)| chunk.len()).sum();
+    let expected = headers(run) * total.div_ceil(bytes.max(1)) * 5 / 4;
+    let (root, steps) = layout(run, expected)?;
+    let mut file = raw::File::deserialize(de::NodeDeserializer(table_node(root))).ok()?;
+    // The tree's `step` array was emptied into `steps`, so `file.step` came out empty.
+    file.step = steps;
+    Some(file)
 }
 
 /// A later run of chunks, which must hold steps and nothing else.
 fn steps(run: &[(usize, &str)]) -> Option<Vec<Spanned<raw::Step>>> {
-    let mut root = layout(run)?;
+    let (mut root, steps) = layout(run, headers(run))?;
     let (key, node) = root.entries.pop()?;
     if !root.entries.is_empty() || key.0 != "step" || !matches!(node.value, Value::Tables(_)) {
         return None;
     }
-    Vec::deserialize(de::NodeDeserializer(node)).ok()
+    Some(steps)
 }
 
-fn layout<'a>(run: &[(usize, &'a str)]) -> Option<Table<'a>> {
+/// How many lines of `run` open a step: the count of steps, or more when some such line
+/// is inside a multi-line string.
+fn headers(run: &[(usize, &str)]) -> usize {
+    let finder = memchr::memmem::Finder::new(STEP_HEADER);
+    run.iter()
+        .map(|(_, chunk)| finder.find_iter(chunk.as_bytes()).count())
+        .sum::<usize>()
+        + 1
+}
+
+/// The run's document without its steps, and its steps, each deserialized as soon as it
+/// is complete: a run never holds all its steps as a tree, only one at a time.
+fn layout<'a>(
+    run: &[(usize, &'a str)],
+    expected: usize,
+) -> Option<(Table<'a>, Vec<Spanned<raw::Step>>)> {
     let mut parser = ChunkParser::default();
-    let mut layout = Layout::new();
+    let mut layout = Layout::new("step");
     let mut exprs = Vec::new();
+    let mut steps = Vec::with_capacity(expected);
+    let mut take = |layout: &mut Layout<'a>| {
+        for node in layout.take_finished() {
+            steps.push(Spanned::<raw::Step>::deserialize(de::NodeDeserializer(node)).ok()?);
+        }
+        Some(())
+    };
     for &(offset, chunk) in run {
         parser.parse(chunk, offset, &mut exprs)?;
         for expr in exprs.drain(..) {
             layout.apply(expr)?;
+            take(&mut layout)?;
         }
     }
-    layout.finish()
+    let (root, rest) = layout.finish()?;
+    for node in rest {
+        steps.push(Spanned::<raw::Step>::deserialize(de::NodeDeserializer(node)).ok()?);
+    }
+    Some((root, steps))
 }
 
 fn table_node(table: Table<'_>) -> Node<'_> {
