@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use super::group;
 use super::interrupt::Interrupt;
-use super::pump::{self, Pump};
+use super::pump::{self, Pump, Woke};
 use super::spawn;
 
 /// What to run.
@@ -140,11 +140,14 @@ pub fn run_with(
         stdout: out_writer.as_fd(),
         stderr: err_writer.as_fd(),
     })?;
-    // The child holds its own copies of the write ends: close ours so the reads see
-    // end-of-file.
-    drop((out_writer, err_writer));
     let pgid = child.id();
     on_spawn(pgid);
+    // With a pidfd, our copies of the write ends stay open until the command has exited,
+    // so its exit is the one wake of the wait (as `waitpid` is for a shell), not each of
+    // its streams closing just before it. Without one, they close now and end-of-output
+    // tells us when to ask.
+    let watch = ExitWatch::open(pgid);
+    let mut writers = watch.0.is_some().then_some((out_writer, err_writer));
     let mut pump = Pump::new(
         [(out_reader, Stream::Stdout), (err_reader, Stream::Stderr)],
         keep,
@@ -153,23 +156,25 @@ pub fn run_with(
     let mut stopping: Option<Stopping> = None;
     let mut exited_at: Option<Instant> = None;
     let mut status = None;
-    let mut exit_watch = None;
     let mut asked = Instant::now();
     loop {
-        let output = if pump.is_done() && exited_at.is_none() {
-            // Output closed, process not reaped yet: sleep on its exit (pidfd), not on a
-            // timer, so a command that ends right after closing its output costs one wake.
-            let watch = exit_watch.get_or_insert_with(|| ExitWatch::open(pgid));
+        let woke = if pump.is_done() && exited_at.is_none() {
+            // Output closed, process not reaped yet: sleep on its exit, not on a timer.
             watch.wait(POLL_EVERY);
-            false
+            Woke::default()
         } else {
-            pump.pump(POLL_EVERY, on_line)?
+            let exit = if exited_at.is_none() {
+                watch.fd()
+            } else {
+                None
+            };
+            pump.pump(POLL_EVERY, exit, on_line)?
         };
-        // While output flows the command runs: ask for its exit once the output is closed,
-        // a wait passed without any, or every POLL_EVERY (its background children may go
-        // on printing after it ended).
+        // While output flows the command runs: ask for its exit once it says so, once the
+        // output is closed, a wait passed without any, or every POLL_EVERY (its
+        // background children may go on printing after it ended).
         if exited_at.is_none()
-            && (pump.is_done() || !output || asked.elapsed() >= POLL_EVERY)
+            && (woke.exited || pump.is_done() || !woke.output || asked.elapsed() >= POLL_EVERY)
             && let Some(done) = {
                 asked = Instant::now();
                 child.try_wait()?
@@ -177,6 +182,8 @@ pub fn run_with(
         {
             status = Some(done);
             exited_at = Some(Instant::now());
+            // Only what it left behind can still write: let the reads see end-of-file.
+            drop(writers.take());
         }
         let drained_since = match &mut stopping {
             None => match exited_at {
@@ -231,6 +238,11 @@ impl ExitWatch {
         let fd = i32::try_from(fd).ok().filter(|fd| *fd >= 0);
         // SAFETY: `fd` was just returned by pidfd_open and is owned by nobody else.
         Self(fd.map(|fd| unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) }))
+    }
+
+    fn fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        use std::os::fd::AsFd;
+        self.0.as_ref().map(AsFd::as_fd)
     }
 
     /// Waits until the process exits, at most `wait`.

@@ -6,7 +6,7 @@
 
 use std::collections::VecDeque;
 use std::io::Read;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, BorrowedFd};
 use std::time::Duration;
 
 use super::command::Stream;
@@ -22,6 +22,15 @@ struct Pipe {
     stream: Stream,
     /// Bytes read and not yet handed on as lines.
     pending: Vec<u8>,
+}
+
+/// What one wait of [`Pump::pump`] saw.
+#[derive(Default)]
+pub struct Woke {
+    /// Output arrived, or a stream ended.
+    pub output: bool,
+    /// The pidfd it was given says the command ended.
+    pub exited: bool,
 }
 
 /// Reads a command's stdout and stderr in the calling thread with poll(2), splitting
@@ -75,32 +84,36 @@ impl Pump {
             .collect()
     }
 
-    /// Waits up to `wait` for output and hands every complete line to `on_line`; false
-    /// when the wait ended without output (or end of output).
+    /// Waits up to `wait` for output, or for `exit` (the command's pidfd) to say it
+    /// ended, and hands every complete line to `on_line`.
     pub fn pump(
         &mut self,
         wait: Duration,
+        exit: Option<BorrowedFd<'_>>,
         on_line: &mut dyn FnMut(Stream, &str),
-    ) -> std::io::Result<bool> {
-        if self.pipes.is_empty() {
+    ) -> std::io::Result<Woke> {
+        if self.pipes.is_empty() && exit.is_none() {
             std::thread::sleep(wait);
-            return Ok(false);
+            return Ok(Woke::default());
         }
         let mut fds: Vec<libc::pollfd> = self
             .pipes
             .iter()
-            .map(|p| libc::pollfd {
-                fd: p.reader.as_raw_fd(),
+            .map(|p| p.reader.as_raw_fd())
+            .chain(exit.map(|fd| fd.as_raw_fd()))
+            .map(|fd| libc::pollfd {
+                fd,
                 events: libc::POLLIN,
                 revents: 0,
             })
             .collect();
         poll(&mut fds, wait)?;
+        let exited = exit.is_some() && fds.pop().is_some_and(|fd| fd.revents != 0);
         let mut closed = Vec::new();
-        let mut any = false;
+        let mut output = false;
         for (i, fd) in fds.iter().enumerate() {
             if fd.revents != 0 {
-                any = true;
+                output = true;
                 // Hung up with nothing left to read: end of output, no read needed.
                 let hung_up = fd.revents & libc::POLLIN == 0;
                 if hung_up || self.read_once(i, on_line)? {
@@ -112,7 +125,7 @@ impl Pump {
             let pipe = self.pipes.remove(i);
             self.emit_rest(pipe.stream, &pipe.pending, on_line);
         }
-        Ok(any)
+        Ok(Woke { output, exited })
     }
 
     /// Reads once from pipe `i`, which poll(2) said is readable (so the read does not
@@ -235,7 +248,7 @@ mod tests {
         let writing = std::thread::spawn(move || std::io::Write::write_all(&mut writer, &bytes));
         let mut lines = Vec::new();
         while !pump.is_done() {
-            pump.pump(Duration::from_millis(20), &mut |_, l| {
+            pump.pump(Duration::from_millis(20), None, &mut |_, l| {
                 lines.push(l.to_string())
             })
             .unwrap();

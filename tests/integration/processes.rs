@@ -158,6 +158,8 @@ run = "echo start >> slow.calls; touch started; test -f fast || sleep 300; echo 
     );
     assert_eq!(undone, 0, "no undo ran beside the survivor");
 
+    // SIGKILL is delivered asynchronously: the survivor can outlive kill(1) for a moment.
+    wait_until_group_gone(pgid);
     std::fs::write(t.path().join("fast"), "").unwrap();
     t.invoke(&["resume", "--yes"]).expect_exit(0);
     assert_eq!(outcome(&journal(t.path()), "slow"), "succeeded");

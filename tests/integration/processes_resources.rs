@@ -1,6 +1,7 @@
 //! What a command's output costs a run: memory does not grow with it, a capture beyond its
-//! limit fails clearly, and log files get short names however long a `foreach` item or
-//! deep a `call` chain is.
+//! limit fails clearly, log files get short names however long a `foreach` item or deep a
+//! `call` chain is, and a step ends with its command, not with its output (late output of
+//! a background child is kept).
 
 use std::process::Stdio;
 
@@ -184,4 +185,50 @@ run = "grep SigCgt /proc/$PPID/status > caught"
         0,
         "runbook catches signals the child keeps: {line:?}"
     );
+}
+
+/// runbook keeps its own ends of a step's pipes open until the shell has exited (so the
+/// exit is its one wake); once it has, output that a background child prints within the
+/// drain grace still belongs to the step.
+#[test]
+fn output_a_background_child_prints_after_the_shell_exits_is_kept() {
+    let t = project(
+        r#"
+[runbook]
+title = "Late output"
+
+[[step]]
+id = "late"
+run = "(sleep 0.3; echo late) & echo early"
+capture = "out"
+
+[[step]]
+id = "use"
+run = "printf '%s' \"$RUNBOOK_VAR_OUT\" > got"
+"#,
+    );
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(0);
+    assert_eq!(read(t.path(), "got"), "early\nlate");
+}
+
+/// A command that closes its stdout and stderr long before it exits: the step ends when
+/// the command does, not when its output does.
+#[test]
+fn a_step_that_closes_its_output_early_ends_when_its_command_does() {
+    let t = project(
+        r#"
+[runbook]
+title = "Quiet"
+
+[[step]]
+id = "quiet"
+run = "exec >&- 2>&-; sleep 0.3; touch finished"
+
+[[step]]
+id = "after"
+run = "test -f finished"
+"#,
+    );
+    t.invoke(&["run", "rb", "--yes"]).expect_exit(0);
+    assert_eq!(outcome(&journal(t.path()), "after"), "succeeded");
 }
