@@ -146,7 +146,9 @@ pub fn run_with(
     // so its exit is the one wake of the wait (as `waitpid` is for a shell), not each of
     // its streams closing just before it. Without one, they close now and end-of-output
     // tells us when to ask.
-    let watch = ExitWatch::open(pgid);
+    let watch = child
+        .take_pidfd()
+        .map_or_else(|| ExitWatch::open(pgid), |fd| ExitWatch(Some(fd)));
     let mut writers = watch.0.is_some().then_some((out_writer, err_writer));
     let mut pump = Pump::new(
         [(out_reader, Stream::Stdout), (err_reader, Stream::Stderr)],
@@ -222,8 +224,8 @@ pub fn run_with(
 /// looked at again.
 const POLL_EVERY: Duration = Duration::from_millis(20);
 
-/// A pidfd of the command (Linux 5.3+), to sleep until it exits; where there is none, a
-/// plain sleep stands in.
+/// A pidfd of the command (from its clone, or pidfd_open on Linux 5.3+), to sleep until it
+/// exits; where there is none, a plain sleep stands in.
 struct ExitWatch(Option<std::os::fd::OwnedFd>);
 
 impl ExitWatch {
