@@ -23,6 +23,7 @@ pub mod error;
 pub mod exec;
 pub mod exit_code;
 pub mod journal;
+pub mod memo;
 pub mod render;
 pub mod runbook;
 pub mod testing;

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::memo::Memo;
 use serde_json::Value;
 use tera::ast::{Expr, ExprVal, FunctionCall, Node};
 use tera::{Context, Tera};
@@ -36,10 +37,13 @@ pub fn analyse(source: &str) -> Result<Analysis, String> {
     if !is_templated(source) {
         return Ok(analysis);
     }
-    let template = tera::Template::new("t", None, source).map_err(|e| error_text(&e))?;
-    let mut locals = Vec::new();
-    walk_nodes(&template.ast, &mut locals, &mut analysis);
-    Ok(analysis)
+    static ANALYSES: Memo<Result<Analysis, String>> = Memo::new();
+    ANALYSES.get(source, || {
+        let template = tera::Template::new("t", None, source).map_err(|e| error_text(&e))?;
+        let mut locals = Vec::new();
+        walk_nodes(&template.ast, &mut locals, &mut analysis);
+        Ok(analysis)
+    })
 }
 
 /// Whether `source` holds template syntax at all; text without it renders to itself.

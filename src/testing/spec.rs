@@ -335,7 +335,7 @@ impl Validator<'_> {
     }
 
     fn regex(&mut self, r: &Spanned<String>) -> Option<Regex> {
-        match Regex::new(r.get_ref()) {
+        match crate::memo::regex(r.get_ref()) {
             Ok(regex) => Some(regex),
             Err(e) => {
                 self.error(r.span(), format!("invalid regex: {e}"));

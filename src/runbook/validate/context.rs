@@ -237,7 +237,7 @@ impl Context {
         let problem = match self.regexes.get(source) {
             Some(compiled) => compiled.as_ref().err().cloned(),
             None => {
-                let compiled = Regex::new(source).map_err(|e| {
+                let compiled = crate::memo::regex(source).map_err(|e| {
                     let detail = e.to_string();
                     let last = detail.lines().last().unwrap_or_default().trim().to_string();
                     last.trim_start_matches("error: ").to_string()
