@@ -23,8 +23,9 @@ use chunk::ChunkParser;
 use layout::Layout;
 use tree::{Node, Table, Value};
 
-/// Chunks are cut near multiples of this size; below twice it the file is one chunk.
-const CHUNK: usize = 256 * 1024;
+/// Chunks are cut near multiples of this size; below twice it the file is one chunk. Small
+/// enough that a chunk's tokens and events stay in cache (256 KB measured about 6 % slower).
+const CHUNK: usize = 64 * 1024;
 
 /// The line that opens a step; chunks are cut only before it (see [`cut`]).
 const STEP_HEADER: &[u8] = b"\n[[step]]";

@@ -241,7 +241,7 @@ fn validate_call(
     };
     let declared = declared_vars(&callee.file);
     let given: HashMap<&str, ()> = with.iter().map(|(k, _)| (k.as_str(), ())).collect();
-    let span = raw.with.as_ref().map_or(target.span(), Spanned::span);
+    let span = raw.with.as_deref().map_or(target.span(), Spanned::span);
     for (key, _) in &with {
         if !declared.contains(&key.as_str()) {
             let d = cx.error(
@@ -319,7 +319,7 @@ fn check_kind_specific_keys(cx: &mut Context, raw: &raw::Step, action: &Action) 
         ("pattern", raw.pattern.as_ref().map(Spanned::span), is_ask),
         (
             "with",
-            raw.with.as_ref().map(Spanned::span),
+            raw.with.as_deref().map(Spanned::span),
             matches!(action, Action::Call(_)),
         ),
         (
@@ -329,7 +329,7 @@ fn check_kind_specific_keys(cx: &mut Context, raw: &raw::Step, action: &Action) 
         ),
         (
             "retry",
-            raw.retry.as_ref().map(Spanned::span),
+            raw.retry.as_deref().map(Spanned::span),
             matches!(action, Action::Run(_)),
         ),
     ];
