@@ -16,6 +16,7 @@
 //! the environment. `testing/` is the exception by design: `runbook test` spawns the
 //! binary under test and its shims, and the shim callback reads `PATH`.
 
+pub mod alloc;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -1,5 +1,9 @@
 //! Thin entry point: everything lives in the library so tests and benches share it.
 
+/// The system allocator, with huge pages advised for large blocks (see `runbook::alloc`).
+#[global_allocator]
+static ALLOCATOR: runbook::alloc::HugeBlocks = runbook::alloc::HugeBlocks;
+
 fn main() -> std::process::ExitCode {
     runbook::main(std::env::args_os())
 }
