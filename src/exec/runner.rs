@@ -17,9 +17,9 @@ pub struct CommandRunner {
     /// The directory commands run in (a runbook's `workdir` is relative to it).
     cwd: PathBuf,
     pub interrupt: Interrupt,
-    /// Where the run's log files go (`Store::log_path` names them).
-    store: Store,
-    run_id: String,
+    /// Where the run's log files go (`Store::log_file_name` names them), joined once
+    /// rather than for each attempt.
+    logs_dir: PathBuf,
     /// Replaces every check's `interval` (see `Options::poll_interval`).
     poll_interval: Option<Duration>,
 }
@@ -29,8 +29,7 @@ impl CommandRunner {
         Self {
             cwd,
             interrupt,
-            store,
-            run_id,
+            logs_dir: store.logs_dir(&run_id),
             poll_interval: None,
         }
     }
@@ -80,7 +79,8 @@ impl CommandRunner {
 
     /// The log file of one attempt of a step.
     pub fn log_path(&self, journal_id: &str, attempt: u32) -> PathBuf {
-        self.store.log_path(&self.run_id, journal_id, attempt)
+        self.logs_dir
+            .join(Store::log_file_name(journal_id, attempt))
     }
 
     /// Runs a command without a log (checks, undo commands).

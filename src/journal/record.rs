@@ -187,6 +187,36 @@ pub fn now() -> String {
 }
 
 fn timestamp(at: time::OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    let Ok(year) = u32::try_from(at.year()) else {
+        return described(at);
+    };
+    if year > 9999 {
+        return described(at);
+    }
+    // Written digit by digit: three records a step, and the format description took
+    // about 2,000 instructions each.
+    let mut out = String::with_capacity(24);
+    let mut digits = |value: u32, width: u32, after: char| {
+        for place in (0..width).rev() {
+            let digit = value / 10u32.pow(place) % 10;
+            out.push(char::from(b'0' + u8::try_from(digit).unwrap_or(0)));
+        }
+        out.push(after);
+    };
+    digits(year, 4, '-');
+    digits(u32::from(u8::from(at.month())), 2, '-');
+    digits(u32::from(at.day()), 2, 'T');
+    digits(u32::from(at.hour()), 2, ':');
+    digits(u32::from(at.minute()), 2, ':');
+    digits(u32::from(at.second()), 2, '.');
+    digits(u32::from(at.millisecond()), 3, 'Z');
+    out
+}
+
+/// [`timestamp`] through `time`'s format description: the reference, and the years a
+/// four-digit field cannot hold.
+fn described(at: time::OffsetDateTime) -> String {
     let format = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
     );
@@ -209,5 +239,28 @@ mod tests {
         assert_eq!(at(200), "2026-12-01T10:37:49.200Z");
         assert_eq!(at(0), "2026-12-01T10:37:49.000Z");
         assert!(at(200) < at(250));
+    }
+
+    /// The digit-by-digit writer against `time`'s format description, over instants
+    /// spread across four centuries (every field's range, leap days included).
+    #[test]
+    fn timestamps_match_the_format_description() {
+        let mut seconds: i64 = -2_208_988_800; // 1900-01-01
+        let end: i64 = 10_413_792_000; // 2300-01-01
+        let mut nanos: u32 = 0;
+        while seconds < end {
+            let at = time::OffsetDateTime::from_unix_timestamp(seconds)
+                .unwrap()
+                .replace_nanosecond(nanos)
+                .unwrap();
+            assert_eq!(super::timestamp(at), super::described(at), "{at}");
+            seconds += 86_399 * 7 + 3_607;
+            nanos = (nanos + 123_456_789) % 1_000_000_000;
+        }
+        let before_year_one = time::macros::datetime!(-0001-12-31 23:59:59.999 UTC);
+        assert_eq!(
+            super::timestamp(before_year_one),
+            super::described(before_year_one)
+        );
     }
 }

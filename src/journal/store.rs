@@ -85,7 +85,12 @@ impl Store {
     /// deep call chain) is cut and given a hash of the whole id, which stays in the journal.
     pub fn log_path(&self, run_id: &str, journal_id: &str, attempt: u32) -> PathBuf {
         self.logs_dir(run_id)
-            .join(format!("{}.{attempt}.log", log_name(journal_id)))
+            .join(Self::log_file_name(journal_id, attempt))
+    }
+
+    /// The name of [`Store::log_path`]'s file inside [`Store::logs_dir`].
+    pub fn log_file_name(journal_id: &str, attempt: u32) -> String {
+        format!("{}.{attempt}.log", log_name(journal_id))
     }
 
     pub fn locks_dir(&self) -> PathBuf {

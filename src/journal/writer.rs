@@ -34,6 +34,9 @@ pub struct Journal {
     path: PathBuf,
     /// Records written but not yet synced.
     unsynced: bool,
+    /// The line being written, reused: a record is serialized into it, not into a new
+    /// string grown byte run by byte run.
+    line: Vec<u8>,
 }
 
 impl Journal {
@@ -64,6 +67,7 @@ impl Journal {
             file,
             path: path.to_path_buf(),
             unsynced: false,
+            line: Vec::with_capacity(512),
         })
     }
 
@@ -82,9 +86,10 @@ impl Journal {
     /// until the next [`Journal::append`] or [`Journal::sync`].
     pub fn append_deferred(&mut self, entry: Entry) -> std::io::Result<Record> {
         let record = Record { ts: now(), entry };
-        let mut line = serde_json::to_string(&record).map_err(std::io::Error::other)?;
-        line.push('\n');
-        self.file.write_all(line.as_bytes())?;
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, &record).map_err(std::io::Error::other)?;
+        self.line.push(b'\n');
+        self.file.write_all(&self.line)?;
         self.unsynced = true;
         Ok(record)
     }
