@@ -160,16 +160,18 @@ pub fn run_with(
     let mut status = None;
     let mut asked = Instant::now();
     loop {
-        let woke = if pump.is_done() && exited_at.is_none() {
-            // Output closed, process not reaped yet: sleep on its exit, not on a timer.
-            watch.wait(POLL_EVERY);
+        // Until it is reaped, the pump also waits on its exit (the pidfd, when there is
+        // one): with no output left, that is all it waits on.
+        let exit = if exited_at.is_none() {
+            watch.fd()
+        } else {
+            None
+        };
+        let woke = if pump.is_done() && exited_at.is_none() && exit.is_none() {
+            // No pidfd: output closed, process not reaped yet, a short sleep stands in.
+            std::thread::sleep(Duration::from_millis(1));
             Woke::default()
         } else {
-            let exit = if exited_at.is_none() {
-                watch.fd()
-            } else {
-                None
-            };
             pump.pump(POLL_EVERY, exit, on_line)?
         };
         // While output flows the command runs: ask for its exit once it says so, once the
@@ -224,8 +226,8 @@ pub fn run_with(
 /// looked at again.
 const POLL_EVERY: Duration = Duration::from_millis(20);
 
-/// A pidfd of the command (from its clone, or pidfd_open on Linux 5.3+), to sleep until it
-/// exits; where there is none, a plain sleep stands in.
+/// A pidfd of the command (from its clone, or pidfd_open on Linux 5.3+), which the pump
+/// polls to wake when it exits; where there is none, a plain sleep stands in.
 struct ExitWatch(Option<std::os::fd::OwnedFd>);
 
 impl ExitWatch {
@@ -245,26 +247,6 @@ impl ExitWatch {
     fn fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
         use std::os::fd::AsFd;
         self.0.as_ref().map(AsFd::as_fd)
-    }
-
-    /// Waits until the process exits, at most `wait`.
-    #[expect(unsafe_code, reason = "poll(2) has no safe wrapper in std")]
-    fn wait(&self, wait: Duration) {
-        use std::os::fd::AsRawFd;
-        let Some(fd) = &self.0 else {
-            std::thread::sleep(Duration::from_millis(1).min(wait));
-            return;
-        };
-        let mut pollfd = libc::pollfd {
-            fd: fd.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        let timeout = i32::try_from(wait.as_millis()).unwrap_or(i32::MAX);
-        // SAFETY: one valid pollfd, exclusively borrowed for the call.
-        unsafe {
-            libc::poll(&raw mut pollfd, 1, timeout);
-        }
     }
 }
 

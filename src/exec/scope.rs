@@ -138,7 +138,9 @@ impl Scope {
     /// Whether a template reads a secret variable of this scope (its value, transformed
     /// by filters or not, is then secret too).
     pub fn reads_secret(&self, source: &str) -> bool {
-        crate::render::template::analyse(source)
+        crate::render::template::shared_analysis(source)
+            .as_ref()
+            .as_ref()
             .is_ok_and(|a| a.names.iter().any(|n| self.secret_names.contains(n)))
     }
 

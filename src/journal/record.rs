@@ -199,8 +199,7 @@ fn timestamp(at: time::OffsetDateTime) -> String {
     let mut out = String::with_capacity(24);
     let mut digits = |value: u32, width: u32, after: char| {
         for place in (0..width).rev() {
-            let digit = value / 10u32.pow(place) % 10;
-            out.push(char::from(b'0' + u8::try_from(digit).unwrap_or(0)));
+            out.push(char::from_digit(value / 10u32.pow(place) % 10, 10).unwrap_or('0'));
         }
         out.push(after);
     };

@@ -3,6 +3,7 @@
 //! knows nothing about steps or files.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use crate::memo::Memo;
 use serde_json::Value;
@@ -33,16 +34,23 @@ pub struct Analysis {
 
 /// Parses a template and lists the variables it reads, or returns tera's message.
 pub fn analyse(source: &str) -> Result<Analysis, String> {
-    let mut analysis = Analysis::default();
+    Result::clone(&shared_analysis(source))
+}
+
+/// [`analyse`], made once per distinct source in a process and shared, not copied: a
+/// project's runbooks and test files repeat the same templates across files.
+pub fn shared_analysis(source: &str) -> Arc<Result<Analysis, String>> {
+    static ANALYSES: Memo<Arc<Result<Analysis, String>>> = Memo::new();
     if !is_templated(source) {
-        return Ok(analysis);
+        return Arc::new(Ok(Analysis::default()));
     }
-    static ANALYSES: Memo<Result<Analysis, String>> = Memo::new();
     ANALYSES.get(source, || {
-        let template = tera::Template::new("t", None, source).map_err(|e| error_text(&e))?;
-        let mut locals = Vec::new();
-        walk_nodes(&template.ast, &mut locals, &mut analysis);
-        Ok(analysis)
+        let parsed = tera::Template::new("t", None, source).map(|template| {
+            let mut analysis = Analysis::default();
+            walk_nodes(&template.ast, &mut Vec::new(), &mut analysis);
+            analysis
+        });
+        Arc::new(parsed.map_err(|e| error_text(&e)))
     })
 }
 

@@ -121,8 +121,8 @@ pub struct Step {
     pub default: Option<Text>,
     pub pattern: Option<Text>,
     pub secret: Option<bool>,
-    // Boxed, as `retry` is: few steps have them, and unboxed they were 170 of a step's
-    // 904 bytes, paid by every step of a large file.
+    // `with`, `foreach` and `retry` are boxed: few steps have them, and unboxed they were
+    // 170 of a step's 904 bytes, paid by every step of a large file.
     pub with: Option<Box<Spanned<BTreeMap<String, Text>>>>,
     pub foreach: Option<Box<Spanned<Foreach>>>,
     pub capture: Option<Text>,

@@ -92,7 +92,8 @@ fn cut(text: &str, size: usize) -> Vec<usize> {
 
 /// The first run of chunks: the whole file's header, vars and its first steps, with room
 /// for the steps the later runs will add (estimated from this run's share of the text;
-/// room never used is never touched, so an estimate too large costs no memory).
+/// room never used is never touched, so an estimate too large costs at most the one huge
+/// page that `alloc` may back its last used part with).
 fn file(run: &[(usize, &str)], total: usize) -> Option<raw::File> {
     let bytes: usize = run.iter().map(|(_, chunk)| chunk.len()).sum();
     let expected = headers(run) * total.div_ceil(bytes.max(1)) * 5 / 4;
@@ -133,24 +134,27 @@ fn layout<'a>(
     let mut layout = Layout::new("step");
     let mut exprs = Vec::new();
     let mut steps = Vec::with_capacity(expected);
-    let mut take = |layout: &mut Layout<'a>| {
-        for node in layout.take_finished() {
-            steps.push(Spanned::<raw::Step>::deserialize(de::NodeDeserializer(node)).ok()?);
-        }
-        Some(())
-    };
     for &(offset, chunk) in run {
         parser.parse(chunk, offset, &mut exprs)?;
         for expr in exprs.drain(..) {
             layout.apply(expr)?;
-            take(&mut layout)?;
+            push_steps(&mut steps, layout.take_finished())?;
         }
     }
     let (root, rest) = layout.finish()?;
-    for node in rest {
+    push_steps(&mut steps, rest)?;
+    Some((root, steps))
+}
+
+/// Deserializes finished `[[step]]` tables onto `steps`; `None` at the first that fails.
+fn push_steps<'a>(
+    steps: &mut Vec<Spanned<raw::Step>>,
+    nodes: impl IntoIterator<Item = Node<'a>>,
+) -> Option<()> {
+    for node in nodes {
         steps.push(Spanned::<raw::Step>::deserialize(de::NodeDeserializer(node)).ok()?);
     }
-    Some((root, steps))
+    Some(())
 }
 
 fn table_node(table: Table<'_>) -> Node<'_> {

@@ -4,7 +4,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
-use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,30 +28,13 @@ pub struct Context {
     pub declared: BTreeSet<String>,
     /// Variables read by the templates analysed since it was last cleared (one step's).
     pub used: BTreeSet<String>,
-    /// Parsed templates and compiled regexes by source text: a large runbook repeats the
-    /// same check commands and patterns many times, and compiling is the costly part.
-    analyses: HashMap<String, Rc<Result<Analysis, String>>>,
+    /// Compiled regexes by source text, with their messages: a large runbook repeats the
+    /// same patterns many times. Compiles themselves are shared across files through
+    /// `memo::regex`; this map spares a check of a repeated pattern the memo's lock and
+    /// the clone of a `Regex` (which builds a new cache pool).
     regexes: HashMap<String, Result<Regex, String>>,
     /// Reused buffer of [`simple_names`], so checking a template allocates nothing.
     simple_names: Vec<Range<usize>>,
-}
-
-/// The settled part of a [`Context`], sent to another thread (the caches are not `Send`).
-pub struct Detached {
-    source: Arc<SourceFile>,
-    known: BTreeSet<String>,
-    declared: BTreeSet<String>,
-}
-
-impl Detached {
-    /// A context with the same variables, no diagnostics and empty caches.
-    pub fn into_context(self) -> Context {
-        Context {
-            known: self.known,
-            declared: self.declared,
-            ..Context::new(&self.source)
-        }
-    }
 }
 
 impl Context {
@@ -63,18 +45,18 @@ impl Context {
             known: BUILTINS.iter().map(ToString::to_string).collect(),
             declared: BTreeSet::new(),
             used: BTreeSet::new(),
-            analyses: HashMap::new(),
             regexes: HashMap::new(),
             simple_names: Vec::new(),
         }
     }
 
-    /// What another thread needs to validate steps as this context would.
-    pub fn detached(&self) -> Detached {
-        Detached {
-            source: Arc::clone(&self.source),
+    /// A context with the same variables, no diagnostics and empty caches: for another
+    /// thread to validate steps as this one would.
+    pub fn fork(&self) -> Context {
+        Context {
             known: self.known.clone(),
             declared: self.declared.clone(),
+            ..Context::new(&self.source)
         }
     }
 
@@ -99,7 +81,7 @@ impl Context {
         if simple_names(source, &mut names) {
             self.report_names(text, names.iter().map(|r| &source[r.clone()]), locals);
         } else {
-            let analysis = self.analyse(source);
+            let analysis = template::shared_analysis(source);
             self.report_analysis(text, &analysis, locals, command, false);
         }
         names.clear();
@@ -111,18 +93,6 @@ impl Context {
                 );
         }
         source.clone()
-    }
-
-    /// [`template::analyse`] through a cache: a large runbook repeats the same templates.
-    fn analyse(&mut self, source: &str) -> Rc<Result<Analysis, String>> {
-        // Looked up before inserting: most lookups hit, and a key is allocated only on a miss.
-        if let Some(analysis) = self.analyses.get(source) {
-            return Rc::clone(analysis);
-        }
-        let analysis = Rc::new(template::analyse(source));
-        self.analyses
-            .insert(source.to_string(), Rc::clone(&analysis));
-        analysis
     }
 
     /// Checks a `when` expression the same way as a template.

@@ -38,12 +38,11 @@ fn validate_split(
         return validate_range(cx, raw, all);
     }
     let (first, second) = raw.split_at(raw.len() / 2);
-    let detached = cx.detached();
+    let mut other = cx.fork();
     std::thread::scope(|scope| {
         let spawned = std::thread::Builder::new()
             .name("steps".into())
             .spawn_scoped(scope, move || {
-                let mut other = detached.into_context();
                 let validated = validate_range(&mut other, second, all);
                 (validated, other.diagnostics)
             });
