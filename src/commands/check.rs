@@ -1,13 +1,13 @@
 //! `runbook check [NAME]…`: validate and report every problem at once (exit 3 if any).
 
-use super::load_catalog;
+use super::load_catalog_and_tests;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ui::diagnostic::render;
 use crate::ui::printer::Printer;
 
 pub fn execute(config: &Config, printer: &Printer, names: &[String]) -> Result<()> {
-    let catalog = load_catalog(config)?;
+    let (catalog, prepared) = load_catalog_and_tests(config)?;
     let explicit = !names.is_empty();
     let names: Vec<String> = if names.is_empty() {
         catalog.names.clone()
@@ -20,7 +20,7 @@ pub fn execute(config: &Config, printer: &Printer, names: &[String]) -> Result<(
     let mut problems = catalog.problems_of(&names);
     // Test files beside the runbooks are checked with them (all of them without names).
     let only = if explicit { names.clone() } else { Vec::new() };
-    let (tests, test_problems) = crate::testing::load_tests(&catalog, &config.cwd, &only)?;
+    let (tests, test_problems) = crate::testing::finish_tests(prepared, &catalog, &only);
     problems.extend(test_problems);
     if problems.iter().any(|d| d.is_error()) {
         return Err(Error::invalid(problems));

@@ -25,6 +25,7 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::runbook::discover::find_project;
 use crate::runbook::load::Catalog;
+use crate::testing::PreparedTest;
 use crate::ui::printer::Printer;
 
 pub fn execute(command: Command, config: &Config, printer: &Printer) -> Result<()> {
@@ -67,6 +68,31 @@ pub fn name_needed(config: &Config, subcommand: &str) -> crate::error::Error {
 pub fn load_catalog(config: &Config) -> Result<Catalog> {
     let project = find_project(&config.cwd, config.dir.as_deref())?;
     Catalog::load(project, &config.cwd)
+}
+
+/// [`load_catalog`], with the project's test files prepared on a second thread meanwhile
+/// (`check` and `test` need both; a test file needs the runbooks only for its last
+/// checks). The test files are finished with [`crate::testing::finish_tests`].
+pub fn load_catalog_and_tests(config: &Config) -> Result<(Catalog, Vec<PreparedTest>)> {
+    let project = find_project(&config.cwd, config.dir.as_deref())?;
+    let cwd = &config.cwd;
+    std::thread::scope(|scope| {
+        // The main thread's stack size: a test file's nesting must not overflow here
+        // when it would not on the main thread.
+        let preparing = std::thread::Builder::new()
+            .name("tests".into())
+            .stack_size(8 << 20)
+            .spawn_scoped(scope, || crate::testing::prepare_tests(&project, cwd));
+        let catalog = Catalog::load(project.clone(), cwd)?;
+        let tests = match preparing {
+            Ok(thread) => thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            // No thread to be had: prepare them here, as before.
+            Err(_) => crate::testing::prepare_tests(&project, cwd),
+        }?;
+        Ok((catalog, tests))
+    })
 }
 
 /// Prints the warnings among `diagnostics` (errors are reported by the caller).

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::load_catalog;
+use super::load_catalog_and_tests;
 use crate::cli::TestArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -14,11 +14,11 @@ use crate::testing::{self, Outcome, report};
 use crate::ui::printer::Printer;
 
 pub fn execute(config: &Config, printer: &Printer, args: &TestArgs) -> Result<()> {
-    let catalog = load_catalog(config)?;
+    let (catalog, prepared) = load_catalog_and_tests(config)?;
     for name in &args.names {
         catalog.require_known(name)?;
     }
-    let (tests, problems) = testing::load_tests(&catalog, &config.cwd, &args.names)?;
+    let (tests, problems) = testing::finish_tests(prepared, &catalog, &args.names);
     let mut invalid =
         catalog.problems_of(&tests.iter().map(|t| t.runbook.clone()).collect::<Vec<_>>());
     invalid.extend(problems);

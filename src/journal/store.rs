@@ -188,7 +188,7 @@ impl Store {
     /// Each journal folded to its summary as it is read, one journal at a time per thread:
     /// journals are independent, so `runs` over a long history uses every core.
     fn summarize_all(&self, ids: Vec<String>) -> Vec<(String, Listed)> {
-        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let threads = crate::memo::cores();
         let per_thread = ids.len().div_ceil(threads).max(1);
         let one = |id: String| {
             let (journal, started) = summarize(&self.journal_path(&id));

@@ -13,6 +13,7 @@ pub mod report;
 pub mod scenario;
 pub mod scripted;
 pub mod spec;
+mod validator;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,6 +23,7 @@ use std::time::{Duration, Instant};
 use expect::Mismatch;
 use spec::TestFile;
 
+use crate::runbook::diagnostic::Diagnostic;
 use crate::runbook::model::Project;
 
 /// How one scenario went.
@@ -123,29 +125,51 @@ pub fn run_all(
         .collect()
 }
 
-/// The project's test files for the runbooks `names` (all when empty), validated; the
-/// problems of every file that failed validation come back located.
-pub fn load_tests(
-    catalog: &crate::runbook::load::Catalog,
-    cwd: &Path,
-    names: &[String],
-) -> crate::error::Result<(
-    Vec<Arc<TestFile>>,
-    Vec<crate::runbook::diagnostic::Diagnostic>,
-)> {
+/// A test file read and checked as far as it can be without the runbooks.
+pub struct PreparedTest {
+    path: std::path::PathBuf,
+    /// Where the text stops being UTF-8, if it does.
+    invalid_at: Option<usize>,
+    prepared: spec::Prepared,
+}
+
+/// Every test file of `project`, read and prepared ([`spec::prepare`]): this needs no
+/// runbook, so it can run while the catalog loads.
+pub fn prepare_tests(project: &Project, cwd: &Path) -> crate::error::Result<Vec<PreparedTest>> {
     use crate::runbook::discover::{display_path, test_files};
     use crate::runbook::source::SourceFile;
-    let mut tests = Vec::new();
-    let mut problems = Vec::new();
-    for path in test_files(&catalog.project)? {
+    let mut prepared = Vec::new();
+    for path in test_files(project)? {
         let (source, invalid_at) = SourceFile::read(&path, display_path(&path, cwd))
             .map_err(|e| crate::error::Error::io("read", &path, e))?;
-        let (test, mut found) = spec::load(&source, &catalog.runbooks);
+        prepared.push(PreparedTest {
+            prepared: spec::prepare(&source),
+            path,
+            invalid_at,
+        });
+    }
+    Ok(prepared)
+}
+
+/// Completes `prepared` against `catalog`'s runbooks and keeps the files that test
+/// `names` (all when empty), with their problems.
+pub fn finish_tests(
+    prepared: Vec<PreparedTest>,
+    catalog: &crate::runbook::load::Catalog,
+    names: &[String],
+) -> (Vec<Arc<TestFile>>, Vec<Diagnostic>) {
+    let mut tests = Vec::new();
+    let mut problems = Vec::new();
+    for PreparedTest {
+        path,
+        invalid_at,
+        prepared,
+    } in prepared
+    {
+        let source = prepared.source().clone();
+        let (test, mut found) = prepared.finish(&catalog.runbooks);
         if let Some(at) = invalid_at {
-            found.push(
-                crate::runbook::diagnostic::Diagnostic::error("the file is not valid UTF-8")
-                    .at(&source, at..at),
-            );
+            found.push(Diagnostic::error("the file is not valid UTF-8").at(&source, at..at));
         }
         let test = test.filter(|_| invalid_at.is_none());
         let runbook = test
@@ -160,5 +184,5 @@ pub fn load_tests(
             Arc::new(t)
         }));
     }
-    Ok((tests, problems))
+    (tests, problems)
 }

@@ -246,6 +246,31 @@ fn check_reports_test_file_problems_at_file_line_col_and_list_ignores_test_files
         .expect_stdout_lacks("demo.test");
 }
 
+/// Test files are checked in two stages (all that needs no runbook while the runbooks
+/// load, then step ids and answers): the problems still come in the order of one pass.
+#[test]
+fn check_reports_a_test_file_s_problems_in_file_order_across_both_stages() {
+    let text = r#"[[scenario]]
+name = "x"
+answers = { stauts = "retry" }
+poll-interval = "soon"
+
+[scenario.expect]
+steps = { pol = "succeeded" }
+output = "(unclosed"
+"#;
+    let out = project(text).invoke(&["check"]);
+    out.expect_exit(3);
+    let order = [
+        "has no step `stauts`",
+        "invalid duration",
+        "has no step `pol`",
+        "invalid regex",
+    ]
+    .map(|needle| out.stderr_position(needle));
+    assert!(order.is_sorted(), "{order:?}");
+}
+
 #[test]
 fn the_shipped_runbooks_pass_their_own_scenarios_without_touching_dot_runbook() {
     let root = repo_root();

@@ -32,7 +32,7 @@ const STEP_HEADER: &[u8] = b"\n[[step]]";
 
 /// `text` as `toml::from_str::<raw::File>` reads it, or `None` to ask `toml`.
 pub fn parse(text: &str) -> Option<raw::File> {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let cores = crate::memo::cores();
     parse_in(text, CHUNK, cores.clamp(1, 8))
 }
 
