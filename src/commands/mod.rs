@@ -25,6 +25,7 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::runbook::discover::find_project;
 use crate::runbook::load::Catalog;
+use crate::runbook::model::Project;
 use crate::testing::PreparedTest;
 use crate::ui::printer::Printer;
 
@@ -66,15 +67,25 @@ pub fn name_needed(config: &Config, subcommand: &str) -> crate::error::Error {
 
 /// Finds the project and loads every runbook in it.
 pub fn load_catalog(config: &Config) -> Result<Catalog> {
-    let project = find_project(&config.cwd, config.dir.as_deref())?;
-    Catalog::load(project, &config.cwd)
+    Catalog::load(project(config)?, &config.cwd)
+}
+
+/// The project of `config` (`--dir`, or found by walking up).
+pub fn project(config: &Config) -> Result<Project> {
+    find_project(&config.cwd, config.dir.as_deref())
+}
+
+/// Loads the runbooks `names` and those they call, not the rest of the project (`run`,
+/// `resume`, `rollback`, `show` and `graph` need one runbook).
+pub fn load_runbooks(project: Project, config: &Config, names: &[String]) -> Result<Catalog> {
+    Catalog::load_closure(project, &config.cwd, names)
 }
 
 /// [`load_catalog`], with the project's test files prepared on a second thread meanwhile
 /// (`check` and `test` need both; a test file needs the runbooks only for its last
 /// checks). The test files are finished with [`crate::testing::finish_tests`].
 pub fn load_catalog_and_tests(config: &Config) -> Result<(Catalog, Vec<PreparedTest>)> {
-    let project = find_project(&config.cwd, config.dir.as_deref())?;
+    let project = project(config)?;
     let cwd = &config.cwd;
     std::thread::scope(|scope| {
         // The main thread's stack size: a test file's nesting must not overflow here

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::load_catalog;
 use super::session::{self, load_records, lock, outcome, store};
+use super::{load_runbooks, project};
 use crate::cli::ResumeArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -21,8 +21,8 @@ use crate::runbook::model::Runbook;
 use crate::ui::printer::Printer;
 
 pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<()> {
-    let catalog = load_catalog(config)?;
-    let store = store(config, &catalog.project);
+    let project = project(config)?;
+    let store = store(config, &project);
     let run_id = match &args.run_id {
         Some(id) => id.clone(),
         None => session::newest(
@@ -52,6 +52,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &ResumeArgs) -> Result<
             format!("continue it with `runbook rollback {run_id}`"),
         ));
     }
+    let catalog = load_runbooks(project, config, std::slice::from_ref(&state.runbook))?;
     let runbook = catalog.get(&state.runbook)?;
     if let Some(from) = &args.from
         && runbook.step(from).is_none()

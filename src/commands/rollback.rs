@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::load_catalog;
 use super::session::{self, load_records, lock, store};
+use super::{load_runbooks, project};
 use crate::cli::RollbackArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -19,8 +19,8 @@ use crate::runbook::model::Runbook;
 use crate::ui::printer::Printer;
 
 pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Result<()> {
-    let catalog = load_catalog(config)?;
-    let store = store(config, &catalog.project);
+    let project = project(config)?;
+    let store = store(config, &project);
     let run_id = match &args.run_id {
         Some(id) => id.clone(),
         None => session::newest(
@@ -47,6 +47,7 @@ pub fn execute(config: &Config, printer: &Printer, args: &RollbackArgs) -> Resul
             "pass `--yes` to run it without asking",
         ));
     }
+    let catalog = load_runbooks(project, config, std::slice::from_ref(&state.runbook))?;
     let runbook = catalog.get(&state.runbook)?;
     let values = undo_values(&runbook, &state, &plan, &config.environment)?;
     let _lock = lock(&store, &runbook.name, &run_id)?;

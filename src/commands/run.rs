@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::session::{self, lock, outcome, store};
-use super::{assignments, load_catalog};
+use super::{assignments, load_runbooks, project};
 use crate::cli::{ResumeArgs, RunArgs};
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -23,7 +23,7 @@ use crate::runbook::model::Runbook;
 use crate::ui::printer::Printer;
 
 pub fn execute(config: &Config, printer: &Printer, args: &RunArgs) -> Result<()> {
-    let catalog = load_catalog(config)?;
+    let catalog = load_runbooks(project(config)?, config, std::slice::from_ref(&args.name))?;
     let runbook = catalog.get(&args.name)?;
     super::print_warnings(
         printer,

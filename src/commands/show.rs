@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{assignments, load_catalog};
+use super::{assignments, load_runbooks, project};
 use crate::cli::ShowArgs;
 use crate::config::Config;
 use crate::error::Result;
@@ -15,7 +15,8 @@ use crate::runbook::model::{Action, Check, CheckKind, ForeachItems, Runbook, Ste
 use crate::ui::printer::Printer;
 
 pub fn execute(config: &Config, printer: &Printer, args: &ShowArgs) -> Result<()> {
-    let runbook = load_catalog(config)?.get(&args.name)?;
+    let runbook = load_runbooks(project(config)?, config, std::slice::from_ref(&args.name))?
+        .get(&args.name)?;
     let given = assignments::parse(&runbook, &args.vars)?;
     let mut values = placeholder_values(&runbook, &given.vars, config);
     values.extend(given.answers);

@@ -34,45 +34,42 @@ pub struct Catalog {
 
 impl Catalog {
     pub fn load(project: Project, cwd: &Path) -> Result<Self> {
-        let mut diagnostics: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
-        let mut parsed = Vec::new();
-        let mut names = Vec::new();
-        for (name, path) in runbook_files(&project)? {
-            names.push(name.clone());
-            let (source, invalid_at) = SourceFile::read(&path, display_path(&path, cwd))
-                .map_err(|e| Error::io("read", &path, e))?;
-            if let Some(at) = invalid_at {
-                // The lossy text keeps the valid prefix, so `at` is a position in it.
-                let problem = Diagnostic::error("the file is not valid UTF-8")
-                    .at(&source, at..at + char::REPLACEMENT_CHARACTER.len_utf8())
-                    .hint("runbooks are UTF-8 text; re-save the file as UTF-8");
-                diagnostics.entry(name).or_default().push(problem);
+        let files = runbook_files(&project)?;
+        let names = files.iter().map(|(name, _)| name.clone()).collect();
+        let mut loading = Loading::default();
+        for (name, path) in &files {
+            loading.read(name, path, cwd)?;
+        }
+        Ok(loading.finish(project, names))
+    }
+
+    /// [`Catalog::load`] for `wanted` and what they call, transitively: the other files
+    /// are neither read nor validated (a run needs its own runbook, not the project's
+    /// 16 others), though every name is known for errors and suggestions. The problems of
+    /// `wanted` and their callees are the same as a full load gives.
+    pub fn load_closure(project: Project, cwd: &Path, wanted: &[String]) -> Result<Self> {
+        let files: BTreeMap<String, std::path::PathBuf> =
+            runbook_files(&project)?.into_iter().collect();
+        let mut loading = Loading::default();
+        let mut queue: Vec<String> = wanted.to_vec();
+        let mut i = 0;
+        while let Some(name) = queue.get(i).cloned() {
+            i += 1;
+            let Some(path) = files.get(&name) else {
                 continue;
+            };
+            let Some(file) = loading.read(&name, path, cwd)? else {
+                continue;
+            };
+            for step in &file.step {
+                if let Some(callee) = &step.get_ref().call
+                    && !queue.contains(callee.get_ref())
+                {
+                    queue.push(callee.get_ref().clone());
+                }
             }
-            let (file, found) = parse(&source);
-            diagnostics.entry(name.clone()).or_default().extend(found);
-            if let Some(file) = file {
-                parsed.push(Parsed { name, source, file });
-            }
         }
-        let outcome = validate::validate_all(&parsed);
-        // The raw files are not needed past validation, and a process loads its catalog
-        // once: freeing tens of thousands of steps' strings one by one would cost more
-        // than the rest of validation's bookkeeping (the OS takes them back at exit).
-        std::mem::forget(parsed);
-        for (name, found) in outcome.diagnostics {
-            diagnostics.entry(name).or_default().extend(found);
-        }
-        for found in diagnostics.values_mut() {
-            found.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
-        }
-        Ok(Self {
-            project,
-            runbooks: outcome.runbooks,
-            diagnostics,
-            calls: outcome.calls,
-            names,
-        })
+        Ok(loading.finish(project, files.into_keys().collect()))
     }
 
     /// `name` and every runbook it calls, transitively.
@@ -128,6 +125,67 @@ impl Catalog {
             return Err(Error::invalid(problems));
         }
         Ok(Arc::clone(&self.runbooks[name]))
+    }
+}
+
+/// Files read and parsed so far, with the problems found in them.
+#[derive(Default)]
+struct Loading {
+    diagnostics: BTreeMap<String, Vec<Diagnostic>>,
+    parsed: Vec<Parsed>,
+}
+
+impl Loading {
+    /// Reads and parses the runbook `name` at `path`; the raw file when it parsed.
+    fn read(&mut self, name: &str, path: &Path, cwd: &Path) -> Result<Option<&raw::File>> {
+        let (source, invalid_at) = SourceFile::read(path, display_path(path, cwd))
+            .map_err(|e| Error::io("read", path, e))?;
+        let found = self.diagnostics.entry(name.to_string()).or_default();
+        if let Some(at) = invalid_at {
+            // The lossy text keeps the valid prefix, so `at` is a position in it.
+            let problem = Diagnostic::error("the file is not valid UTF-8")
+                .at(&source, at..at + char::REPLACEMENT_CHARACTER.len_utf8())
+                .hint("runbooks are UTF-8 text; re-save the file as UTF-8");
+            found.push(problem);
+            return Ok(None);
+        }
+        let (file, problems) = parse(&source);
+        found.extend(problems);
+        let Some(file) = file else {
+            return Ok(None);
+        };
+        self.parsed.push(Parsed {
+            name: name.to_string(),
+            source,
+            file,
+        });
+        Ok(self.parsed.last().map(|p| &p.file))
+    }
+
+    /// Validates what was parsed, together (a `call` needs its target).
+    fn finish(self, project: Project, names: Vec<String>) -> Catalog {
+        let Self {
+            mut diagnostics,
+            parsed,
+        } = self;
+        let outcome = validate::validate_all(&parsed);
+        // The raw files are not needed past validation, and a process loads its catalog
+        // once: freeing tens of thousands of steps' strings one by one would cost more
+        // than the rest of validation's bookkeeping (the OS takes them back at exit).
+        std::mem::forget(parsed);
+        for (name, found) in outcome.diagnostics {
+            diagnostics.entry(name).or_default().extend(found);
+        }
+        for found in diagnostics.values_mut() {
+            found.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
+        }
+        Catalog {
+            project,
+            runbooks: outcome.runbooks,
+            diagnostics,
+            calls: outcome.calls,
+            names,
+        }
     }
 }
 
@@ -271,5 +329,45 @@ fn lowercase_first(text: &str) -> String {
     match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Catalog;
+    use crate::runbook::model::Project;
+
+    /// `load_closure` reads the wanted runbook and its callees, transitively, and no other
+    /// file (`broken` would add its parse error), while every name stays known.
+    #[test]
+    fn a_closure_holds_the_callees_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let runbooks = dir.path().join("runbooks");
+        std::fs::create_dir(&runbooks).unwrap();
+        let call = |to: &str| {
+            format!("[runbook]\ntitle = \"T\"\n\n[[step]]\nid = \"s\"\ncall = \"{to}\"\n")
+        };
+        std::fs::write(runbooks.join("top.toml"), call("middle")).unwrap();
+        std::fs::write(runbooks.join("middle.toml"), call("bottom")).unwrap();
+        let leaf = "[runbook]\ntitle = \"T\"\n\n[[step]]\nid = \"s\"\nrun = \"true\"\n";
+        std::fs::write(runbooks.join("bottom.toml"), leaf).unwrap();
+        std::fs::write(runbooks.join("broken.toml"), "[runbook\n").unwrap();
+        let project = Project {
+            root: dir.path().to_path_buf(),
+            runbooks_dir: runbooks,
+        };
+        let closure = Catalog::load_closure(project.clone(), dir.path(), &["top".into()]).unwrap();
+        let loaded: Vec<&str> = closure.runbooks.keys().map(String::as_str).collect();
+        assert_eq!(loaded, ["bottom", "middle", "top"]);
+        assert_eq!(closure.names, ["bottom", "broken", "middle", "top"]);
+        assert!(!closure.diagnostics.contains_key("broken"));
+        assert!(closure.get("top").is_ok());
+        // The full load sees the broken file, and gives the closure the same problems.
+        let all = Catalog::load(project, dir.path()).unwrap();
+        assert!(all.diagnostics["broken"].iter().any(|d| d.is_error()));
+        assert_eq!(
+            format!("{:?}", all.problems_of(&["top".into()])),
+            format!("{:?}", closure.problems_of(&["top".into()]))
+        );
     }
 }

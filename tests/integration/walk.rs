@@ -238,3 +238,42 @@ run = "flux resume helmrelease sonarr"
     assert!(!output.path().join("deleted").exists());
     assert!(!output.path().join(".runbook/runs").exists());
 }
+
+/// `run`, `show`, `graph`, `resume` and `rollback` load their runbook and what it calls,
+/// transitively, and no other file: a broken runbook elsewhere stops none of them, and
+/// a call chain two deep still runs whole and rolls back whole.
+#[test]
+fn one_runbook_and_its_callees_are_loaded_the_rest_of_the_project_is_not_needed() {
+    let t = Test::new()
+        .runbook(
+            "top",
+            "[runbook]\ntitle = \"Top\"\n\n[[step]]\nid = \"down\"\ncall = \"middle\"\n",
+        )
+        .runbook(
+            "middle",
+            "[runbook]\ntitle = \"Middle\"\n\n[[step]]\nid = \"further\"\ncall = \"bottom\"\n",
+        )
+        .runbook(
+            "bottom",
+            "[runbook]\ntitle = \"Bottom\"\n\n[[step]]\nid = \"leaf\"\nrun = \"echo leaf >> trail\"\n\n[[step.rollback]]\nrun = \"echo undone >> trail\"\n",
+        )
+        .runbook("broken", "[runbook\ntitle = \"no closing bracket\"\n");
+    t.invoke(&["show", "top"])
+        .expect_exit(0)
+        .expect_stdout_contains("top");
+    t.invoke(&["graph", "top"]).expect_exit(0);
+    t.invoke(&["run", "top", "--yes"]).expect_exit(0);
+    t.invoke(&["rollback", "--yes"]).expect_exit(0);
+    assert_eq!(
+        std::fs::read_to_string(t.path().join("trail")).unwrap_or_default(),
+        "leaf\nundone\n"
+    );
+    // The whole project is still checked by `check`, and a name it lacks is still
+    // suggested from every file.
+    t.invoke(&["check"])
+        .expect_exit(3)
+        .expect_stderr_contains("runbooks/broken.toml");
+    t.invoke(&["show", "botom"])
+        .expect_exit(2)
+        .expect_stderr_contains("did you mean `bottom`?");
+}
