@@ -46,7 +46,9 @@ impl Catalog {
     /// [`Catalog::load`] for `wanted` and what they call, transitively: the other files
     /// are neither read nor validated (a run needs its own runbook, not the project's
     /// 16 others), though every name is known for errors and suggestions. The problems of
-    /// `wanted` and their callees are the same as a full load gives.
+    /// `wanted` and their callees are the same as a full load gives; a name without a
+    /// file (a mistyped `call`) or a file that does not parse falls back to the full load,
+    /// for the suggestions in those errors.
     pub fn load_closure(project: Project, cwd: &Path, wanted: &[String]) -> Result<Self> {
         let files: BTreeMap<String, std::path::PathBuf> =
             runbook_files(&project)?.into_iter().collect();
@@ -56,10 +58,14 @@ impl Catalog {
         while let Some(name) = queue.get(i).cloned() {
             i += 1;
             let Some(path) = files.get(&name) else {
-                continue;
+                // An unknown name is an error whose hint ("did you mean …?") is drawn from
+                // every runbook: the full load gives it exactly as `check` does.
+                return Self::load(project, cwd);
             };
             let Some(file) = loading.read(&name, path, cwd)? else {
-                continue;
+                // It did not parse, so a call of it reads as a call of an unknown
+                // runbook: the same fallback gives that error its hint.
+                return Self::load(project, cwd);
             };
             for step in &file.step {
                 if let Some(callee) = &step.get_ref().call

@@ -46,22 +46,25 @@ id = "c"
     runbook_snapshot!(output);
 }
 
+/// `run` loads only what a runbook calls, yet a mistyped `call` gets the suggestion
+/// `check` gives, drawn from every runbook.
 #[test]
 fn call_of_unknown_runbook_suggests_a_name() {
-    Test::new()
+    let t = Test::new()
         .runbook("reconcile", "[runbook]\ntitle = \"R\"\n")
         .runbook(
             "main",
             "[runbook]\ntitle = \"M\"\n\n[[step]]\nid = \"go\"\ncall = \"reconcil\"\n",
-        )
-        .args(["check"])
-        .run()
-        .expect_exit(3)
-        .expect_diagnostic(
-            "`call` names unknown runbook `reconcil`",
-            "runbooks/main.toml:6:8",
-        )
-        .expect_stderr_contains("hint: did you mean `reconcile`?");
+        );
+    for args in [&["check"][..], &["run", "main", "--yes"], &["show", "main"]] {
+        t.invoke(args)
+            .expect_exit(3)
+            .expect_diagnostic(
+                "`call` names unknown runbook `reconcil`",
+                "runbooks/main.toml:6:8",
+            )
+            .expect_stderr_contains("hint: did you mean `reconcile`?");
+    }
 }
 
 #[test]
