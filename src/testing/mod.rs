@@ -127,7 +127,6 @@ pub fn run_all(
 
 /// A test file read and checked as far as it can be without the runbooks.
 pub struct PreparedTest {
-    path: std::path::PathBuf,
     /// Where the text stops being UTF-8, if it does.
     invalid_at: Option<usize>,
     prepared: spec::Prepared,
@@ -144,7 +143,6 @@ pub fn prepare_tests(project: &Project, cwd: &Path) -> crate::error::Result<Vec<
             .map_err(|e| crate::error::Error::io("read", &path, e))?;
         prepared.push(PreparedTest {
             prepared: spec::prepare(&source),
-            path,
             invalid_at,
         });
     }
@@ -161,7 +159,6 @@ pub fn finish_tests(
     let mut tests = Vec::new();
     let mut problems = Vec::new();
     for PreparedTest {
-        path,
         invalid_at,
         prepared,
     } in prepared
@@ -174,7 +171,7 @@ pub fn finish_tests(
         let test = test.filter(|_| invalid_at.is_none());
         let runbook = test
             .as_ref()
-            .map_or_else(|| spec::runbook_of(&path), |t| t.runbook.clone());
+            .map_or_else(|| spec::runbook_of(source.path()), |t| t.runbook.clone());
         if !names.is_empty() && !names.contains(&runbook) {
             continue;
         }

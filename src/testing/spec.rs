@@ -165,6 +165,7 @@ pub fn prepare(source: &Arc<SourceFile>) -> Prepared {
 }
 
 impl Prepared {
+    /// The file as read (its path names the runbook when no `runbook = "…"` does).
     pub fn source(&self) -> &Arc<SourceFile> {
         &self.source
     }
