@@ -35,7 +35,7 @@ fn validate_split(
     thread_from: usize,
 ) -> Validated {
     if raw.len() < thread_from {
-        return validate_range(cx, raw, all);
+        return validate_range(cx, raw, all, raw.len());
     }
     let (first, second) = raw.split_at(raw.len() / 2);
     let mut other = cx.fork();
@@ -43,13 +43,14 @@ fn validate_split(
         let spawned = std::thread::Builder::new()
             .name("steps".into())
             .spawn_scoped(scope, move || {
-                let validated = validate_range(&mut other, second, all);
+                let validated = validate_range(&mut other, second, all, second.len());
                 (validated, other.diagnostics)
             });
-        let (mut steps, mut used) = validate_range(cx, first, all);
+        // Room for both halves: the second is appended without moving the first.
+        let (mut steps, mut used) = validate_range(cx, first, all, raw.len());
         let ((more_steps, more_used), diagnostics) = match spawned {
             Ok(handle) => handle.join().expect("step validation does not panic"),
-            Err(_) => (validate_range(cx, second, all), Vec::new()),
+            Err(_) => (validate_range(cx, second, all, second.len()), Vec::new()),
         };
         steps.extend(more_steps);
         used.extend(more_used);
@@ -58,21 +59,20 @@ fn validate_split(
     })
 }
 
+/// The steps of `raw`, in vectors with room for `capacity` of them.
 fn validate_range(
     cx: &mut Context,
     raw: &[Spanned<raw::Step>],
     all: &BTreeMap<&str, &Parsed>,
+    capacity: usize,
 ) -> Validated {
-    let mut used = Vec::with_capacity(raw.len());
-    let steps = raw
-        .iter()
-        .map(|s| {
-            cx.used.clear();
-            let step = step::validate(cx, s, all);
-            used.push(std::mem::take(&mut cx.used));
-            step
-        })
-        .collect();
+    let mut used = Vec::with_capacity(capacity);
+    let mut steps = Vec::with_capacity(capacity);
+    for s in raw {
+        cx.used.clear();
+        steps.push(step::validate(cx, s, all));
+        used.push(std::mem::take(&mut cx.used));
+    }
     (steps, used)
 }
 
