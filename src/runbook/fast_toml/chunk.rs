@@ -163,6 +163,9 @@ impl<'a> Cursor<'_, 'a> {
 
     fn decode_key(&self, event: Event) -> Option<Key<'a>> {
         let raw = self.source.get(event)?;
+        if let Some(bare) = bare_key(raw.as_str()) {
+            return Some((Cow::Borrowed(bare), self.span(event.span())));
+        }
         let mut decoded = Cow::Borrowed("");
         let mut error: Option<ParseError> = None;
         raw.decode_key(&mut decoded, &mut error);
@@ -189,6 +192,12 @@ impl<'a> Cursor<'_, 'a> {
 
     fn scalar(&self, event: Event) -> Option<Node<'a>> {
         let raw = self.source.get(event)?;
+        if let Some(text) = plain_string(raw.as_str()) {
+            return Some(Node {
+                span: self.span(event.span()),
+                value: Value::Str(Cow::Borrowed(text)),
+            });
+        }
         let mut decoded = Cow::Borrowed("");
         let mut error: Option<ParseError> = None;
         let kind = raw.decode_scalar(&mut decoded, &mut error);
@@ -263,4 +272,36 @@ impl<'a> Cursor<'_, 'a> {
             }
         }
     }
+}
+
+/// `raw` itself when it is a bare key (`toml_parser`'s `unquoted-key`: ASCII letters,
+/// digits, `-` and `_`), which decodes to itself: most keys are, and the decoder's general
+/// path was a fifth of the chunk parse.
+pub(super) fn bare_key(raw: &str) -> Option<&str> {
+    let bare = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_');
+    (!raw.is_empty() && raw.as_bytes().iter().all(bare)).then_some(raw)
+}
+
+/// The text of a one-line string that decodes to itself: a basic string (`"…"`) without
+/// escapes or a literal one (`'…'`), every byte of it one the decoder accepts as it
+/// stands (`toml_parser`'s `basic-unescaped` and `literal-char`: tab, printable ASCII but
+/// the quote, and anything not ASCII; a backslash only in a literal string). Multi-line
+/// strings and anything else: `None`.
+pub(super) fn plain_string(raw: &str) -> Option<&str> {
+    let bytes = raw.as_bytes();
+    let quote = *bytes.first()?;
+    if !matches!(quote, b'"' | b'\'') || bytes.len() < 2 || bytes[bytes.len() - 1] != quote {
+        return None;
+    }
+    if bytes.len() >= 3 && bytes[1] == quote && bytes[2] == quote {
+        return None;
+    }
+    let inner = &raw[1..raw.len() - 1];
+    // A literal string keeps a backslash as it is; a basic one would read an escape.
+    let escape = if quote == b'"' { b'\\' } else { quote };
+    // No early exit, so the loop vectorizes: these strings are most of a runbook's bytes.
+    let refused = inner.as_bytes().iter().fold(false, |refused, &b| {
+        refused | (b < 0x20 && b != b'\t') | (b == 0x7f) | (b == quote) | (b == escape)
+    });
+    (!refused).then_some(inner)
 }

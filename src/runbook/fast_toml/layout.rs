@@ -101,7 +101,9 @@ impl<'a> Layout<'a> {
     }
 
     fn finish_table(&mut self) -> Option<()> {
-        let table = std::mem::replace(&mut self.current, Table::new(Origin::Header));
+        // Room for a typical step's keys: growing from empty reallocated every table twice.
+        let next = Table::with_capacity(Origin::Header, 8);
+        let table = std::mem::replace(&mut self.current, next);
         let Some(header) = self.header.take() else {
             // Keys before the first header belong to the root itself.
             self.root = table;

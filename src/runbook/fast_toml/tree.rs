@@ -48,8 +48,13 @@ pub struct Table<'a> {
 
 impl<'a> Table<'a> {
     pub fn new(origin: Origin) -> Self {
+        Self::with_capacity(origin, 0)
+    }
+
+    /// A table with room for `entries` keys before it first grows.
+    pub fn with_capacity(origin: Origin, entries: usize) -> Self {
         Self {
-            entries: Vec::new(),
+            entries: Vec::with_capacity(entries),
             origin,
         }
     }

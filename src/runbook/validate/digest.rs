@@ -107,10 +107,14 @@ fn fnv1a_four(texts: [&[u8]; 4]) -> [u64; 4] {
 /// `format!("{hash:016x}")` without the formatting machinery (once per step).
 fn hex(hash: u64) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    (0..16)
-        .rev()
-        .map(|i| char::from(DIGITS[((hash >> (i * 4)) & 0xf) as usize]))
-        .collect()
+    let mut out = [0u8; 16];
+    for (i, digit) in out.iter_mut().enumerate() {
+        *digit = DIGITS[((hash >> ((15 - i) * 4)) & 0xf) as usize];
+    }
+    // One allocation of the final size (collecting chars grew the string twice).
+    std::str::from_utf8(&out)
+        .expect("hex digits are ASCII")
+        .to_owned()
 }
 
 #[cfg(test)]
