@@ -1,9 +1,9 @@
 //! A fast path for reading a well-formed runbook file into the raw types: the `toml` crate
 //! spends most of `check`'s time on a large file building its own document (an index map
 //! and spanned copies of every key) before serde sees it. This path drives `toml`'s own
-//! lexer and parser (`toml_parser`), builds a lean tree, and deserializes the same
-//! `raw` types from it; a large file is cut into runs of steps, each parsed, laid out
-//! and deserialized on its own core.
+//! lexer and parser (`toml_parser`), builds a lean tree, and converts it into the same
+//! `raw` types (`convert`, without serde); a large file is cut into runs of steps, each
+//! parsed, laid out and converted on its own core.
 //!
 //! It only ever answers for files `toml` accepts, with the same result: any error,
 //! anything unusual (floats, dates, dotted keys in inline tables, an implicit table given
@@ -11,15 +11,15 @@
 //! with `toml`, which gives the located diagnostics. It must never produce a diagnostic.
 
 mod chunk;
-mod de;
+mod convert;
 mod layout;
 mod tree;
 
-use serde::Deserialize;
 use toml::Spanned;
 
 use super::raw;
 use chunk::ChunkParser;
+use convert::FromNode;
 use layout::Layout;
 use tree::{Node, Table, Value};
 
@@ -98,7 +98,7 @@ fn file(run: &[(usize, &str)], total: usize) -> Option<raw::File> {
     let bytes: usize = run.iter().map(|(_, chunk)| chunk.len()).sum();
     let expected = headers(run) * total.div_ceil(bytes.max(1)) * 5 / 4;
     let (root, steps) = layout(run, expected)?;
-    let mut file = raw::File::deserialize(de::NodeDeserializer(table_node(root))).ok()?;
+    let mut file = raw::File::from_node(table_node(root))?;
     // The tree's `step` array was emptied into `steps`, so `file.step` came out empty.
     file.step = steps;
     Some(file)
@@ -124,7 +124,7 @@ fn headers(run: &[(usize, &str)]) -> usize {
         + 1
 }
 
-/// The run's document without its steps, and its steps, each deserialized as soon as it
+/// The run's document without its steps, and its steps, each converted as soon as it
 /// is complete: a run never holds all its steps as a tree, only one at a time.
 fn layout<'a>(
     run: &[(usize, &'a str)],
@@ -146,13 +146,13 @@ fn layout<'a>(
     Some((root, steps))
 }
 
-/// Deserializes finished `[[step]]` tables onto `steps`; `None` at the first that fails.
+/// Converts finished `[[step]]` tables onto `steps`; `None` at the first that fails.
 fn push_steps<'a>(
     steps: &mut Vec<Spanned<raw::Step>>,
     nodes: impl IntoIterator<Item = Node<'a>>,
 ) -> Option<()> {
     for node in nodes {
-        steps.push(Spanned::<raw::Step>::deserialize(de::NodeDeserializer(node)).ok()?);
+        steps.push(Spanned::<raw::Step>::from_node(node)?);
     }
     Some(())
 }
@@ -164,5 +164,7 @@ fn table_node(table: Table<'_>) -> Node<'_> {
     }
 }
 
+#[cfg(test)]
+mod convert_tests;
 #[cfg(test)]
 mod tests;
