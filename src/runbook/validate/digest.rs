@@ -38,41 +38,53 @@ pub fn digest_beside<T>(text: &str, work: impl FnOnce() -> T) -> (String, T) {
     })
 }
 
-/// A step's digest covers its whole region of the file — the `[[step]]` table and its
-/// `[[step.verify]]`/`[[step.rollback]]`/… tables — up to the next top-level table. The
-/// span serde gives a `[[step]]` is only its header, so it cannot be used alone.
-pub fn digest_step_regions(text: &str, file: &raw::File, steps: &mut [Step]) {
-    let mut starts: Vec<usize> = std::iter::once(file.runbook.span().start)
-        .chain(file.vars.values().map(|v| v.span().start))
-        .chain(file.precondition.iter().map(|p| p.span().start))
-        .chain(file.step.iter().map(|s| s.span().start))
-        .collect();
-    starts.sort_unstable();
-    let regions: Vec<&[u8]> = file
-        .step
-        .iter()
-        .map(|raw_step| {
-            let start = raw_step.span().start;
-            // Binary search: a linear scan per step made `check` quadratic in steps.
-            let next = starts.partition_point(|&s| s <= start);
-            let end = starts.get(next).copied().unwrap_or(text.len());
-            &text.as_bytes()[start..end]
-        })
-        .collect();
-    for (steps, regions) in steps.chunks_mut(4).zip(regions.chunks(4)) {
-        let hashes = match regions {
-            &[a, b, c, d] => fnv1a_four([a, b, c, d]),
-            _ => {
-                let mut hashes = [FNV_OFFSET; 4];
-                for (hash, region) in hashes.iter_mut().zip(regions) {
-                    *hash = fnv1a(FNV_OFFSET, region);
+/// Where each step's region ends. A step's digest covers its whole region of the file —
+/// the `[[step]]` table and its `[[step.verify]]`/`[[step.rollback]]`/… tables — up to the
+/// next top-level table. The span serde gives a `[[step]]` is only its header, so it
+/// cannot be used alone.
+pub struct Regions<'a> {
+    text: &'a str,
+    /// Where every top-level table starts, in file order.
+    starts: Vec<usize>,
+}
+
+impl<'a> Regions<'a> {
+    pub fn new(text: &'a str, file: &raw::File) -> Self {
+        let mut starts: Vec<usize> = std::iter::once(file.runbook.span().start)
+            .chain(file.vars.values().map(|v| v.span().start))
+            .chain(file.precondition.iter().map(|p| p.span().start))
+            .chain(file.step.iter().map(|s| s.span().start))
+            .collect();
+        starts.sort_unstable();
+        Self { text, starts }
+    }
+
+    /// Sets the digest of each of `steps` from its raw step's region (a run of them: each
+    /// thread of the step validation digests its own).
+    pub fn digest(&self, raw: &[toml::Spanned<raw::Step>], steps: &mut [Step]) {
+        let regions: Vec<&[u8]> = raw.iter().map(|s| self.region(s.span().start)).collect();
+        for (steps, regions) in steps.chunks_mut(4).zip(regions.chunks(4)) {
+            let hashes = match regions {
+                &[a, b, c, d] => fnv1a_four([a, b, c, d]),
+                _ => {
+                    let mut hashes = [FNV_OFFSET; 4];
+                    for (hash, region) in hashes.iter_mut().zip(regions) {
+                        *hash = fnv1a(FNV_OFFSET, region);
+                    }
+                    hashes
                 }
-                hashes
+            };
+            for (step, hash) in steps.iter_mut().zip(hashes) {
+                step.digest = hex(hash);
             }
-        };
-        for (step, hash) in steps.iter_mut().zip(hashes) {
-            step.digest = hex(hash);
         }
+    }
+
+    fn region(&self, start: usize) -> &'a [u8] {
+        // Binary search: a linear scan per step made `check` quadratic in steps.
+        let next = self.starts.partition_point(|&s| s <= start);
+        let end = self.starts.get(next).copied().unwrap_or(self.text.len());
+        &self.text.as_bytes()[start..end]
     }
 }
 
@@ -164,7 +176,7 @@ mod tests {
         );
         let file: raw::File = toml::from_str(&text).expect("parses");
         let mut steps: Vec<Step> = (0..5).map(|_| blank_step()).collect();
-        digest_step_regions(&text, &file, &mut steps);
+        Regions::new(&text, &file).digest(&file.step, &mut steps);
         let digests: Vec<&str> = steps.iter().map(|s| s.digest.as_str()).collect();
         let expected: Vec<String> = regions.iter().map(|r| digest(r)).collect();
         assert_eq!(digests, expected);

@@ -73,22 +73,12 @@ impl Hasher for IdHasher {
     }
 }
 
-/// Fills each step's `needs` and returns the walk order.
-pub fn resolve_needs(
-    cx: &mut Context,
-    file: &raw::File,
-    index: &StepIndex<'_>,
-    steps: &mut [Step],
-) -> Vec<usize> {
-    for (i, raw_step) in file.step.iter().enumerate() {
-        let raw_step = raw_step.get_ref();
-        let needs = match &raw_step.needs {
-            None => i.checked_sub(1).into_iter().collect(),
-            Some(names) => resolve_names(cx, raw_step, names, index, i),
-        };
-        steps[i].needs = needs;
+/// The steps step `me` needs: those its `needs` names, or else the step before it.
+pub fn needs(cx: &mut Context, step: &raw::Step, index: &StepIndex<'_>, me: usize) -> Vec<usize> {
+    match &step.needs {
+        None => me.checked_sub(1).into_iter().collect(),
+        Some(names) => resolve_names(cx, step, names, index, me),
     }
-    order(cx, file, steps)
 }
 
 fn resolve_names(
@@ -130,8 +120,9 @@ fn resolve_names(
     needs
 }
 
-/// Kahn's algorithm with a min-heap on file position; leftovers form a cycle.
-fn order(cx: &mut Context, file: &raw::File, steps: &[Step]) -> Vec<usize> {
+/// The walk order once every step's `needs` is filled: Kahn's algorithm with a min-heap on
+/// file position; leftovers form a cycle.
+pub fn order(cx: &mut Context, file: &raw::File, steps: &[Step]) -> Vec<usize> {
     let n = steps.len();
     let mut indegree: Vec<usize> = steps.iter().map(|s| s.needs.len()).collect();
     let dependents = Dependents::of(steps);

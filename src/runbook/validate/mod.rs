@@ -79,10 +79,10 @@ fn validate_parts(
         .iter()
         .map(|c| check::validate(&mut cx, c, &[]))
         .collect();
-    let (mut steps, used) = steps::validate_steps(&mut cx, file, all);
-    digest::digest_step_regions(&parsed.source.text, file, &mut steps);
     let index = graph::StepIndex::new(file);
-    let order = graph::resolve_needs(&mut cx, file, &index, &mut steps);
+    let regions = digest::Regions::new(&parsed.source.text, file);
+    let (mut steps, used) = steps::validate_steps(&mut cx, file, all, &index, &regions);
+    let order = graph::order(&mut cx, file, &steps);
     graph::check_outputs_come_first(&mut cx, file, &order, &used);
     for (step, names) in steps.iter_mut().zip(used) {
         step.reads = names;

@@ -60,7 +60,7 @@ pub fn validate(
     );
     let span = spanned.span();
     Step {
-        // The whole region's digest is set by `digest_step_regions` (the span is the header).
+        // The whole region's digest is set by `digest::Regions` (the span is the header).
         digest: String::new(),
         reads: std::collections::BTreeSet::new(),
         span,

@@ -1,14 +1,17 @@
 //! Validation of all the steps of a runbook, split over two threads for a large one. Each
-//! step's checks read only what is settled before the steps (`known`, `declared`) and
-//! write only its own `used` set and diagnostics, so the second half can be validated with
-//! a context of its own; its diagnostics are appended after the first half's, which keeps
-//! them in the order a single thread gives. Owns no check of its own (see `step`).
+//! step's checks read only what is settled before the steps (`known`, `declared`, the
+//! index of step ids, where the file's tables start) and write only its own `used` set,
+//! `needs`, digest and diagnostics, so the second half can be validated with a context of
+//! its own; its diagnostics are appended after the first half's, which keeps them in the
+//! order a single thread gives. Owns no check of its own (see `step` and `graph`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use toml::Spanned;
 
 use super::context::Context;
+use super::digest::Regions;
+use super::graph::{self, StepIndex};
 use super::step;
 use crate::runbook::load::Parsed;
 use crate::runbook::model::Step;
@@ -17,40 +20,60 @@ use crate::runbook::raw;
 /// Below this many steps one thread is faster than starting a second.
 const THREAD_FROM: usize = 2_000;
 
-/// The validated steps, in file order, and the variables each one's templates read.
+/// The validated steps, in file order (their `needs` and digests filled), and the
+/// variables each one's templates read.
 pub type Validated = (Vec<Step>, Vec<BTreeSet<String>>);
 
-pub fn validate_steps(
+/// What every step is checked against, shared by both threads.
+#[derive(Clone, Copy)]
+struct Shared<'s, 'a> {
+    all: &'s BTreeMap<&'a str, &'a Parsed>,
+    index: &'s StepIndex<'a>,
+    regions: &'s Regions<'a>,
+}
+
+pub fn validate_steps<'a>(
     cx: &mut Context,
-    file: &raw::File,
-    all: &BTreeMap<&str, &Parsed>,
+    file: &'a raw::File,
+    all: &BTreeMap<&'a str, &'a Parsed>,
+    index: &StepIndex<'a>,
+    regions: &Regions<'a>,
 ) -> Validated {
-    validate_split(cx, &file.step, all, THREAD_FROM)
+    let shared = Shared {
+        all,
+        index,
+        regions,
+    };
+    validate_split(cx, &file.step, shared, THREAD_FROM)
 }
 
 fn validate_split(
     cx: &mut Context,
     raw: &[Spanned<raw::Step>],
-    all: &BTreeMap<&str, &Parsed>,
+    shared: Shared<'_, '_>,
     thread_from: usize,
 ) -> Validated {
     if raw.len() < thread_from {
-        return validate_range(cx, raw, all, raw.len());
+        return validate_range(cx, raw, 0, shared, raw.len());
     }
-    let (first, second) = raw.split_at(raw.len() / 2);
+    let half = raw.len() / 2;
+    let (first, second) = raw.split_at(half);
     let mut other = cx.fork();
     std::thread::scope(|scope| {
         let spawned = std::thread::Builder::new()
             .name("steps".into())
             .spawn_scoped(scope, move || {
-                let validated = validate_range(&mut other, second, all, second.len());
+                let validated = validate_range(&mut other, second, half, shared, second.len());
                 (validated, other.diagnostics)
             });
         // Room for both halves: the second is appended without moving the first.
-        let (mut steps, mut used) = validate_range(cx, first, all, raw.len());
+        let (mut steps, mut used) = validate_range(cx, first, 0, shared, raw.len());
         let ((more_steps, more_used), diagnostics) = match spawned {
             Ok(handle) => handle.join().expect("step validation does not panic"),
-            Err(_) => (validate_range(cx, second, all, second.len()), Vec::new()),
+            Err(_) => (
+                validate_range(cx, second, half, shared, second.len()),
+                Vec::new(),
+            ),
         };
         steps.extend(more_steps);
         used.extend(more_used);
@@ -59,20 +82,26 @@ fn validate_split(
     })
 }
 
-/// The steps of `raw`, in vectors with room for `capacity` of them.
+/// The steps of `raw`, the file's steps from `offset` on, in vectors with room for
+/// `capacity` of them.
 fn validate_range(
     cx: &mut Context,
     raw: &[Spanned<raw::Step>],
-    all: &BTreeMap<&str, &Parsed>,
+    offset: usize,
+    shared: Shared<'_, '_>,
     capacity: usize,
 ) -> Validated {
     let mut used = Vec::with_capacity(capacity);
     let mut steps = Vec::with_capacity(capacity);
-    for s in raw {
+    for (i, s) in raw.iter().enumerate() {
         cx.used.clear();
-        steps.push(step::validate(cx, s, all));
+        let mut step = step::validate(cx, s, shared.all);
+        // Here, not in a pass of its own after both threads: the raw step is still in cache.
+        step.needs = graph::needs(cx, s.get_ref(), shared.index, offset + i);
+        steps.push(step);
         used.push(std::mem::take(&mut cx.used));
     }
+    shared.regions.digest(raw, &mut steps);
     (steps, used)
 }
 
@@ -98,8 +127,18 @@ mod tests {
         let run = |thread_from| {
             let mut cx = Context::new(&source);
             cx.known.insert("known".into());
-            let (steps, used) = validate_split(&mut cx, &file.step, &BTreeMap::new(), thread_from);
-            let ids: Vec<String> = steps.iter().map(|s| s.id.clone()).collect();
+            let index = StepIndex::new(&file);
+            let regions = Regions::new(&source.text, &file);
+            let shared = Shared {
+                all: &BTreeMap::new(),
+                index: &index,
+                regions: &regions,
+            };
+            let (steps, used) = validate_split(&mut cx, &file.step, shared, thread_from);
+            let ids: Vec<(String, Vec<usize>, String)> = steps
+                .iter()
+                .map(|s| (s.id.clone(), s.needs.clone(), s.digest.clone()))
+                .collect();
             let messages: Vec<(String, usize)> = cx
                 .diagnostics
                 .iter()
