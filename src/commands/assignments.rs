@@ -90,7 +90,7 @@ pub fn parse(runbook: &Runbook, pairs: &[String]) -> Result<Assignments> {
 
 fn ask_into<'a>(runbook: &'a Runbook, name: &str) -> Option<&'a Ask> {
     runbook.steps.iter().find_map(|s| match &s.action {
-        Action::Ask(ask) if ask.into == name => Some(ask),
+        Action::Ask(ask) if ask.into == name => Some(&**ask),
         _ => None,
     })
 }

@@ -144,8 +144,8 @@ fn validate_action(
         None => Action::Gate,
         Some(("run", t)) => Action::Run(cx.template(t, locals, true)),
         Some(("manual", t)) => Action::Manual(cx.template(t, locals, false)),
-        Some(("ask", t)) => Action::Ask(validate_ask(cx, spanned, t, locals)),
-        Some((_, t)) => Action::Call(validate_call(cx, raw, t, all, locals)),
+        Some(("ask", t)) => Action::Ask(Box::new(validate_ask(cx, spanned, t, locals))),
+        Some((_, t)) => Action::Call(Box::new(validate_call(cx, raw, t, all, locals))),
     }
 }
 
