@@ -254,7 +254,7 @@ impl Session<'_> {
             .walk()
             .skip_while(|s| s.id != step.id)
             .skip(1)
-            .filter(|s| s.reads.contains(variable))
+            .filter(|s| s.reads.iter().any(|r| **r == **variable))
             .map(|s| format!("{}{}", scope.prefix, s.id))
             .collect();
         if !readers.is_empty() {

@@ -84,6 +84,9 @@ pub fn quoted_list(items: &[String]) -> String {
         .join(", ")
 }
 
+/// The variables a step's templates read, in name order (shared: see `validate::reads`).
+pub type Reads = std::sync::Arc<[std::sync::Arc<str>]>;
+
 #[derive(Debug, Clone)]
 pub struct Step {
     pub id: String,
@@ -109,7 +112,7 @@ pub struct Step {
     pub verify: Vec<Check>,
     pub rollback: Vec<RollbackCommand>,
     /// Variables its templates read (so a skipped step can name who misses its value).
-    pub reads: std::collections::BTreeSet<String>,
+    pub reads: Reads,
     /// Digest of the step's own source text, to name changed steps on resume.
     pub digest: String,
     pub span: Span,

@@ -10,6 +10,7 @@ use std::time::Duration;
 use regex::Regex;
 use toml::Spanned;
 
+use super::reads::ReadsInterner;
 use crate::render::template::{self, Analysis};
 use crate::runbook::diagnostic::{Diagnostic, suggest};
 use crate::runbook::duration;
@@ -27,7 +28,7 @@ pub struct Context {
     /// The names declared under `[vars]`.
     pub declared: BTreeSet<String>,
     /// Variables read by the templates analysed since it was last cleared (one step's).
-    pub used: BTreeSet<String>,
+    pub used: ReadsInterner,
     /// Compiled regexes by source text, with their messages: a large runbook repeats the
     /// same patterns many times. Compiles themselves are shared across files through
     /// `memo::regex`; this map spares a check of a repeated pattern the memo's lock and
@@ -44,7 +45,7 @@ impl Context {
             diagnostics: Vec::new(),
             known: BUILTINS.iter().map(ToString::to_string).collect(),
             declared: BTreeSet::new(),
-            used: BTreeSet::new(),
+            used: ReadsInterner::default(),
             regexes: HashMap::new(),
             simple_names: Vec::new(),
         }
@@ -150,9 +151,7 @@ impl Context {
         let mut unknown: BTreeSet<&str> = BTreeSet::new();
         for name in names {
             // Looked up first: a step reads the same few names again and again.
-            if !self.used.contains(name) {
-                self.used.insert(name.to_string());
-            }
+            self.used.record(name);
             if !self.known.contains(name) && !locals.contains(&name) {
                 unknown.insert(name);
             }
@@ -428,7 +427,8 @@ mod tests {
                 "template uses unknown variable `zeta`"
             ]
         );
-        let used: Vec<&str> = cx.used.iter().map(String::as_str).collect();
+        let reads = cx.used.finish();
+        let used: Vec<&str> = reads.iter().map(|n| &**n).collect();
         assert_eq!(used, ["alpha", "known", "zeta"]);
     }
 

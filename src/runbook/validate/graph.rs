@@ -277,7 +277,7 @@ pub fn check_outputs_come_first(
     cx: &mut Context,
     file: &raw::File,
     order: &[usize],
-    used: &[std::collections::BTreeSet<String>],
+    used: &[crate::runbook::model::Reads],
 ) {
     let mut position = vec![0; order.len()];
     for (walk, &i) in order.iter().enumerate() {
@@ -294,11 +294,12 @@ pub fn check_outputs_come_first(
         }
     }
     for (i, names) in used.iter().enumerate() {
-        for name in names {
-            let Some(setters) = producers.get(name.as_str()) else {
+        for name in names.iter() {
+            let Some(setters) = producers.get(&**name) else {
                 continue;
             };
-            if cx.declared.contains(name) || setters.iter().any(|&p| position[p] <= position[i]) {
+            if cx.declared.contains(&**name) || setters.iter().any(|&p| position[p] <= position[i])
+            {
                 continue;
             }
             let setter = file.step[setters[0]].get_ref().id.get_ref().clone();

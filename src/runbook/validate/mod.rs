@@ -5,6 +5,7 @@ mod check;
 mod context;
 mod digest;
 mod graph;
+mod reads;
 mod step;
 mod steps;
 

@@ -10,7 +10,7 @@ use super::context::{Context, is_step_id, strings};
 use super::{check, declared_vars, suggest_runbook};
 use crate::runbook::load::Parsed;
 use crate::runbook::model::{
-    Action, Ask, Call, Foreach, ForeachItems, Retry, RollbackCommand, Step,
+    Action, Ask, Call, Foreach, ForeachItems, Reads, Retry, RollbackCommand, Step,
 };
 use crate::runbook::raw;
 
@@ -62,7 +62,7 @@ pub fn validate(
     Step {
         // The whole region's digest is set by `digest::Regions` (the span is the header).
         digest: String::new(),
-        reads: std::collections::BTreeSet::new(),
+        reads: Reads::default(),
         span,
         id,
         title,
@@ -360,7 +360,7 @@ fn validate_foreach(cx: &mut Context, spanned: &Spanned<raw::Foreach>) -> Foreac
                     format!("`foreach.from` names unknown variable `{name}`"),
                 );
             }
-            cx.used.insert(name.clone());
+            cx.used.record(&name);
             ForeachItems::From(name)
         }
         _ => {

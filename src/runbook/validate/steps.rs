@@ -5,7 +5,7 @@
 //! its own; its diagnostics are appended after the first half's, which keeps them in the
 //! order a single thread gives. Owns no check of its own (see `step` and `graph`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use toml::Spanned;
 
@@ -14,7 +14,7 @@ use super::digest::Regions;
 use super::graph::{self, StepIndex};
 use super::step;
 use crate::runbook::load::Parsed;
-use crate::runbook::model::Step;
+use crate::runbook::model::{Reads, Step};
 use crate::runbook::raw;
 
 /// Below this many steps one thread is faster than starting a second.
@@ -22,7 +22,7 @@ const THREAD_FROM: usize = 2_000;
 
 /// The validated steps, in file order (their `needs` and digests filled), and the
 /// variables each one's templates read.
-pub type Validated = (Vec<Step>, Vec<BTreeSet<String>>);
+pub type Validated = (Vec<Step>, Vec<Reads>);
 
 /// What every step is checked against, shared by both threads.
 #[derive(Clone, Copy)]
@@ -94,12 +94,11 @@ fn validate_range(
     let mut used = Vec::with_capacity(capacity);
     let mut steps = Vec::with_capacity(capacity);
     for (i, s) in raw.iter().enumerate() {
-        cx.used.clear();
         let mut step = step::validate(cx, s, shared.all);
         // Here, not in a pass of its own after both threads: the raw step is still in cache.
         step.needs = graph::needs(cx, s.get_ref(), shared.index, offset + i);
         steps.push(step);
-        used.push(std::mem::take(&mut cx.used));
+        used.push(cx.used.finish());
     }
     shared.regions.digest(raw, &mut steps);
     (steps, used)
