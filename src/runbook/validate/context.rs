@@ -27,7 +27,7 @@ pub struct Context {
     pub known: BTreeSet<String>,
     /// The names declared under `[vars]`.
     pub declared: BTreeSet<String>,
-    /// Variables read by the templates analysed since it was last cleared (one step's).
+    /// Variables read by the templates analysed since its last `finish` (one step's).
     pub used: ReadsInterner,
     /// Compiled regexes by source text, with their messages: a large runbook repeats the
     /// same patterns many times. Compiles themselves are shared across files through
@@ -150,7 +150,6 @@ impl Context {
     ) {
         let mut unknown: BTreeSet<&str> = BTreeSet::new();
         for name in names {
-            // Looked up first: a step reads the same few names again and again.
             self.used.record(name);
             if !self.known.contains(name) && !locals.contains(&name) {
                 unknown.insert(name);

@@ -277,7 +277,7 @@ pub fn check_outputs_come_first(
     cx: &mut Context,
     file: &raw::File,
     order: &[usize],
-    used: &[crate::runbook::model::Reads],
+    steps: &[Step],
 ) {
     let mut position = vec![0; order.len()];
     for (walk, &i) in order.iter().enumerate() {
@@ -293,8 +293,8 @@ pub fn check_outputs_come_first(
                 .push(i);
         }
     }
-    for (i, names) in used.iter().enumerate() {
-        for name in names.iter() {
+    for (i, step) in steps.iter().enumerate() {
+        for name in step.reads.iter() {
             let Some(setters) = producers.get(&**name) else {
                 continue;
             };

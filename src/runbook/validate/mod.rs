@@ -82,12 +82,9 @@ fn validate_parts(
         .collect();
     let index = graph::StepIndex::new(file);
     let regions = digest::Regions::new(&parsed.source.text, file);
-    let (mut steps, used) = steps::validate_steps(&mut cx, file, all, &index, &regions);
+    let steps = steps::validate_steps(&mut cx, file, all, &index, &regions);
     let order = graph::order(&mut cx, file, &steps);
-    graph::check_outputs_come_first(&mut cx, file, &order, &used);
-    for (step, names) in steps.iter_mut().zip(used) {
-        step.reads = names;
-    }
+    graph::check_outputs_come_first(&mut cx, file, &order, &steps);
     let calls = steps
         .iter()
         .filter_map(|s| match &s.action {

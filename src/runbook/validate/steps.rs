@@ -1,6 +1,6 @@
 //! Validation of all the steps of a runbook, split over two threads for a large one. Each
 //! step's checks read only what is settled before the steps (`known`, `declared`, the
-//! index of step ids, where the file's tables start) and write only its own `used` set,
+//! index of step ids, where the file's tables start) and write only its own `reads`,
 //! `needs`, digest and diagnostics, so the second half can be validated with a context of
 //! its own; its diagnostics are appended after the first half's, which keeps them in the
 //! order a single thread gives. Owns no check of its own (see `step` and `graph`).
@@ -14,15 +14,11 @@ use super::digest::Regions;
 use super::graph::{self, StepIndex};
 use super::step;
 use crate::runbook::load::Parsed;
-use crate::runbook::model::{Reads, Step};
+use crate::runbook::model::Step;
 use crate::runbook::raw;
 
 /// Below this many steps one thread is faster than starting a second.
 const THREAD_FROM: usize = 2_000;
-
-/// The validated steps, in file order (their `needs` and digests filled), and the
-/// variables each one's templates read.
-pub type Validated = (Vec<Step>, Vec<Reads>);
 
 /// What every step is checked against, shared by both threads.
 #[derive(Clone, Copy)]
@@ -38,7 +34,7 @@ pub fn validate_steps<'a>(
     all: &BTreeMap<&'a str, &'a Parsed>,
     index: &StepIndex<'a>,
     regions: &Regions<'a>,
-) -> Validated {
+) -> Vec<Step> {
     let shared = Shared {
         all,
         index,
@@ -52,7 +48,7 @@ fn validate_split(
     raw: &[Spanned<raw::Step>],
     shared: Shared<'_, '_>,
     thread_from: usize,
-) -> Validated {
+) -> Vec<Step> {
     if raw.len() < thread_from {
         return validate_range(cx, raw, 0, shared, raw.len());
     }
@@ -67,8 +63,8 @@ fn validate_split(
                 (validated, other.diagnostics)
             });
         // Room for both halves: the second is appended without moving the first.
-        let (mut steps, mut used) = validate_range(cx, first, 0, shared, raw.len());
-        let ((more_steps, more_used), diagnostics) = match spawned {
+        let mut steps = validate_range(cx, first, 0, shared, raw.len());
+        let (more_steps, diagnostics) = match spawned {
             Ok(handle) => handle.join().expect("step validation does not panic"),
             Err(_) => (
                 validate_range(cx, second, half, shared, second.len()),
@@ -76,32 +72,30 @@ fn validate_split(
             ),
         };
         steps.extend(more_steps);
-        used.extend(more_used);
         cx.diagnostics.extend(diagnostics);
-        (steps, used)
+        steps
     })
 }
 
-/// The steps of `raw`, the file's steps from `offset` on, in vectors with room for
-/// `capacity` of them.
+/// The steps of `raw`, the file's steps from `offset` on, in file order with their
+/// `needs`, digests and reads filled, in a vector with room for `capacity` of them.
 fn validate_range(
     cx: &mut Context,
     raw: &[Spanned<raw::Step>],
     offset: usize,
     shared: Shared<'_, '_>,
     capacity: usize,
-) -> Validated {
-    let mut used = Vec::with_capacity(capacity);
+) -> Vec<Step> {
     let mut steps = Vec::with_capacity(capacity);
     for (i, s) in raw.iter().enumerate() {
         let mut step = step::validate(cx, s, shared.all);
         // Here, not in a pass of its own after both threads: the raw step is still in cache.
         step.needs = graph::needs(cx, s.get_ref(), shared.index, offset + i);
+        step.reads = cx.used.finish();
         steps.push(step);
-        used.push(cx.used.finish());
     }
     shared.regions.digest(raw, &mut steps);
-    (steps, used)
+    steps
 }
 
 #[cfg(test)]
@@ -133,10 +127,14 @@ mod tests {
                 index: &index,
                 regions: &regions,
             };
-            let (steps, used) = validate_split(&mut cx, &file.step, shared, thread_from);
+            let steps = validate_split(&mut cx, &file.step, shared, thread_from);
             let ids: Vec<(String, Vec<usize>, String)> = steps
                 .iter()
                 .map(|s| (s.id.clone(), s.needs.clone(), s.digest.clone()))
+                .collect();
+            let used: Vec<Vec<String>> = steps
+                .iter()
+                .map(|s| s.reads.iter().map(ToString::to_string).collect())
                 .collect();
             let messages: Vec<(String, usize)> = cx
                 .diagnostics
