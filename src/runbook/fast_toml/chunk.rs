@@ -3,8 +3,10 @@
 //! grammar, whitespace rules and the decoding of keys and scalars are `toml_parser`'s, the
 //! very code `toml` runs, so every string and integer means what it means to `toml`. Any
 //! error, and anything this path does not build (floats, dates, dotted keys in inline
-//! tables), gives `None`: the caller then parses with `toml` itself. Must not interpret
-//! tables (that is `layout`).
+//! tables), gives `None`: the caller then parses with `toml` itself. Each chunk is first
+//! tried by `scan`, a one-pass reader of the plainest TOML that builds the same
+//! expressions; only what it refuses comes here. Must not interpret tables (that is
+//! `layout`).
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -19,6 +21,7 @@ use super::tree::{Key, Node, Origin, Table, Value};
 /// `toml`'s nesting limit (its `LIMIT`), for the same inputs to fail the same way.
 const LIMIT: u32 = 80;
 
+#[derive(Debug, PartialEq)]
 pub enum Expr<'a> {
     Header {
         path: Vec<Key<'a>>,
@@ -43,6 +46,19 @@ pub struct ChunkParser {
 impl ChunkParser {
     /// Appends the expressions of `text`, which starts at byte `offset` of the file.
     pub fn parse<'a>(
+        &mut self,
+        text: &'a str,
+        offset: usize,
+        out: &mut Vec<Expr<'a>>,
+    ) -> Option<()> {
+        if super::scan::scan(text, offset, out).is_some() {
+            return Some(());
+        }
+        self.parse_events(text, offset, out)
+    }
+
+    /// [`ChunkParser::parse`] through `toml_parser`'s lexer and parser alone.
+    pub fn parse_events<'a>(
         &mut self,
         text: &'a str,
         offset: usize,

@@ -13,6 +13,7 @@
 mod chunk;
 mod convert;
 mod layout;
+mod scan;
 mod tree;
 
 use toml::Spanned;
@@ -166,5 +167,7 @@ fn table_node(table: Table<'_>) -> Node<'_> {
 
 #[cfg(test)]
 mod convert_tests;
+#[cfg(test)]
+mod scan_tests;
 #[cfg(test)]
 mod tests;

@@ -75,7 +75,7 @@ impl Rng {
     }
 }
 
-const STRINGS: &[&str] = &[
+pub(super) const STRINGS: &[&str] = &[
     r#""plain""#,
     r#""esc \" \\ \t \u00e9 \U0001F600""#,
     "'literal \\n kept'",
@@ -241,7 +241,7 @@ fn step(rng: &mut Rng, out: &mut String, i: usize, nl: &str) {
     }
 }
 
-fn generated(seed: u64) -> String {
+pub(super) fn generated(seed: u64) -> String {
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1, None);
     if rng.chance(40) {
         rng.1 = Some(rng.next() % FAULTS);

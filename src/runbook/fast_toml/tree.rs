@@ -13,11 +13,13 @@ pub type Key<'a> = (Cow<'a, str>, Range<usize>);
 /// a hostile table with tens of thousands of keys must not make them quadratic.
 pub const MAX_ENTRIES: usize = 256;
 
+#[derive(Debug, PartialEq)]
 pub struct Node<'a> {
     pub span: Range<usize>,
     pub value: Value<'a>,
 }
 
+#[derive(Debug, PartialEq)]
 pub enum Value<'a> {
     Str(Cow<'a, str>),
     Int(i64),
@@ -29,7 +31,7 @@ pub enum Value<'a> {
 }
 
 /// How a table came to be, which decides what may later extend it (TOML's rules).
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
     /// `[key]` or `[[key]]`, or the document root.
     Header,
@@ -41,6 +43,7 @@ pub enum Origin {
     Inline,
 }
 
+#[derive(Debug, PartialEq)]
 pub struct Table<'a> {
     pub entries: Vec<(Key<'a>, Node<'a>)>,
     pub origin: Origin,
