@@ -25,6 +25,7 @@ pub mod exec;
 pub mod exit_code;
 pub mod journal;
 pub mod memo;
+pub mod regexes;
 pub mod render;
 pub mod runbook;
 pub mod testing;

@@ -1,6 +1,7 @@
 //! Judges what a scenario's run did against its expectations. Pure: every mismatch says
 //! what was expected and what happened; nothing runs or prints here.
 
+use crate::regexes::LazyRegex;
 use std::path::Path;
 
 use super::double::Call;
@@ -230,7 +231,7 @@ fn files(expect: &Expectations, repo: &Path, out: &mut Vec<Mismatch>) {
 
 /// Every `never-output` regex found in the run's output or in a file it wrote, each
 /// named by where it was found (the match itself is not repeated: it may be a secret).
-fn leaks(never: &[regex::Regex], transcript: &str, written: &[(String, String)]) -> Vec<Mismatch> {
+fn leaks(never: &[LazyRegex], transcript: &str, written: &[(String, String)]) -> Vec<Mismatch> {
     let mut out = Vec::new();
     for re in never {
         let places: Vec<&str> = std::iter::once(("the run's output", transcript))
@@ -293,7 +294,7 @@ mod tests {
 
     #[test]
     fn a_value_in_a_written_file_is_a_leak_named_by_the_file_only() {
-        let never = [regex::Regex::new("aHVudGVyMg").unwrap()];
+        let never = [LazyRegex::new("aHVudGVyMg").unwrap()];
         let found = leaks(&never, "✓ secret-synced", &written());
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].actual, "found in state/runs/r1/log");
@@ -303,8 +304,8 @@ mod tests {
     #[test]
     fn a_value_in_the_output_is_a_leak_and_an_absent_one_is_not() {
         let never = [
-            regex::Regex::new("czNjcjN0").unwrap(),
-            regex::Regex::new("nowhere").unwrap(),
+            LazyRegex::new("czNjcjN0").unwrap(),
+            LazyRegex::new("nowhere").unwrap(),
         ];
         let found = leaks(&never, "data: czNjcjN0", &written());
         assert_eq!(found.len(), 1);

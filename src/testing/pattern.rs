@@ -2,7 +2,7 @@
 //! `?` one character, anchored at both ends) or, prefixed with `re:`, a regex searched
 //! anywhere. Pure; owns no policy about what is matched against what.
 
-use regex::Regex;
+use crate::regexes::LazyRegex;
 
 /// A compiled pattern that remembers how it was written (for messages and closeness).
 #[derive(Debug, Clone)]
@@ -16,14 +16,14 @@ enum Matcher {
     /// Matched directly: building a regex for each of a project's thousand globs was three
     /// quarters of `runbook check`.
     Glob(Vec<char>),
-    Regex(Regex),
+    Regex(LazyRegex),
 }
 
 impl Pattern {
     /// Compiles `source`; the error is the regex's own message.
     pub fn parse(source: &str) -> Result<Self, String> {
         let matcher = match source.strip_prefix("re:") {
-            Some(re) => Matcher::Regex(Regex::new(re).map_err(|e| e.to_string())?),
+            Some(re) => Matcher::Regex(LazyRegex::new(re).map_err(|e| e.to_string())?),
             None => Matcher::Glob(source.chars().collect()),
         };
         Ok(Self {

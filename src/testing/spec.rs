@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use regex::Regex;
+use crate::regexes::LazyRegex;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -74,16 +74,16 @@ pub struct Expectations {
     pub state: Option<State>,
     pub exit: Option<i32>,
     pub stopped_at: Option<String>,
-    pub message: Option<Regex>,
-    pub output: Option<Regex>,
-    pub never_output: Vec<Regex>,
+    pub message: Option<LazyRegex>,
+    pub output: Option<LazyRegex>,
+    pub never_output: Vec<LazyRegex>,
     pub steps: Vec<(String, StepStatus)>,
     pub attempts: Vec<(String, u32)>,
     pub calls: Vec<Pattern>,
     pub never: Vec<Pattern>,
     pub exists: Vec<String>,
     pub absent: Vec<String>,
-    pub contains: Vec<(String, Regex)>,
+    pub contains: Vec<(String, LazyRegex)>,
 }
 
 /// The runbook a test file tests, by its file name.

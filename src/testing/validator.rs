@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use regex::Regex;
+use crate::regexes::LazyRegex;
 use toml::Spanned;
 
 use super::pattern::Pattern;
@@ -225,8 +225,8 @@ impl Validator<'_> {
         }
     }
 
-    fn regex(&mut self, r: &Spanned<String>) -> Option<Regex> {
-        match crate::memo::regex(r.get_ref()) {
+    fn regex(&mut self, r: &Spanned<String>) -> Option<LazyRegex> {
+        match LazyRegex::new(r.get_ref()) {
             Ok(regex) => Some(regex),
             Err(e) => {
                 self.error(r.span(), format!("invalid regex: {e}"));

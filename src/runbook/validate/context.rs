@@ -29,11 +29,10 @@ pub struct Context {
     pub declared: BTreeSet<String>,
     /// Variables read by the templates analysed since its last `finish` (one step's).
     pub used: ReadsInterner,
-    /// Compiled regexes by source text, with their messages: a large runbook repeats the
-    /// same patterns many times. Compiles themselves are shared across files through
-    /// `memo::regex`; this map spares a check of a repeated pattern the memo's lock and
-    /// the clone of a `Regex` (which builds a new cache pool).
-    regexes: HashMap<String, Result<Regex, String>>,
+    /// Each regex checked, by source text, with its problem if it does not compile: a
+    /// large runbook repeats the same patterns many times. Whether one compiles is
+    /// `regexes::compiles`' answer (parsed, not compiled, where that says as much).
+    regexes: HashMap<String, Option<String>>,
     /// Reused buffer of [`simple_names`], so checking a template allocates nothing.
     simple_names: Vec<Range<usize>>,
 }
@@ -192,9 +191,10 @@ impl Context {
         text.map(|t| self.duration(Some(t), Duration::ZERO))
     }
 
+    /// The compiled regex, for the few a runbook matches itself (an answer's `pattern`).
     pub fn regex(&mut self, text: &Text) -> Option<Regex> {
         self.check_regex(text)
-            .then(|| self.regexes[text.get_ref()].clone().ok())
+            .then(|| crate::memo::regex(text.get_ref()).ok())
             .flatten()
     }
 
@@ -203,15 +203,14 @@ impl Context {
         let source = text.get_ref();
         // One lookup on a hit (the common case); the message is cloned only when invalid.
         let problem = match self.regexes.get(source) {
-            Some(compiled) => compiled.as_ref().err().cloned(),
+            Some(problem) => problem.clone(),
             None => {
-                let compiled = crate::memo::regex(source).map_err(|e| {
+                let problem = crate::regexes::compiles(source).err().map(|e| {
                     let detail = e.to_string();
                     let last = detail.lines().last().unwrap_or_default().trim().to_string();
                     last.trim_start_matches("error: ").to_string()
                 });
-                let problem = compiled.as_ref().err().cloned();
-                self.regexes.insert(source.clone(), compiled);
+                self.regexes.insert(source.clone(), problem.clone());
                 problem
             }
         };

@@ -1,4 +1,5 @@
 use super::*;
+use regex::Regex;
 
 #[test]
 fn glob_is_anchored_and_star_spans_words() {
