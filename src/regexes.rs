@@ -11,17 +11,24 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
+use crate::memo::Memo;
+
 /// Patterns up to this long, without a `{`, are parsed rather than compiled to learn
 /// whether they compile: at most 100 classes, where 128 `\w` still compile.
 const PARSED_ONLY: usize = 200;
 
-/// Whether `source` compiles, with the regex crate's error when it does not.
+/// Whether `source` compiles, with the regex crate's error when it does not; answered at
+/// most once per process (the same `\S` recurs in dozens of checks and test files, and
+/// parsing a Unicode class is most of parsing one).
 pub fn compiles(source: &str) -> Result<(), regex::Error> {
-    let parses = || regex_syntax::Parser::new().parse(source).is_ok();
-    if source.len() <= PARSED_ONLY && !source.contains('{') && parses() {
-        return Ok(());
-    }
-    crate::memo::regex(source).map(drop)
+    static ANSWERS: Memo<Result<(), regex::Error>> = Memo::new();
+    ANSWERS.get(source, || {
+        let parses = || regex_syntax::Parser::new().parse(source).is_ok();
+        if source.len() <= PARSED_ONLY && !source.contains('{') && parses() {
+            return Ok(());
+        }
+        crate::memo::regex(source).map(drop)
+    })
 }
 
 /// A regex known to compile, compiled when first matched (a `check` never matches it).

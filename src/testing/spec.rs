@@ -115,7 +115,8 @@ struct PreparedFile {
 
 /// Reads a test file and checks all of it that needs no runbook.
 pub fn prepare(source: &Arc<SourceFile>) -> Prepared {
-    let file: raw::File = match toml::from_str(&source.text) {
+    let parsed = crate::runbook::fast_toml::parse_whole(&source.text).map(Ok);
+    let file: raw::File = match parsed.unwrap_or_else(|| toml::from_str(&source.text)) {
         Ok(file) => file,
         Err(e) => {
             return Prepared {

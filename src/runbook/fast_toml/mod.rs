@@ -12,6 +12,7 @@
 
 mod chunk;
 mod convert;
+mod de;
 mod layout;
 mod scan;
 mod tree;
@@ -35,6 +36,21 @@ const STEP_HEADER: &[u8] = b"\n[[step]]";
 pub fn parse(text: &str) -> Option<raw::File> {
     let cores = crate::memo::cores();
     parse_in(text, CHUNK, cores.clamp(1, 8))
+}
+
+/// `text` as `toml::from_str::<T>` reads it, or `None` to ask `toml`: for files read whole
+/// by serde (test files), built by the same scanner and layout as [`parse`]'s.
+pub fn parse_whole<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
+    let mut exprs = Vec::new();
+    ChunkParser::default().parse(text, 0, &mut exprs)?;
+    // Nothing is streamed: a root `[[""]]`, the one name that could be, goes to `toml`.
+    let mut layout = Layout::new("");
+    for expr in exprs {
+        layout.apply(expr)?;
+    }
+    let (root, streamed) = layout.finish()?;
+    streamed.is_empty().then_some(())?;
+    T::deserialize(de::NodeDeserializer(table_node(root))).ok()
 }
 
 /// [`parse`] with chunks of about `size` bytes laid out in up to `threads` runs (tests
@@ -167,6 +183,8 @@ fn table_node(table: Table<'_>) -> Node<'_> {
 
 #[cfg(test)]
 mod convert_tests;
+#[cfg(test)]
+mod de_tests;
 #[cfg(test)]
 mod scan_tests;
 #[cfg(test)]

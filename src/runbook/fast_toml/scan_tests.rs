@@ -4,7 +4,7 @@
 
 use super::chunk::{ChunkParser, Expr, plain_string};
 use super::scan::scan;
-use super::tests::{Rng, STRINGS, generated};
+use super::tests::{Rng, STRINGS, generated, mutated};
 
 /// Whether the scanner answered for `text` at `offset`; panics when it answered
 /// differently from the event walk.
@@ -58,43 +58,6 @@ fn chunks_of_generated_files_scan_as_toml_parser_reads_them() {
         answered * 3 > chunks && answered > 2000,
         "the scanner answered only {answered} of {chunks} chunks"
     );
-}
-
-/// Bytes a mutation puts in: TOML's punctuation, quotes, escapes, whitespace of every
-/// kind, digits and letters that start other values, control bytes and non-ASCII.
-const ALPHABET: &[&str] = &[
-    "\"", "'", "\\", "#", "[", "]", "{", "}", "=", ",", ".", " ", "\t", "\n", "\r", "\r\n", "0",
-    "1", "_", "+", "-", "e", "x", "t", "f", "true", "false", "\u{0}", "\u{7f}", "\u{1b}", "é",
-    "\u{feff}", "\"\"\"", "'''", ":", "inf", "nan", "a", "Z",
-];
-
-fn mutated(rng: &mut Rng, text: &str) -> String {
-    let mut out = text.to_string();
-    for _ in 0..=rng.next() % 3 {
-        let mut at = (rng.next() % (out.len() as u64 + 1)) as usize;
-        while !out.is_char_boundary(at) {
-            at -= 1;
-        }
-        let piece = rng.pick(ALPHABET);
-        match rng.next() % 3 {
-            0 => out.insert_str(at, piece),
-            1 => {
-                let mut end = (at + 1).min(out.len());
-                while !out.is_char_boundary(end) {
-                    end += 1;
-                }
-                out.replace_range(at..end, piece);
-            }
-            _ => {
-                let mut end = (at + 1 + (rng.next() % 4) as usize).min(out.len());
-                while !out.is_char_boundary(end) {
-                    end += 1;
-                }
-                out.replace_range(at..end, "");
-            }
-        }
-    }
-    out
 }
 
 #[test]

@@ -317,3 +317,40 @@ fn a_cut_inside_a_multi_line_string_falls_back_and_never_disagrees() {
         "in one chunk the file takes the fast path"
     );
 }
+
+/// Bytes a mutation puts in: TOML's punctuation, quotes, escapes, whitespace of every
+/// kind, digits and letters that start other values, control bytes and non-ASCII.
+pub(super) const ALPHABET: &[&str] = &[
+    "\"", "'", "\\", "#", "[", "]", "{", "}", "=", ",", ".", " ", "\t", "\n", "\r", "\r\n", "0",
+    "1", "_", "+", "-", "e", "x", "t", "f", "true", "false", "\u{0}", "\u{7f}", "\u{1b}", "é",
+    "\u{feff}", "\"\"\"", "'''", ":", "inf", "nan", "a", "Z",
+];
+
+pub(super) fn mutated(rng: &mut Rng, text: &str) -> String {
+    let mut out = text.to_string();
+    for _ in 0..=rng.next() % 3 {
+        let mut at = (rng.next() % (out.len() as u64 + 1)) as usize;
+        while !out.is_char_boundary(at) {
+            at -= 1;
+        }
+        let piece = rng.pick(ALPHABET);
+        match rng.next() % 3 {
+            0 => out.insert_str(at, piece),
+            1 => {
+                let mut end = (at + 1).min(out.len());
+                while !out.is_char_boundary(end) {
+                    end += 1;
+                }
+                out.replace_range(at..end, piece);
+            }
+            _ => {
+                let mut end = (at + 1 + (rng.next() % 4) as usize).min(out.len());
+                while !out.is_char_boundary(end) {
+                    end += 1;
+                }
+                out.replace_range(at..end, "");
+            }
+        }
+    }
+    out
+}
