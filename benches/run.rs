@@ -4,7 +4,9 @@
 //!
 //! - a shell script running the same 200 `sh -c true` commands (the baseline, 1.00);
 //! - a floor: this bench binary itself (`--floor`) doing, per step, what a journaled
-//!   executor cannot avoid: write a record, fdatasync it, spawn `sh -c true`, wait;
+//!   executor cannot avoid: write a record, fdatasync it, spawn `sh -c true`, wait; and
+//!   the same floor capturing the command's stdout and stderr through two pipes, as a
+//!   step's output must be read (`--floor-pipes`, std's `Command::output`);
 //! - `runbook` with its state on the disk of the build and on tmpfs (`/dev/shm`);
 //! - `just` running 200 chained recipes, when it is installed;
 //!
@@ -33,7 +35,11 @@ type Contender<'a> = (&'static str, Box<dyn Fn() -> Command + 'a>);
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(at) = args.iter().position(|a| a == "--floor") {
-        floor(Path::new(&args[at + 1]));
+        floor(Path::new(&args[at + 1]), false);
+        return;
+    }
+    if let Some(at) = args.iter().position(|a| a == "--floor-pipes") {
+        floor(Path::new(&args[at + 1]), true);
         return;
     }
     // `cargo bench` passes `--bench`; `cargo test --all-targets` does not: skip there.
@@ -70,17 +76,22 @@ fn main() {
             "runbook, state on tmpfs",
             Box::new(move || runbook(dir, &state)),
         ));
-        // The floor with its journal on tmpfs: what the tmpfs row can be compared to.
-        let journal = shm.path().join("floor.journal");
-        let me = me.clone();
-        contenders.push((
-            "floor, journal on tmpfs",
-            Box::new(move || {
-                let mut c = Command::new(&me);
-                c.arg("--floor").arg(&journal);
-                c
-            }),
-        ));
+        // The floors with their journal on tmpfs: what the tmpfs row can be compared to.
+        for (name, flag) in [
+            ("floor, journal on tmpfs", "--floor"),
+            ("floor + output pipes, on tmpfs", "--floor-pipes"),
+        ] {
+            let journal = shm.path().join(format!("{flag}.journal"));
+            let me = me.clone();
+            contenders.push((
+                name,
+                Box::new(move || {
+                    let mut c = Command::new(&me);
+                    c.arg(flag).arg(&journal);
+                    c
+                }),
+            ));
+        }
     }
     if let Some(program) = &just {
         contenders.push((
@@ -123,13 +134,19 @@ fn main() {
         );
     }
     let at = |name: &str| contenders.iter().position(|(n, _)| *n == name);
-    if let (Some(runbook), Some(floor)) =
-        (at("runbook, state on tmpfs"), at("floor, journal on tmpfs"))
-    {
-        println!(
-            "  runbook (tmpfs) / floor (tmpfs)      {:>17.2}×",
-            medians[runbook].as_secs_f64() / medians[floor].as_secs_f64()
-        );
+    for (floor, label) in [
+        ("floor, journal on tmpfs", "runbook (tmpfs) / floor (tmpfs)"),
+        (
+            "floor + output pipes, on tmpfs",
+            "runbook (tmpfs) / floor + pipes",
+        ),
+    ] {
+        if let (Some(runbook), Some(floor)) = (at("runbook, state on tmpfs"), at(floor)) {
+            println!(
+                "  {label:<36} {:>17.2}×",
+                medians[runbook].as_secs_f64() / medians[floor].as_secs_f64()
+            );
+        }
     }
     if shm.is_none() {
         println!("  runbook, state on tmpfs              no /dev/shm");
@@ -144,8 +161,9 @@ fn main() {
 }
 
 /// The floor: per step, one journal line written and fdatasync'd, then `sh -c true`
-/// spawned (stdin null, like a step) and waited for.
-fn floor(journal: &Path) {
+/// spawned (stdin null, like a step) and waited for; with `pipes`, its stdout and stderr
+/// read to their end through two pipes (std polls both), as a step's are.
+fn floor(journal: &Path, pipes: bool) {
     use std::io::Write as _;
     // A new file each time, as each run's journal is.
     let _ = std::fs::remove_file(journal);
@@ -154,11 +172,13 @@ fn floor(journal: &Path) {
         let line = format!("{{\"type\":\"step-started\",\"step\":\"step-{i}\"}}\n");
         file.write_all(line.as_bytes()).expect("write");
         file.sync_data().expect("fdatasync");
-        let status = Command::new("/bin/sh")
-            .args(["-c", "true"])
-            .stdin(Stdio::null())
-            .status()
-            .expect("spawn");
+        let mut command = Command::new("/bin/sh");
+        command.args(["-c", "true"]).stdin(Stdio::null());
+        let status = if pipes {
+            command.output().expect("spawn").status
+        } else {
+            command.status().expect("spawn")
+        };
         assert!(status.success());
     }
 }
