@@ -10,6 +10,7 @@ use std::time::Duration;
 use regex::Regex;
 use toml::Spanned;
 
+use super::plain_template::{find_pair, simple_names};
 use super::reads::ReadsInterner;
 use crate::render::template::{self, Analysis};
 use crate::runbook::diagnostic::{Diagnostic, suggest};
@@ -241,91 +242,6 @@ impl Context {
     }
 }
 
-/// The byte ranges of the variable names of a template whose only tags are `{{ name }}`
-/// or `{{ name.field }}` (in order, repeats kept), found in one pass without tera's parser
-/// (the common case, and parsing is the slow part of checking a large runbook). `false` for
-/// anything else, which goes to tera; `out` then holds no meaning.
-fn simple_names(source: &str, out: &mut Vec<Range<usize>>) -> bool {
-    let bytes = source.as_bytes();
-    let mut at = 0;
-    while let Some(found) = memchr::memchr(b'{', &bytes[at..]) {
-        let open = at + found;
-        match bytes.get(open + 1) {
-            // `{%` and `{#` anywhere need tera; inside a `{{ … }}` they fail `simple_name`.
-            Some(b'%' | b'#') => return false,
-            Some(b'{') => {
-                let start = open + 2;
-                let Some(close) = find_pair(&source[start..], *b"}}") else {
-                    return false;
-                };
-                let Some(name) = simple_name(source, start..start + close) else {
-                    return false;
-                };
-                out.push(name);
-                at = start + close + 2;
-            }
-            _ => at = open + 1,
-        }
-    }
-    true
-}
-
-/// The range of the root name of `{{ inner }}` when `inner` is `name` or `name.field…`
-/// (spaces around allowed), not a tera keyword. Works on bytes: a name is ASCII.
-fn simple_name(source: &str, inner: Range<usize>) -> Option<Range<usize>> {
-    let bytes = &source.as_bytes()[inner.clone()];
-    let start = bytes.iter().position(|&b| b != b' ')?;
-    let end = bytes.iter().rposition(|&b| b != b' ')? + 1;
-    let trimmed = &bytes[start..end];
-    let root_len = memchr::memchr(b'.', trimmed).unwrap_or(trimmed.len());
-    let (root, fields) = trimmed.split_at(root_len);
-    let ident = |p: &[u8]| {
-        matches!(p.first(), Some(c) if c.is_ascii_alphabetic() || *c == b'_')
-            && p.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
-    };
-    let keyword = matches!(
-        root,
-        b"true"
-            | b"false"
-            | b"True"
-            | b"False"
-            | b"and"
-            | b"or"
-            | b"not"
-            | b"in"
-            | b"is"
-            | b"loop"
-            | b"__tera_context"
-    );
-    let fields_ok = fields.is_empty() || fields[1..].split(|&b| b == b'.').all(ident);
-    if !ident(root) || keyword || !fields_ok {
-        return None;
-    }
-    let root_start = inner.start + start;
-    Some(root_start..root_start + root_len)
-}
-
-/// The [`Analysis`] [`simple_names`] stands for, to compare it with tera's.
-#[cfg(test)]
-fn simple_analysis(source: &str) -> Option<Analysis> {
-    let mut ranges = Vec::new();
-    simple_names(source, &mut ranges).then(|| Analysis {
-        names: ranges
-            .iter()
-            .map(|r| source[r.clone()].to_string())
-            .collect(),
-        ..Analysis::default()
-    })
-}
-
-/// Where the two ASCII bytes `pair` first occur in `text` (what `text.find(pair)` gives).
-/// `str::find` with a string pattern sets up a two-way searcher on every call, which was
-/// the largest part of checking a plain template.
-fn find_pair(text: &str, pair: [u8; 2]) -> Option<usize> {
-    let bytes = text.as_bytes();
-    memchr::memchr_iter(pair[0], bytes).find(|&i| bytes.get(i + 1) == Some(&pair[1]))
-}
-
 /// Condenses tera's multi-line parser message (`--> 1:9`, the source line, a marker, then
 /// `= expected …`) into one line with the position inside the template, so it neither
 /// repeats the source nor looks like a second file location. `shift` is the length of a
@@ -372,35 +288,6 @@ pub fn strings(items: &[Spanned<String>]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn simple_templates_skip_the_parser_and_agree_with_it() {
-        for source in [
-            "echo {{ a }} {{b.c}} }} x",
-            "plain",
-            "{{ run.id }}",
-            "{ {{a}}{",
-        ] {
-            let fast = simple_analysis(source).expect("simple");
-            assert_eq!(
-                fast.names,
-                template::analyse(source).unwrap().names,
-                "{source}"
-            );
-        }
-        for source in [
-            "{{ a | raw }}",
-            "{{ a }",
-            "{{ true }}",
-            "{% if a %}{% endif %}",
-            "{{ a[0] }}",
-            "{{ a",
-            "{{{ a }}",
-            "x {#c#}",
-        ] {
-            assert!(simple_analysis(source).is_none(), "{source}");
-        }
-    }
 
     fn context() -> Context {
         let source = SourceFile::new("t.toml".into(), "t.toml".into(), "x".repeat(40));
@@ -459,33 +346,5 @@ mod tests {
         assert!(cx.regex(&bad).is_none());
         assert_eq!(cx.diagnostics.len(), 2);
         assert!(cx.diagnostics[1].message.starts_with("invalid regex: "));
-    }
-
-    #[test]
-    fn odd_tags_go_to_tera_and_field_paths_read_their_root() {
-        for source in [
-            "{{ a. }}",
-            "{{ a..b }}",
-            "{{   }}",
-            "{{ é }}",
-            "{{ 1a }}",
-            "{{ a .b }}",
-            "{{ loop.index }}",
-        ] {
-            assert!(simple_analysis(source).is_none(), "{source}");
-        }
-        for (source, root) in [
-            ("{{ a.b.c }}", "a"),
-            ("{{_x}}", "_x"),
-            ("{{  b2.c_d  }}", "b2"),
-        ] {
-            let fast = simple_analysis(source).expect("simple");
-            assert_eq!(fast.names.iter().collect::<Vec<_>>(), [root], "{source}");
-            assert_eq!(
-                fast.names,
-                template::analyse(source).unwrap().names,
-                "{source}"
-            );
-        }
     }
 }
