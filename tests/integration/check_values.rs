@@ -19,6 +19,26 @@ fn template_syntax_error() {
     runbook_snapshot!(output);
 }
 
+/// tera reads a name that starts with `true` or `false` as a boolean and fails on the
+/// rest: `check` must say so, not pass a template that cannot render.
+#[test]
+fn a_variable_named_like_a_boolean_is_a_template_error() {
+    for (field, text) in [("run", "echo {{ trueish }}"), ("when", "trueish != ''")] {
+        let toml = format!(
+            "[runbook]\ntitle = \"T\"\n\n[vars.trueish]\ndefault = \"x\"\n\n[[step]]\nid = \"a\"\nrun = \"true\"\n{field} = \"{text}\"\n"
+        )
+        .replace("run = \"true\"\nrun", "run");
+        let message = if field == "run" {
+            "error: invalid template: "
+        } else {
+            "error: invalid condition: "
+        };
+        check_runbook(&toml)
+            .expect_exit(3)
+            .expect_stderr_contains(message);
+    }
+}
+
 #[test]
 fn when_syntax_error_does_not_show_the_wrapper() {
     check_runbook("[runbook]\ntitle = \"T\"\n\n[[step]]\nid = \"a\"\nwhen = \"x ==\"\n")

@@ -10,7 +10,7 @@ use std::time::Duration;
 use regex::Regex;
 use toml::Spanned;
 
-use super::plain_template::{find_pair, simple_names};
+use super::plain_template::{find_pair, plain_condition, simple_names};
 use super::reads::ReadsInterner;
 use crate::render::template::{self, Analysis};
 use crate::runbook::diagnostic::{Diagnostic, suggest};
@@ -98,9 +98,17 @@ impl Context {
 
     /// Checks a `when` expression the same way as a template.
     pub fn condition(&mut self, text: &Text, locals: &[&str]) -> String {
-        let result = template::analyse_condition(text.get_ref());
-        self.report_analysis(text, &result, locals, false, true);
-        text.get_ref().clone()
+        let source = text.get_ref();
+        let mut names = std::mem::take(&mut self.simple_names);
+        if plain_condition(source, &mut names) {
+            self.report_names(text, names.iter().map(|r| &source[r.clone()]), locals);
+        } else {
+            let result = template::analyse_condition(source);
+            self.report_analysis(text, &result, locals, false, true);
+        }
+        names.clear();
+        self.simple_names = names;
+        source.clone()
     }
 
     fn report_analysis(

@@ -58,20 +58,15 @@ fn simple_name(source: &str, inner: Range<usize>) -> Option<Range<usize>> {
         matches!(p.first(), Some(c) if c.is_ascii_alphabetic() || *c == b'_')
             && p.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
     };
-    let keyword = matches!(
-        root,
-        b"true"
-            | b"false"
-            | b"True"
-            | b"False"
-            | b"and"
-            | b"or"
-            | b"not"
-            | b"in"
-            | b"is"
-            | b"loop"
-            | b"__tera_context"
-    );
+    // tera reads `true…` and `false…` as a boolean and fails on the rest (`trueish`).
+    let boolean = [b"true".as_slice(), b"false", b"True", b"False"]
+        .iter()
+        .any(|word| root.starts_with(word));
+    let keyword = boolean
+        || matches!(
+            root,
+            b"and" | b"or" | b"not" | b"in" | b"is" | b"loop" | b"__tera_context"
+        );
     let fields_ok = fields.is_empty() || fields[1..].split(|&b| b == b'.').all(ident);
     if !ident(root) || keyword || !fields_ok {
         return None;
@@ -165,6 +160,89 @@ fn simple_analysis(source: &str) -> Option<Analysis> {
     })
 }
 
+/// The byte ranges of the variables a `when` condition reads, when it is names
+/// (`name.field…`) and quoted literals compared with `==` or `!=`, or a name tested
+/// `is containing('literal')`, each after an optional `not`, joined by `and` and `or`:
+/// what the shipped runbooks write. `false` for anything else, which goes to tera.
+pub fn plain_condition(source: &str, out: &mut Vec<Range<usize>>) -> bool {
+    let bytes = source.as_bytes();
+    let mut at = 0;
+    loop {
+        at = skip(bytes, at);
+        if let Some(after) = keyword(bytes, at, b"not") {
+            at = after;
+        }
+        let Some(after) = operand(source, at, out) else {
+            return false;
+        };
+        at = skip(bytes, after);
+        if bytes[at..].starts_with(b"==") || bytes[at..].starts_with(b"!=") {
+            let Some(after) = operand(source, skip(bytes, at + 2), out) else {
+                return false;
+            };
+            at = skip(bytes, after);
+        } else if let Some(after) = keyword(bytes, at, b"is") {
+            let Some(after) = containing(bytes, after) else {
+                return false;
+            };
+            at = skip(bytes, after);
+        }
+        if at == bytes.len() {
+            return true;
+        }
+        match keyword(bytes, at, b"and").or_else(|| keyword(bytes, at, b"or")) {
+            Some(after) => at = after,
+            None => return false,
+        }
+    }
+}
+
+fn skip(bytes: &[u8], at: usize) -> usize {
+    at + bytes[at..]
+        .iter()
+        .position(|&b| b != b' ')
+        .unwrap_or(bytes.len() - at)
+}
+
+/// After `word` and the spaces that must follow it, if it starts at `at`.
+fn keyword(bytes: &[u8], at: usize, word: &[u8]) -> Option<usize> {
+    let after = at + word.len();
+    (bytes[at..].starts_with(word) && bytes.get(after) == Some(&b' ')).then(|| skip(bytes, after))
+}
+
+/// A quoted literal or a variable (recorded in `out`) at `at`: where it ends.
+fn operand(source: &str, at: usize, out: &mut Vec<Range<usize>>) -> Option<usize> {
+    let bytes = source.as_bytes();
+    if let Some(end) = literal(bytes, at) {
+        return Some(end);
+    }
+    let len = bytes[at..]
+        .iter()
+        .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.')))
+        .unwrap_or(bytes.len() - at);
+    let end = at + len;
+    let name = simple_name(source, at..end)?;
+    // A call (`range(…)`), an index (`a[0]`) or a filter follows: tera's.
+    matches!(bytes.get(end), None | Some(b' ' | b'=' | b'!')).then_some(())?;
+    out.push(name);
+    Some(end)
+}
+
+/// `'…'` or `"…"` at `at`: where it ends.
+fn literal(bytes: &[u8], at: usize) -> Option<usize> {
+    let quote = *bytes.get(at).filter(|q| matches!(q, b'"' | b'\''))?;
+    let close = memchr::memchr(quote, &bytes[at + 1..])?;
+    Some(at + close + 2)
+}
+
+/// `containing('literal')` at `at` (after `is`): where it ends.
+fn containing(bytes: &[u8], at: usize) -> Option<usize> {
+    let open = bytes[at..].strip_prefix(b"containing(")?;
+    let start = skip(bytes, bytes.len() - open.len());
+    let end = skip(bytes, literal(bytes, start)?);
+    (bytes.get(end) == Some(&b')')).then_some(end + 1)
+}
+
 /// Where the two ASCII bytes `pair` first occur in `text` (what `text.find(pair)` gives).
 /// `str::find` with a string pattern sets up a two-way searcher on every call, which was
 /// the largest part of checking a plain template.
@@ -216,6 +294,8 @@ mod tests {
             "{{ 1a }}",
             "{{ a .b }}",
             "{{ loop.index }}",
+            "{{ trueish }}",
+            "{{ False_x }}",
         ] {
             assert!(simple_analysis(source).is_none(), "{source}");
         }
@@ -292,5 +372,76 @@ mod tests {
             assert!(!slow.uses_raw && !slow.filter_section, "{source:?}");
         }
         assert!(answered * 10 > tried, "answered {answered} of {tried}");
+    }
+
+    /// Generated conditions, plain and not: wherever the scan answers, tera parses the
+    /// wrapped condition and reads the same names.
+    #[test]
+    fn generated_conditions_read_what_tera_reads() {
+        const PIECES: &[&str] = &[
+            "a",
+            "b.c",
+            " ",
+            "  ",
+            "==",
+            "!=",
+            "'x'",
+            "\"y\"",
+            "''",
+            "and",
+            "or",
+            "not",
+            "is",
+            "containing('z')",
+            "containing(a)",
+            "is not",
+            "true",
+            "loop",
+            "(",
+            ")",
+            "a[0]",
+            "|",
+            "f(x)",
+            ".",
+            "=",
+            "!",
+            "'",
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let (mut answered, mut tried) = (0, 0);
+        for _ in 0..6_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let mut source = String::new();
+            for i in 0..=(seed % 7) {
+                let piece = PIECES[((seed >> (6 * i + 4)) % PIECES.len() as u64) as usize];
+                source.push_str(piece);
+                if (seed >> (i + 50)) & 1 == 1 {
+                    source.push(' ');
+                }
+            }
+            tried += 1;
+            let mut ranges = Vec::new();
+            if !plain_condition(&source, &mut ranges) {
+                continue;
+            }
+            answered += 1;
+            let slow = template::analyse_condition(&source)
+                .unwrap_or_else(|e| panic!("tera refuses {source:?}: {e}"));
+            let fast: std::collections::BTreeSet<String> = ranges
+                .iter()
+                .map(|r| source[r.clone()].to_string())
+                .collect();
+            assert_eq!(fast, slow.names, "{source:?}");
+        }
+        assert!(answered > 200, "answered {answered} of {tried}");
+        for plain in [
+            "a != ''",
+            "a == 'x' and not b.c is containing(\"y\")",
+            "not a or b",
+        ] {
+            assert!(plain_condition(plain, &mut Vec::new()), "{plain}");
+        }
     }
 }
