@@ -60,6 +60,14 @@ fn ends_value(byte: Option<u8>) -> bool {
     )
 }
 
+/// Whether `bytes` hold a control character TOML refuses in a comment or a string: any
+/// but tab (and newline, with `newlines`), and DEL. No early exit, so the loop vectorizes.
+fn has_control(bytes: &[u8], newlines: bool) -> bool {
+    bytes.iter().fold(false, |found, &b| {
+        found | (b < 0x20 && b != b'\t' && !(newlines && b == b'\n')) | (b == 0x7f)
+    })
+}
+
 fn is_bare(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_')
 }
@@ -103,10 +111,7 @@ impl<'a> Scanner<'a> {
         if end > 0 && rest[end - 1] == b'\r' && end < rest.len() {
             end -= 1;
         }
-        let refused = rest[..end].iter().fold(false, |refused, &b| {
-            refused | (b < 0x20 && b != b'\t') | (b == 0x7f)
-        });
-        (!refused).then(|| self.at += end)
+        (!has_control(&rest[..end], false)).then(|| self.at += end)
     }
 
     /// What may follow a header or a key/value pair: spaces, a comment, then a newline or

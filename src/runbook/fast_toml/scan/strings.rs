@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use super::Scanner;
+use super::{Scanner, has_control};
 use crate::runbook::fast_toml::chunk::plain_string;
 
 impl<'a> Scanner<'a> {
@@ -32,10 +32,7 @@ impl<'a> Scanner<'a> {
         loop {
             let rest = self.bytes.get(from..)?;
             let at = from + memchr::memchr2(b'"', b'\\', rest)?;
-            let refused = self.bytes[from..at].iter().fold(false, |refused, &b| {
-                refused | (b < 0x20 && b != b'\t') | (b == 0x7f)
-            });
-            if refused {
+            if has_control(&self.bytes[from..at], false) {
                 return None;
             }
             let piece = self.text.get(from..at)?;
@@ -80,17 +77,8 @@ impl<'a> Scanner<'a> {
             body
         };
         let basic = quote == b'"';
-        let refused = self
-            .bytes
-            .get(from..end)?
-            .iter()
-            .fold(false, |refused, &b| {
-                refused
-                    | (b < 0x20 && b != b'\t' && b != b'\n')
-                    | (b == 0x7f)
-                    | (basic && b == b'\\')
-            });
-        if refused {
+        let text = self.bytes.get(from..end)?;
+        if has_control(text, true) || (basic && memchr::memchr(b'\\', text).is_some()) {
             return None;
         }
         self.at = body + close + run;
