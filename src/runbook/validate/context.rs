@@ -10,7 +10,8 @@ use std::time::Duration;
 use regex::Regex;
 use toml::Spanned;
 
-use super::plain_template::{find_pair, plain_condition, simple_names};
+use super::plain_condition::plain_condition;
+use super::plain_template::{find_pair, simple_names};
 use super::reads::ReadsInterner;
 use crate::render::template::{self, Analysis};
 use crate::runbook::diagnostic::{Diagnostic, suggest};
@@ -34,7 +35,7 @@ pub struct Context {
     /// large runbook repeats the same patterns many times. Whether one compiles is
     /// `regexes::compiles`' answer (parsed, not compiled, where that says as much).
     regexes: HashMap<String, Option<String>>,
-    /// Reused buffer of [`simple_names`], so checking a template allocates nothing.
+    /// Reused buffer of [`Context::plain_names`], so checking a template allocates nothing.
     simple_names: Vec<Range<usize>>,
 }
 
@@ -76,17 +77,10 @@ impl Context {
     /// Checks a template: syntax, unknown variables, and `| raw` in commands.
     pub fn template(&mut self, text: &Text, locals: &[&str], command: bool) -> String {
         let source = text.get_ref();
-        // The fast path reads names in place (no `Analysis`, no allocation per name): most
-        // templates of a large runbook are plain `{{ name }}` and differ only in literal text.
-        let mut names = std::mem::take(&mut self.simple_names);
-        if simple_names(source, &mut names) {
-            self.report_names(text, names.iter().map(|r| &source[r.clone()]), locals);
-        } else {
+        if !self.plain_names(text, locals, simple_names) {
             let analysis = template::shared_analysis(source);
             self.report_analysis(text, &analysis, locals, command, false);
         }
-        names.clear();
-        self.simple_names = names;
         if command && template::expression_inside_quotes(source) {
             self.warning(text.span(), "template expression inside shell quotes")
                 .add_hint(
@@ -99,16 +93,31 @@ impl Context {
     /// Checks a `when` expression the same way as a template.
     pub fn condition(&mut self, text: &Text, locals: &[&str]) -> String {
         let source = text.get_ref();
-        let mut names = std::mem::take(&mut self.simple_names);
-        if plain_condition(source, &mut names) {
-            self.report_names(text, names.iter().map(|r| &source[r.clone()]), locals);
-        } else {
+        if !self.plain_names(text, locals, plain_condition) {
             let result = template::analyse_condition(source);
             self.report_analysis(text, &result, locals, false, true);
         }
+        source.clone()
+    }
+
+    /// Reports the names `read` finds in `text` in place, without tera (no `Analysis`, no
+    /// allocation per name): most templates and conditions of a large runbook are plain
+    /// and differ only in literal text. `false` when `read` cannot tell: tera's then.
+    fn plain_names(
+        &mut self,
+        text: &Text,
+        locals: &[&str],
+        read: impl Fn(&str, &mut Vec<Range<usize>>) -> bool,
+    ) -> bool {
+        let source = text.get_ref();
+        let mut names = std::mem::take(&mut self.simple_names);
+        let plain = read(source, &mut names);
+        if plain {
+            self.report_names(text, names.iter().map(|r| &source[r.clone()]), locals);
+        }
         names.clear();
         self.simple_names = names;
-        source.clone()
+        plain
     }
 
     fn report_analysis(

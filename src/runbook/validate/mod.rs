@@ -5,6 +5,7 @@ mod check;
 mod context;
 mod digest;
 mod graph;
+mod plain_condition;
 mod plain_template;
 mod reads;
 mod step;

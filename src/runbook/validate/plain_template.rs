@@ -2,7 +2,8 @@
 //! plain filters (`{{ release | split(pat="/") | last }}`): the variables they read, found
 //! in one pass without tera's parser. Most templates of a runbook are such, and parsing
 //! them with tera was the slow part of checking one. Anything else is `None`/`false` and
-//! goes to tera; a test holds the two together on generated templates. Owns no reporting.
+//! goes to tera; a test holds the two together on generated templates. Owns no reporting;
+//! `when` conditions are `plain_condition`'s, which reads names with these pieces.
 
 use std::ops::Range;
 
@@ -41,7 +42,7 @@ pub fn simple_names(source: &str, out: &mut Vec<Range<usize>>) -> bool {
 /// The range of the root name of `{{ inner }}` when `inner` is `name` or `name.field…`
 /// (spaces around allowed), not a tera keyword, then any [`plain_filters`]. Works on
 /// bytes: a name is ASCII.
-fn simple_name(source: &str, inner: Range<usize>) -> Option<Range<usize>> {
+pub(super) fn simple_name(source: &str, inner: Range<usize>) -> Option<Range<usize>> {
     let bytes = &source.as_bytes()[inner.clone()];
     let start = bytes.iter().position(|&b| b != b' ')?;
     let end = bytes.iter().rposition(|&b| b != b' ')? + 1;
@@ -50,14 +51,15 @@ fn simple_name(source: &str, inner: Range<usize>) -> Option<Range<usize>> {
     if filters < end && !plain_filters(&bytes[filters..end]) {
         return None;
     }
-    let end = bytes[..filters].iter().rposition(|&b| b != b' ')? + 1;
+    let end = if filters < end {
+        bytes[..filters].iter().rposition(|&b| b != b' ')? + 1
+    } else {
+        end
+    };
     let trimmed = &bytes[start..end];
     let root_len = memchr::memchr(b'.', trimmed).unwrap_or(trimmed.len());
     let (root, fields) = trimmed.split_at(root_len);
-    let ident = |p: &[u8]| {
-        matches!(p.first(), Some(c) if c.is_ascii_alphabetic() || *c == b'_')
-            && p.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
-    };
+    let ident = |p: &[u8]| ident_len(p) == Some(p.len());
     // tera reads `true…` and `false…` as a boolean and fails on the rest (`trueish`).
     let boolean = [b"true".as_slice(), b"false", b"True", b"False"]
         .iter()
@@ -105,9 +107,7 @@ fn plain_arguments(mut rest: &[u8]) -> Option<&[u8]> {
         rest = spaces(rest);
         rest = spaces(&rest[filter_word(rest)?..]);
         rest = spaces(rest.strip_prefix(b"=")?);
-        let quote = *rest.first().filter(|q| matches!(q, b'"' | b'\''))?;
-        let close = memchr::memchr(quote, &rest[1..])?;
-        rest = spaces(&rest[close + 2..]);
+        rest = spaces(&rest[literal(rest, 0)?..]);
         match rest.split_first()? {
             (b',', after) => rest = after,
             (b')', after) => return Some(after),
@@ -116,21 +116,33 @@ fn plain_arguments(mut rest: &[u8]) -> Option<&[u8]> {
     }
 }
 
-fn spaces(bytes: &[u8]) -> &[u8] {
+/// `'…'` or `"…"` at `at`: where it ends.
+pub(super) fn literal(bytes: &[u8], at: usize) -> Option<usize> {
+    let quote = *bytes.get(at).filter(|q| matches!(q, b'"' | b'\''))?;
+    let close = memchr::memchr(quote, &bytes[at + 1..])?;
+    Some(at + close + 2)
+}
+
+pub(super) fn spaces(bytes: &[u8]) -> &[u8] {
     &bytes[bytes.iter().position(|&b| b != b' ').unwrap_or(bytes.len())..]
+}
+
+/// The length of the identifier `bytes` starts with: a letter or `_`, then letters,
+/// digits and `_`.
+fn ident_len(bytes: &[u8]) -> Option<usize> {
+    let len = bytes
+        .iter()
+        .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+        .unwrap_or(bytes.len());
+    matches!(bytes.first(), Some(c) if c.is_ascii_alphabetic() || *c == b'_').then_some(len)
 }
 
 /// The length of the identifier `bytes` starts with, unless it is a keyword or `raw` or
 /// `safe` (which `check` must hear of: tera's).
 fn filter_word(bytes: &[u8]) -> Option<usize> {
-    let len = bytes
-        .iter()
-        .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
-        .unwrap_or(bytes.len());
-    let word = &bytes[..len];
-    let plain = matches!(word.first(), Some(c) if c.is_ascii_alphabetic() || *c == b'_');
+    let len = ident_len(bytes)?;
     let reserved = matches!(
-        word,
+        &bytes[..len],
         b"raw"
             | b"safe"
             | b"true"
@@ -144,7 +156,7 @@ fn filter_word(bytes: &[u8]) -> Option<usize> {
             | b"is"
             | b"loop"
     );
-    (plain && !reserved).then_some(len)
+    (!reserved).then_some(len)
 }
 
 /// The [`Analysis`] [`simple_names`] stands for, to compare it with tera's.
@@ -158,89 +170,6 @@ fn simple_analysis(source: &str) -> Option<Analysis> {
             .collect(),
         ..Analysis::default()
     })
-}
-
-/// The byte ranges of the variables a `when` condition reads, when it is names
-/// (`name.field…`) and quoted literals compared with `==` or `!=`, or a name tested
-/// `is containing('literal')`, each after an optional `not`, joined by `and` and `or`:
-/// what the shipped runbooks write. `false` for anything else, which goes to tera.
-pub fn plain_condition(source: &str, out: &mut Vec<Range<usize>>) -> bool {
-    let bytes = source.as_bytes();
-    let mut at = 0;
-    loop {
-        at = skip(bytes, at);
-        if let Some(after) = keyword(bytes, at, b"not") {
-            at = after;
-        }
-        let Some(after) = operand(source, at, out) else {
-            return false;
-        };
-        at = skip(bytes, after);
-        if bytes[at..].starts_with(b"==") || bytes[at..].starts_with(b"!=") {
-            let Some(after) = operand(source, skip(bytes, at + 2), out) else {
-                return false;
-            };
-            at = skip(bytes, after);
-        } else if let Some(after) = keyword(bytes, at, b"is") {
-            let Some(after) = containing(bytes, after) else {
-                return false;
-            };
-            at = skip(bytes, after);
-        }
-        if at == bytes.len() {
-            return true;
-        }
-        match keyword(bytes, at, b"and").or_else(|| keyword(bytes, at, b"or")) {
-            Some(after) => at = after,
-            None => return false,
-        }
-    }
-}
-
-fn skip(bytes: &[u8], at: usize) -> usize {
-    at + bytes[at..]
-        .iter()
-        .position(|&b| b != b' ')
-        .unwrap_or(bytes.len() - at)
-}
-
-/// After `word` and the spaces that must follow it, if it starts at `at`.
-fn keyword(bytes: &[u8], at: usize, word: &[u8]) -> Option<usize> {
-    let after = at + word.len();
-    (bytes[at..].starts_with(word) && bytes.get(after) == Some(&b' ')).then(|| skip(bytes, after))
-}
-
-/// A quoted literal or a variable (recorded in `out`) at `at`: where it ends.
-fn operand(source: &str, at: usize, out: &mut Vec<Range<usize>>) -> Option<usize> {
-    let bytes = source.as_bytes();
-    if let Some(end) = literal(bytes, at) {
-        return Some(end);
-    }
-    let len = bytes[at..]
-        .iter()
-        .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.')))
-        .unwrap_or(bytes.len() - at);
-    let end = at + len;
-    let name = simple_name(source, at..end)?;
-    // A call (`range(…)`), an index (`a[0]`) or a filter follows: tera's.
-    matches!(bytes.get(end), None | Some(b' ' | b'=' | b'!')).then_some(())?;
-    out.push(name);
-    Some(end)
-}
-
-/// `'…'` or `"…"` at `at`: where it ends.
-fn literal(bytes: &[u8], at: usize) -> Option<usize> {
-    let quote = *bytes.get(at).filter(|q| matches!(q, b'"' | b'\''))?;
-    let close = memchr::memchr(quote, &bytes[at + 1..])?;
-    Some(at + close + 2)
-}
-
-/// `containing('literal')` at `at` (after `is`): where it ends.
-fn containing(bytes: &[u8], at: usize) -> Option<usize> {
-    let open = bytes[at..].strip_prefix(b"containing(")?;
-    let start = skip(bytes, bytes.len() - open.len());
-    let end = skip(bytes, literal(bytes, start)?);
-    (bytes.get(end) == Some(&b')')).then_some(end + 1)
 }
 
 /// Where the two ASCII bytes `pair` first occur in `text` (what `text.find(pair)` gives).
@@ -372,76 +301,5 @@ mod tests {
             assert!(!slow.uses_raw && !slow.filter_section, "{source:?}");
         }
         assert!(answered * 10 > tried, "answered {answered} of {tried}");
-    }
-
-    /// Generated conditions, plain and not: wherever the scan answers, tera parses the
-    /// wrapped condition and reads the same names.
-    #[test]
-    fn generated_conditions_read_what_tera_reads() {
-        const PIECES: &[&str] = &[
-            "a",
-            "b.c",
-            " ",
-            "  ",
-            "==",
-            "!=",
-            "'x'",
-            "\"y\"",
-            "''",
-            "and",
-            "or",
-            "not",
-            "is",
-            "containing('z')",
-            "containing(a)",
-            "is not",
-            "true",
-            "loop",
-            "(",
-            ")",
-            "a[0]",
-            "|",
-            "f(x)",
-            ".",
-            "=",
-            "!",
-            "'",
-        ];
-        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-        let (mut answered, mut tried) = (0, 0);
-        for _ in 0..6_000 {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let mut source = String::new();
-            for i in 0..=(seed % 7) {
-                let piece = PIECES[((seed >> (6 * i + 4)) % PIECES.len() as u64) as usize];
-                source.push_str(piece);
-                if (seed >> (i + 50)) & 1 == 1 {
-                    source.push(' ');
-                }
-            }
-            tried += 1;
-            let mut ranges = Vec::new();
-            if !plain_condition(&source, &mut ranges) {
-                continue;
-            }
-            answered += 1;
-            let slow = template::analyse_condition(&source)
-                .unwrap_or_else(|e| panic!("tera refuses {source:?}: {e}"));
-            let fast: std::collections::BTreeSet<String> = ranges
-                .iter()
-                .map(|r| source[r.clone()].to_string())
-                .collect();
-            assert_eq!(fast, slow.names, "{source:?}");
-        }
-        assert!(answered > 200, "answered {answered} of {tried}");
-        for plain in [
-            "a != ''",
-            "a == 'x' and not b.c is containing(\"y\")",
-            "not a or b",
-        ] {
-            assert!(plain_condition(plain, &mut Vec::new()), "{plain}");
-        }
     }
 }
