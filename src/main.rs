@@ -5,5 +5,7 @@
 static ALLOCATOR: runbook::alloc::HugeBlocks = runbook::alloc::HugeBlocks;
 
 fn main() -> std::process::ExitCode {
+    // Before any thread makes a heap of its own (see `runbook::alloc::tune`).
+    runbook::alloc::tune();
     runbook::main(std::env::args_os())
 }

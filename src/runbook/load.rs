@@ -14,6 +14,12 @@ use super::source::SourceFile;
 use super::validate;
 use crate::error::{Error, Result};
 
+/// From this size a file's heaps are backed by huge pages (`alloc::expect_large`): about
+/// 850 steps. Measured: a 2,000-step file (600 KB) checks in 15.1 ms with the advice
+/// against 17.1 without; the shipped files (45 KB at most) gain nothing, and each huge
+/// page a small process touches costs it up to 2 MiB of memory.
+const LARGE_FILE: usize = 256 << 10;
+
 /// A parsed (not yet validated) runbook file.
 pub struct Parsed {
     pub name: String,
@@ -146,6 +152,9 @@ impl Loading {
     fn read(&mut self, name: &str, path: &Path, cwd: &Path) -> Result<Option<&raw::File>> {
         let (source, invalid_at) = SourceFile::read(path, display_path(path, cwd))
             .map_err(|e| Error::io("read", path, e))?;
+        if source.text.len() >= LARGE_FILE {
+            crate::alloc::expect_large();
+        }
         let found = self.diagnostics.entry(name.to_string()).or_default();
         if let Some(at) = invalid_at {
             // The lossy text keeps the valid prefix, so `at` is a position in it.

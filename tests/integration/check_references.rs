@@ -214,3 +214,76 @@ run = "echo {{ workload }}"
         .expect_stderr_contains("hint: make `delete` run after `find`")
         .expect_stderr_lacks("step `check` uses");
 }
+
+/// A runbook of 4,000 steps (900 KB) takes every path of a large file: it is parsed in
+/// chunks on several threads, its steps are validated on two, and its heaps are backed
+/// by huge pages (`alloc::expect_large`). Its problems, at its start, across the middle
+/// and at its end, are found and located as in a small file, in file order.
+#[test]
+fn a_large_runbook_is_checked_as_a_small_one() {
+    const STEPS: usize = 4_000;
+    let step = |i: usize, run: &str, needs: &str, timeout: &str| {
+        format!(
+            "\n[[step]]\nid = \"step-{i}\"\ntitle = \"Step {i} of {{{{ release }}}}\"\nneeds = [\"{needs}\"]\nrun = \"{run}\"\ntimeout = \"{timeout}\"\n\n[[step.verify]]\nrun = \"kubectl get hr {{{{ release }}}}\"\nexpect-stdout = '\\sTrue\\s'\n"
+        )
+    };
+    let mut toml = String::from(
+        "[runbook]\ntitle = \"Large\"\n\n[vars.release]\ndefault = \"podinfo\"\n\n[[step]]\nid = \"step-0\"\nrun = \"true\"\n",
+    );
+    let mut expected = Vec::new();
+    for i in 1..STEPS {
+        let (mut run, mut needs, mut timeout) = (
+            "kubectl annotate hr {{ release }} n=1",
+            format!("step-{}", i - 1),
+            "30s",
+        );
+        match i {
+            7 => run = "echo {{ relase }}",
+            2_500 => needs = "step-9999".to_string(),
+            3_999 => timeout = "30 parsecs",
+            _ => {}
+        }
+        let start = toml.len();
+        toml.push_str(&step(i, run, &needs, timeout));
+        for (needle, message) in [
+            (
+                "\"echo {{ relase }}\"",
+                "template uses unknown variable `relase`".to_string(),
+            ),
+            (
+                "\"step-9999\"",
+                format!("step `step-{i}` needs unknown step `step-9999`"),
+            ),
+            (
+                "\"30 parsecs\"",
+                "invalid duration: missing unit after `30` (use ms, s, m or h)".to_string(),
+            ),
+        ] {
+            if let Some(at) = toml[start..].find(needle) {
+                let at = start + at;
+                let line = toml[..at].matches('\n').count() + 1;
+                let column = at - toml[..at].rfind('\n').map_or(0, |n| n + 1) + 1;
+                expected.push((message, format!("runbooks/rb.toml:{line}:{column}")));
+            }
+        }
+    }
+    assert!(toml.len() > 800_000, "{} bytes", toml.len());
+    let output = check_runbook(&toml);
+    output
+        .expect_exit(3)
+        .expect_stderr_contains("error: 3 problems found");
+    let mut last = 0;
+    for (message, location) in &expected {
+        output.expect_diagnostic(message, location);
+        let at = output.stderr.find(location.as_str()).expect("located");
+        assert!(at > last, "{location} out of file order\n{}", output.stderr);
+        last = at;
+    }
+    let fixed = toml
+        .replace("{{ relase }}", "{{ release }}")
+        .replace("step-9999", "step-2499")
+        .replace("30 parsecs", "30s");
+    check_runbook(&fixed)
+        .expect_exit(0)
+        .expect_stderr("ok: 1 runbook valid\n");
+}

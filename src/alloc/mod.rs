@@ -1,10 +1,15 @@
-//! The process allocator: the system allocator with one addition, large blocks are marked
-//! for transparent huge pages (madvise MADV_HUGEPAGE). `check` on a large file fills a
-//! few big blocks page by page (the file's text, its steps, the model's steps), and on this
-//! project's 2-core VM the kernel's cost per page fault was about a third of that
-//! command's time; a 2 MiB huge page faults once where 512 small pages fault 512 times.
-//! Where THP is off or unsupported the advice fails and nothing changes. Owns nothing
-//! but that advice: every block is the system allocator's, freed by it.
+//! The process allocator: the system allocator with huge pages advised. `check` on a large
+//! file fills a few big blocks page by page (the file's text, its steps, the model's
+//! steps) and hundreds of thousands of small ones, and on this project's 2-core VM the
+//! kernel's cost per page fault was about a third of that command's time; a 2 MiB huge
+//! page faults once where 512 small pages fault 512 times. Large blocks are advised here
+//! (madvise MADV_HUGEPAGE), the heaps that hold the small ones in `heaps`. Where THP is
+//! off or unsupported the advice fails and nothing changes. Owns nothing but that advice:
+//! every block is the system allocator's, freed by it.
+
+mod heaps;
+
+pub use heaps::{expect_large, tune};
 
 use std::alloc::{GlobalAlloc, Layout, System};
 
@@ -23,6 +28,7 @@ unsafe impl GlobalAlloc for HugeBlocks {
         // SAFETY: the caller's contract for `alloc` is passed on unchanged.
         let block = unsafe { System.alloc(layout) };
         advise(block, layout.size());
+        heaps::after_alloc(block, layout.size());
         block
     }
 
@@ -30,6 +36,7 @@ unsafe impl GlobalAlloc for HugeBlocks {
         // SAFETY: as for `alloc`.
         let block = unsafe { System.alloc_zeroed(layout) };
         advise(block, layout.size());
+        heaps::after_alloc(block, layout.size());
         block
     }
 
@@ -43,6 +50,7 @@ unsafe impl GlobalAlloc for HugeBlocks {
         let block = unsafe { System.realloc(ptr, layout, new_size) };
         // Advised again even when it was large before: the block may have moved.
         advise(block, new_size);
+        heaps::after_alloc(block, new_size);
         block
     }
 }
