@@ -9,7 +9,10 @@
 //!   on the 40,000-step file a parse worker made 3,675 `mprotect` calls, each a change to
 //!   the process's mappings, and this alone took that file's `check` from 251 to 227 ms
 //!   (medians). Nothing is touched before it is used: the process's memory is what it
-//!   was, only its address space reserves more.
+//!   was, and its address space grows only by the main heap's pad (a thread's heap was
+//!   reserved whole already). The one cost: where the kernel counts writable memory
+//!   strictly (`vm.overcommit_memory = 2`) each thread heap is counted at 64 MiB from
+//!   its birth; `run` starts one thread besides its main one, `check` a few.
 //! - [`expect_large`], once a large file is read: from then on each heap's memory is
 //!   advised for transparent huge pages, the main heap as it grows, a thread's heap at
 //!   the first small block it gives. Small blocks are most of a large model (about
