@@ -1,6 +1,7 @@
 //! Thin entry point: everything lives in the library so tests and benches share it.
 
-/// The system allocator, with huge pages advised for large blocks (see `runbook::alloc`).
+/// The system allocator, with huge pages advised for large blocks and, for a large file,
+/// for the heaps (see `runbook::alloc`).
 #[global_allocator]
 static ALLOCATOR: runbook::alloc::HugeBlocks = runbook::alloc::HugeBlocks;
 

@@ -21,7 +21,8 @@ const HUGE: usize = 2 << 20;
 pub struct HugeBlocks;
 
 // SAFETY: every call forwards to `System` with the caller's own arguments, and what it
-// adds (madvise on the pages inside the block just returned) changes no contents.
+// adds (madvise on the block just returned, or on the heap that holds it) changes no
+// contents.
 #[expect(unsafe_code, reason = "a global allocator is an unsafe trait")]
 unsafe impl GlobalAlloc for HugeBlocks {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
