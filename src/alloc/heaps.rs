@@ -29,13 +29,10 @@
 #[cfg(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64"))]
 pub use glibc::{after_alloc, expect_large, tune};
 
-/// Elsewhere: nothing to tune.
+/// Elsewhere: nothing to tune, nothing to advise.
 #[cfg(not(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64")))]
 mod other {
-    /// Makes every heap grow by [`TOP_PAD`](super::TOP_PAD); remembers where the main
-    /// heap ends now. Called before any thread is started.
     pub fn tune() {}
-    /// Turns the advice of heaps on, from the main heap's end at [`tune`] on.
     pub fn expect_large() {}
     #[inline]
     pub fn after_alloc(_block: *mut u8, _size: usize) {}
@@ -43,8 +40,8 @@ mod other {
 #[cfg(not(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64")))]
 pub use other::{after_alloc, expect_large, tune};
 
-/// How much more than asked each heap grows by.
-pub const TOP_PAD: usize = 64 << 20;
+/// How much more than asked each heap grows by (`mallopt` takes a C `int`).
+pub const TOP_PAD: i32 = 64 << 20;
 
 #[cfg(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64"))]
 mod glibc {
@@ -73,29 +70,28 @@ mod glibc {
     /// Makes every heap grow by [`TOP_PAD`](super::TOP_PAD); remembers where the main
     /// heap ends now. Called before any thread is started.
     pub fn tune() {
-        let pad = i32::try_from(super::TOP_PAD).unwrap_or(i32::MAX);
-        #[expect(unsafe_code, reason = "mallopt(3) and sbrk(2) have no wrapper in std")]
-        // SAFETY: mallopt only changes how much glibc asks the kernel for; sbrk(0) only
-        // reads the current break.
+        #[expect(unsafe_code, reason = "mallopt(3) has no wrapper in std")]
+        // SAFETY: mallopt only changes how much glibc asks the kernel for.
         unsafe {
-            libc::mallopt(libc::M_TOP_PAD, pad);
-            BREAK_AT_START.store(libc::sbrk(0) as usize, Ordering::Relaxed);
+            libc::mallopt(libc::M_TOP_PAD, super::TOP_PAD);
         }
+        BREAK_AT_START.store(program_break(), Ordering::Relaxed);
     }
 
     /// Turns the advice of heaps on, from the main heap's end at [`tune`] on.
     pub fn expect_large() {
         let start = BREAK_AT_START.load(Ordering::Relaxed);
         // Before `tune`, or in a process that never called it (a test binary): off.
-        if start == 0 || ADVISED_TO.load(Ordering::Relaxed) != 0 {
+        if start == 0 {
             return;
         }
         let start = start.next_multiple_of(PAGE);
+        // Only the first call turns it on; the main heap's growth so far is advised now.
         if ADVISED_TO
             .compare_exchange(0, start, Ordering::Relaxed, Ordering::Relaxed)
             .is_ok()
         {
-            main_heap_grown(start);
+            advise_main_heap(start, program_break() & !(PAGE - 1));
         }
     }
 
@@ -107,20 +103,9 @@ mod glibc {
             return;
         }
         let last = ADVISED_HEAP.try_with(Cell::get).unwrap_or(0);
-        #[expect(unsafe_code, reason = "sbrk(2) has no wrapper in std")]
-        // SAFETY: sbrk(0) reads glibc's record of the break; it changes nothing.
-        let brk = || unsafe { libc::sbrk(0) } as usize;
-        match decide(block as usize, size, advised, last, brk) {
+        match decide(block as usize, size, advised, last, program_break) {
             Advice::Nothing => {}
-            Advice::MainHeap { from, to } => {
-                // One thread advises each growth; another that saw it too does nothing.
-                if ADVISED_TO
-                    .compare_exchange(from, to, Ordering::Relaxed, Ordering::Relaxed)
-                    .is_ok()
-                {
-                    advise(from, to);
-                }
-            }
+            Advice::MainHeap { from, to } => advise_main_heap(from, to),
             Advice::ThreadHeap(heap) => {
                 let _ = ADVISED_HEAP.try_with(|h| h.set(heap));
                 advise(heap, heap + HEAP_MAX);
@@ -130,7 +115,8 @@ mod glibc {
 
     /// What to advise after a block at `at` of `size` bytes, the main heap being advised
     /// up to `advised` and this thread's heap at `last` advised already. `brk` is asked
-    /// only off the fast paths (one load and two compares for most blocks).
+    /// only off the fast paths: most blocks cost two loads (`advised`, `last`) and three
+    /// compares.
     pub(super) fn decide(
         at: usize,
         size: usize,
@@ -169,17 +155,23 @@ mod glibc {
         ThreadHeap(usize),
     }
 
-    /// Advises the main heap from `from` (advised up to there) to the current break.
-    fn main_heap_grown(from: usize) {
-        #[expect(unsafe_code, reason = "sbrk(2) has no wrapper in std")]
-        // SAFETY: as in `after_alloc`.
-        let brk = unsafe { libc::sbrk(0) } as usize & !(PAGE - 1);
-        if brk > from
+    /// Advises the main heap from `from` (advised up to there) to `to`. One thread
+    /// advises each growth; another that saw it too does nothing.
+    fn advise_main_heap(from: usize, to: usize) {
+        if to > from
             && ADVISED_TO
-                .compare_exchange(from, brk, Ordering::Relaxed, Ordering::Relaxed)
+                .compare_exchange(from, to, Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok()
         {
-            advise(from, brk);
+            advise(from, to);
+        }
+    }
+
+    fn program_break() -> usize {
+        #[expect(unsafe_code, reason = "sbrk(2) has no wrapper in std")]
+        // SAFETY: sbrk(0) reads glibc's record of the break; it changes nothing.
+        unsafe {
+            libc::sbrk(0) as usize
         }
     }
 
