@@ -31,6 +31,8 @@ pub mod runbook;
 pub mod testing;
 pub mod ui;
 pub mod usage;
+#[cfg(test)]
+mod xorshift;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

@@ -4,21 +4,7 @@ use super::*;
 use crate::journal::record::{Entry, Mode, Outcome, Record, StepKind, Undo};
 use crate::journal::replay::replay;
 
-/// A small deterministic generator (xorshift): the same sequences on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        usize::try_from(self.0 % n as u64).expect("small")
-    }
-
-    fn pick<T: Clone>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())].clone()
-    }
-}
+use crate::xorshift::Xorshift as Rng;
 
 fn entry(rng: &mut Rng) -> Entry {
     let step = rng.pick(&["a", "b", "c[x]"]).to_string();

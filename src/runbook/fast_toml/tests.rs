@@ -5,6 +5,7 @@
 
 use super::parse_in;
 use crate::runbook::raw;
+use crate::xorshift::Xorshift;
 
 fn slow(text: &str) -> Option<String> {
     toml::from_str::<raw::File>(text)
@@ -52,19 +53,16 @@ fn every_shipped_runbook_takes_the_fast_path_with_toml_s_result() {
     assert!(seen >= 10, "only {seen} runbooks found");
 }
 
-/// A tiny deterministic generator (xorshift), so failures reproduce.
-/// The second field is the one kind of fault a broken file may contain (`None`: valid).
-pub(super) struct Rng(pub u64, pub Option<u64>);
+/// The crate's test generator, so failures reproduce, with the one kind of fault a
+/// broken file may contain (`None`: valid).
+pub(super) struct Rng(pub Xorshift, pub Option<u64>);
 
 impl Rng {
     pub fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
+        self.0.next()
     }
     pub fn pick<'s>(&mut self, options: &[&'s str]) -> &'s str {
-        options[(self.next() % options.len() as u64) as usize]
+        self.0.pick(options)
     }
     fn chance(&mut self, percent: u64) -> bool {
         self.next() % 100 < percent
@@ -242,7 +240,7 @@ fn step(rng: &mut Rng, out: &mut String, i: usize, nl: &str) {
 }
 
 pub(super) fn generated(seed: u64) -> String {
-    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1, None);
+    let mut rng = Rng(Xorshift(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1), None);
     if rng.chance(40) {
         rng.1 = Some(rng.next() % FAULTS);
     }

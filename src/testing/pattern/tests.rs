@@ -1,4 +1,5 @@
 use super::*;
+use crate::xorshift::Xorshift;
 use regex::Regex;
 
 #[test]
@@ -43,27 +44,21 @@ fn as_regex(glob: &str) -> Regex {
 
 #[test]
 fn the_glob_matcher_agrees_with_the_regex_it_replaced_on_generated_inputs() {
-    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut rng = Xorshift(0x2545_F491_4F6C_DD1D);
     let alphabet = ['a', 'b', ' ', '-', '\n', 'é'];
     let (mut matched, mut total) = (0, 0);
     for _ in 0..20_000 {
-        let word = |next: &mut dyn FnMut() -> u64, wild: bool| -> String {
-            (0..next() % 7)
-                .map(|_| match next() % 9 {
+        let word = |rng: &mut Xorshift, wild: bool| -> String {
+            (0..rng.next() % 7)
+                .map(|_| match rng.next() % 9 {
                     0 if wild => '*',
                     1 if wild => '?',
-                    _ => alphabet[(next() % alphabet.len() as u64) as usize],
+                    _ => alphabet[(rng.next() % alphabet.len() as u64) as usize],
                 })
                 .collect()
         };
-        let glob = word(&mut next, true);
-        let text = word(&mut next, false);
+        let glob = word(&mut rng, true);
+        let text = word(&mut rng, false);
         let direct = Pattern::parse(&glob).unwrap().matches(&text);
         assert_eq!(
             direct,
