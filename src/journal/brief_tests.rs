@@ -3,7 +3,6 @@
 use super::*;
 use crate::journal::record::{Entry, Mode, Outcome, Record, StepKind, Undo};
 use crate::journal::replay::replay;
-
 use crate::xorshift::Xorshift as Rng;
 
 fn entry(rng: &mut Rng) -> Entry {

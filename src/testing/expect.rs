@@ -1,7 +1,6 @@
 //! Judges what a scenario's run did against its expectations. Pure: every mismatch says
 //! what was expected and what happened; nothing runs or prints here.
 
-use crate::regexes::LazyRegex;
 use std::path::Path;
 
 use super::double::Call;
@@ -10,6 +9,7 @@ use super::scenario::Observed;
 use super::spec::Expectations;
 use crate::journal::replay::{RunState, Status};
 use crate::journal::standing::Standing;
+use crate::regexes::LazyRegex;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Mismatch {

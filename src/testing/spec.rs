@@ -9,13 +9,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::regexes::LazyRegex;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use super::pattern::Pattern;
 use super::raw::{self, Reply, RunMode, State, StepStatus};
 use super::validator::{Deferred, Validator};
+use crate::regexes::LazyRegex;
 use crate::runbook::diagnostic::{Diagnostic, suggest};
 use crate::runbook::load::toml_diagnostic;
 use crate::runbook::model::Runbook;

@@ -7,12 +7,12 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::regexes::LazyRegex;
 use toml::Spanned;
 
 use super::pattern::Pattern;
 use super::raw::{self, Reply};
 use super::spec::{DoubleSpec, Expectations, Scenario};
+use crate::regexes::LazyRegex;
 use crate::runbook::diagnostic::{Diagnostic, suggest};
 use crate::runbook::model::{Action, Runbook};
 use crate::runbook::source::SourceFile;

@@ -10,10 +10,10 @@ use std::ops::Range;
 #[cfg(test)]
 use crate::render::template::{self, Analysis};
 
-/// The byte ranges of the variable names of a template whose only tags are `{{ name }}`
-/// or `{{ name.field }}` (in order, repeats kept), found in one pass without tera's parser
-/// (the common case, and parsing is the slow part of checking a large runbook). `false` for
-/// anything else, which goes to tera; `out` then holds no meaning.
+/// The byte ranges of the variable names of a template whose only tags are `{{ name }}`,
+/// `{{ name.field }}` or such a name through plain filters ([`simple_name`]), in order,
+/// repeats kept, found in one pass without tera's parser. `false` for anything else, which
+/// goes to tera; `out` then holds no meaning.
 pub fn simple_names(source: &str, out: &mut Vec<Range<usize>>) -> bool {
     let bytes = source.as_bytes();
     let mut at = 0;
